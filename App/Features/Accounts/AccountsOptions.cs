@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Undb.Features.Accounts;
+
+/// <summary><c>Accounts:*</c> settings.</summary>
+public sealed class AccountsOptions
+{
+    public const string Section = "Accounts";
+
+    /// <summary>Anyone may register. Off by default: only the very first user may register, then an admin shares accounts.</summary>
+    public bool OpenRegistration { get; set; }
+}
+
+/// <summary><c>Bootstrap:*</c>: seeds the first admin and one API token at start-up (idempotent), so a fresh instance can be scripted.</summary>
+public sealed class BootstrapOptions
+{
+    public const string Section = "Bootstrap";
+
+    [EmailAddress]
+    public string? AdminEmail { get; set; }
+
+    public string? AdminPassword { get; set; }
+
+    /// <summary>A token to accept for the admin, starting with <c>undb_</c>.</summary>
+    [RegularExpression("^undb_[A-Za-z0-9_-]{16,}$", ErrorMessage = "Bootstrap:ApiToken must start with undb_ followed by at least 16 letters, digits, '-' or '_'.")]
+    public string? ApiToken { get; set; }
+}

@@ -1,0 +1,84 @@
+using Microsoft.EntityFrameworkCore;
+using Undb.Data;
+
+namespace Undb.Features.Accounts;
+
+public sealed record ApiTokenInfo(string Id, string Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt);
+
+/// <summary>The token itself, returned once at creation.</summary>
+public sealed record NewApiToken(ApiTokenInfo Info, string Token);
+
+/// <summary>Personal API tokens: created and shown once, stored as a SHA-256 hash, revoked by deletion.</summary>
+public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time)
+{
+    public const string TokenPrefix = "undb_";
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    public async Task<NewApiToken> CreateAsync(string userId, string name, CancellationToken ct = default) =>
+        await CreateAsync(userId, name, SecretHasher.NewKey(TokenPrefix), ct);
+
+    /// <summary>Stores a given token (bootstrap from configuration); idempotent for the same token.</summary>
+    public async Task<NewApiToken> CreateAsync(string userId, string name, string token, CancellationToken ct = default)
+    {
+        name = string.IsNullOrWhiteSpace(name) ? "API token" : name.Trim();
+        if (name.Length > 100)
+        {
+            name = name[..100];
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var hash = SecretHasher.Hash(token);
+        var entity = await db.ApiTokens.FirstOrDefaultAsync(t => t.Hash == hash, ct);
+        if (entity is null)
+        {
+            entity = new ApiToken
+            {
+                UserId = userId,
+                Name = name,
+                Hash = hash,
+                Prefix = token[..Math.Min(token.Length, TokenPrefix.Length + 4)],
+                CreatedAt = time.GetUtcNow(),
+            };
+            db.ApiTokens.Add(entity);
+            await db.SaveChangesAsync(ct);
+        }
+        return new NewApiToken(ToInfo(entity), token);
+    }
+
+    public async Task<IReadOnlyList<ApiTokenInfo>> ListAsync(string userId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId).ToListAsync(ct);
+        return tokens.OrderByDescending(t => t.CreatedAt).Select(ToInfo).ToList();
+    }
+
+    public async Task<bool> RevokeAsync(string userId, string tokenId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ApiTokens.Where(t => t.Id == tokenId && t.UserId == userId).ExecuteDeleteAsync(ct) > 0;
+    }
+
+    /// <summary>The user id that owns this token, or null. Looked up by hash (an index seek), so timing reveals nothing useful.</summary>
+    public async Task<string?> ValidateAsync(string token, CancellationToken ct = default)
+    {
+        if (!token.StartsWith(TokenPrefix, StringComparison.Ordinal) || token.Length > 200)
+        {
+            return null;
+        }
+        var hash = SecretHasher.Hash(token);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var entity = await db.ApiTokens.FirstOrDefaultAsync(t => t.Hash == hash, ct);
+        if (entity is null)
+        {
+            return null;
+        }
+        var now = time.GetUtcNow();
+        if (entity.LastUsedAt is null || now - entity.LastUsedAt > LastUsedResolution)
+        {
+            entity.LastUsedAt = now;
+            await db.SaveChangesAsync(ct);
+        }
+        return entity.UserId;
+    }
+
+    private static ApiTokenInfo ToInfo(ApiToken t) => new(t.Id, t.Name, t.Prefix + "…", t.CreatedAt, t.LastUsedAt);
+}

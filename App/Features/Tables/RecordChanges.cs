@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using Undb.Data;
+
+namespace Undb.Features.Tables;
+
+public enum ChangeKind { Created, Updated, Deleted }
+
+/// <summary>The user (or token owner) behind a change.</summary>
+public sealed record UserRef(string Id, string Username);
+
+/// <summary>A record as stored: values keyed by field id.</summary>
+public sealed record RecordSnapshot(
+    string Id,
+    JsonObject Values,
+    DateTimeOffset CreatedAt,
+    UserRef? CreatedBy,
+    DateTimeOffset UpdatedAt,
+    UserRef? UpdatedBy);
+
+/// <summary>One record's change. <see cref="Previous"/> holds the old values of the changed fields (updates only).</summary>
+public sealed record RecordChange(string EventId, ChangeKind Kind, RecordSnapshot Record, JsonObject? Previous, IReadOnlyList<string> ChangedFieldIds);
+
+/// <summary>The table as it was when the change happened, so events can name fields.</summary>
+public sealed record TableSnapshot(string Id, string Name, IReadOnlyList<FieldEntity> Fields)
+{
+    public FieldEntity? FieldById(string id) => Fields.FirstOrDefault(f => f.Id == id);
+}
+
+/// <summary>
+/// Everything one RecordService operation changed: a per-record event for each record, and for bulk operations
+/// one bulk event (<see cref="BulkEventId"/>) covering them all.
+/// </summary>
+public sealed record ChangeBatch(
+    TableSnapshot Table,
+    UserRef? Actor,
+    DateTimeOffset At,
+    IReadOnlyList<RecordChange> Changes,
+    ChangeKind? BulkKind,
+    string? BulkEventId)
+{
+    public static ChangeBatch Create(TableSnapshot table, UserRef? actor, DateTimeOffset at, IReadOnlyList<RecordChange> changes, ChangeKind? bulkKind) =>
+        new(table, actor, at, changes, bulkKind, bulkKind is null ? null : Ids.New(Ids.Event, at));
+}
+
+/// <summary>
+/// The extension point of the one write path. Called inside RecordService's transaction, before it is saved:
+/// a sink adds its own rows (an outbox, an audit log) to <paramref name="db"/> so they commit with the records.
+/// It may return an action to run after the commit (for instance, waking a delivery worker).
+/// </summary>
+public interface IRecordChangeSink
+{
+    ValueTask<Action?> OnChangesAsync(AppDbContext db, ChangeBatch batch, CancellationToken ct);
+}

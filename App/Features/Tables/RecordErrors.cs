@@ -1,0 +1,23 @@
+namespace Undb.Features.Tables;
+
+/// <summary>One problem with one value: which field, what is wrong, and for bulk input which item (0-based).</summary>
+public sealed record FieldError(string Field, string Message, int? Index = null)
+{
+    public override string ToString() => Index is null ? $"{Field}: {Message}" : $"#{Index}: {Field}: {Message}";
+}
+
+/// <summary>Input was rejected; nothing was written.</summary>
+public sealed class RecordValidationException(IReadOnlyList<FieldError> errors)
+    : Exception(errors.Count == 1 ? errors[0].ToString() : $"{errors.Count} values are invalid: " + string.Join("; ", errors.Take(5)))
+{
+    public IReadOnlyList<FieldError> Errors { get; } = errors;
+}
+
+/// <summary>A table, field or record that does not exist (or not in that table).</summary>
+public sealed class NotFoundException(string message) : Exception(message);
+
+/// <summary>A request that is well-formed JSON but asks for something impossible (duplicate name, bad type, …).</summary>
+public sealed class BadRequestException(string message, IReadOnlyDictionary<string, string[]>? errors = null) : Exception(message)
+{
+    public IReadOnlyDictionary<string, string[]>? Errors { get; } = errors;
+}

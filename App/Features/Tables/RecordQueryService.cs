@@ -1,0 +1,111 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using Undb.Data;
+using Undb.Features.Accounts;
+
+namespace Undb.Features.Tables;
+
+/// <summary>Which page of which records: sort by any field or system field, quick search across text-like fields.</summary>
+public sealed record RecordQuery(int Offset = 0, int Limit = 50, string? Sort = null, bool Descending = false, string? Search = null);
+
+public sealed record RecordPage(IReadOnlyList<RecordSnapshot> Records, int Total);
+
+/// <summary>Reads records for the grid and the REST API, with paging, sorting and search done in the database.</summary>
+public sealed class RecordQueryService(IDbContextFactory<AppDbContext> dbFactory, UserDirectory users)
+{
+    public const int MaxLimit = 1000;
+
+    public async Task<RecordPage> ListAsync(string tableId, RecordQuery query, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var table = await TableQueries.LoadSnapshotAsync(db, tableId, ct)
+            ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
+        if (query.Offset < 0)
+        {
+            throw new BadRequestException("offset must be 0 or more.");
+        }
+        if (query.Limit is < 1 or > MaxLimit)
+        {
+            throw new BadRequestException($"limit must be between 1 and {MaxLimit}.");
+        }
+
+        var records = db.Records.AsNoTracking().Where(r => r.TableId == tableId);
+        if (!string.IsNullOrWhiteSpace(query.Search))
+        {
+            records = ApplySearch(records, table, query.Search.Trim());
+        }
+        var total = await records.CountAsync(ct);
+        var page = await ApplySort(records, table, query.Sort, query.Descending)
+            .Skip(query.Offset).Take(query.Limit).ToListAsync(ct);
+
+        var snapshots = new List<RecordSnapshot>(page.Count);
+        foreach (var r in page)
+        {
+            snapshots.Add(await ToSnapshotAsync(r, ct));
+        }
+        return new RecordPage(snapshots, total);
+    }
+
+    public async Task<RecordSnapshot?> GetAsync(string tableId, string recordId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var record = await db.Records.AsNoTracking().FirstOrDefaultAsync(r => r.TableId == tableId && r.Id == recordId, ct);
+        return record is null ? null : await ToSnapshotAsync(record, ct);
+    }
+
+    private async Task<RecordSnapshot> ToSnapshotAsync(RecordEntity r, CancellationToken ct) =>
+        new(r.Id, RecordService.ParseData(r.Data), r.CreatedAt, await users.GetAsync(r.CreatedById, ct), r.UpdatedAt, await users.GetAsync(r.UpdatedById, ct));
+
+    private static IQueryable<RecordEntity> ApplySort(IQueryable<RecordEntity> records, TableSnapshot table, string? sort, bool descending)
+    {
+        if (string.IsNullOrWhiteSpace(sort) || string.Equals(sort, "id", StringComparison.OrdinalIgnoreCase) || string.Equals(sort, "createdAt", StringComparison.OrdinalIgnoreCase))
+        {
+            // Ids are time-ordered, so id order is creation order.
+            return descending ? records.OrderByDescending(r => r.Id) : records.OrderBy(r => r.Id);
+        }
+        if (string.Equals(sort, "updatedAt", StringComparison.OrdinalIgnoreCase))
+        {
+            return descending ? records.OrderByDescending(r => r.UpdatedAt).ThenByDescending(r => r.Id) : records.OrderBy(r => r.UpdatedAt).ThenBy(r => r.Id);
+        }
+        var field = RecordService.ResolveField(table, sort)
+            ?? throw new BadRequestException($"Cannot sort by '{sort}': table '{table.Name}' has no such field.");
+        var path = JsonFunctions.FieldPath(field.Id);
+        return descending
+            ? records.OrderByDescending(r => EF.Functions.Collate(JsonFunctions.Value(r.Data, path), ProviderConventions.CaseInsensitiveCollation)).ThenByDescending(r => r.Id)
+            : records.OrderBy(r => EF.Functions.Collate(JsonFunctions.Value(r.Data, path), ProviderConventions.CaseInsensitiveCollation)).ThenBy(r => r.Id);
+    }
+
+    private sealed class SearchArgs
+    {
+        public required string Pattern { get; init; }
+    }
+
+    private static readonly System.Reflection.MethodInfo LikeMethod = typeof(DbFunctionsExtensions).GetMethod(
+        nameof(DbFunctionsExtensions.Like), [typeof(DbFunctions), typeof(string), typeof(string), typeof(string)])!;
+
+    private static readonly System.Reflection.MethodInfo JsonValueMethod = typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Value))!;
+
+    /// <summary>Matches records where any searchable field contains the text (case-insensitive for ASCII).</summary>
+    private static IQueryable<RecordEntity> ApplySearch(IQueryable<RecordEntity> records, TableSnapshot table, string search)
+    {
+        var fields = table.Fields.Where(f => f.Type.IsSearchable()).ToList();
+        if (fields.Count == 0)
+        {
+            return records.Where(r => false);
+        }
+        // A captured object makes EF send the pattern as a parameter rather than baking it into the SQL.
+        var args = Expression.Constant(new SearchArgs { Pattern = "%" + EscapeLike(search) + "%" });
+        var pattern = Expression.Property(args, nameof(SearchArgs.Pattern));
+        var r = Expression.Parameter(typeof(RecordEntity), "r");
+        Expression? any = null;
+        foreach (var field in fields)
+        {
+            var value = Expression.Call(JsonValueMethod, Expression.Property(r, nameof(RecordEntity.Data)), Expression.Constant(JsonFunctions.FieldPath(field.Id)));
+            var like = Expression.Call(LikeMethod, Expression.Constant(EF.Functions), value, pattern, Expression.Constant("\\"));
+            any = any is null ? like : Expression.OrElse(any, like);
+        }
+        return records.Where(Expression.Lambda<Func<RecordEntity, bool>>(any!, r));
+    }
+
+    private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+}

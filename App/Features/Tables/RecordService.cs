@@ -1,0 +1,299 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Undb.Data;
+using Undb.Features.Accounts;
+using Undb.Realtime;
+
+namespace Undb.Features.Tables;
+
+/// <summary>Values for one record, keyed by field name or field id.</summary>
+public sealed record RecordInput(IReadOnlyDictionary<string, JsonNode?> Values);
+
+/// <summary>Changes to one existing record.</summary>
+public sealed record RecordPatch(string Id, IReadOnlyDictionary<string, JsonNode?> Values);
+
+/// <summary>
+/// The one write path for records. Each call validates and coerces every value, writes the records and the change
+/// events' side rows (through <see cref="IRecordChangeSink"/>) in one transaction, and after the commit publishes
+/// the change to <see cref="TableChangeNotifier"/>. A rejected input throws <see cref="RecordValidationException"/>
+/// and writes nothing; a bulk operation is all-or-nothing.
+/// </summary>
+public sealed class RecordService(
+    IDbContextFactory<AppDbContext> dbFactory,
+    IEnumerable<IRecordChangeSink> sinks,
+    TableChangeNotifier notifier,
+    UserDirectory users,
+    TimeProvider time,
+    ILogger<RecordService> logger)
+{
+    private readonly IRecordChangeSink[] _sinks = sinks.ToArray();
+
+    public async Task<RecordSnapshot> CreateAsync(string tableId, RecordInput input, string? actorId, CancellationToken ct = default) =>
+        (await CreateCoreAsync(tableId, [input], actorId, bulk: false, ct))[0];
+
+    public Task<IReadOnlyList<RecordSnapshot>> BulkCreateAsync(string tableId, IReadOnlyList<RecordInput> inputs, string? actorId, CancellationToken ct = default) =>
+        CreateCoreAsync(tableId, inputs, actorId, bulk: true, ct);
+
+    /// <summary>Updates the given values; values not named stay as they are. An update that changes nothing writes nothing and fires nothing.</summary>
+    public async Task<RecordSnapshot> UpdateAsync(string tableId, RecordPatch patch, string? actorId, CancellationToken ct = default) =>
+        (await UpdateCoreAsync(tableId, [patch], actorId, bulk: false, ct))[0];
+
+    public Task<IReadOnlyList<RecordSnapshot>> BulkUpdateAsync(string tableId, IReadOnlyList<RecordPatch> patches, string? actorId, CancellationToken ct = default) =>
+        UpdateCoreAsync(tableId, patches, actorId, bulk: true, ct);
+
+    public async Task DeleteAsync(string tableId, string recordId, string? actorId, CancellationToken ct = default) =>
+        await DeleteCoreAsync(tableId, [recordId], actorId, bulk: false, ct);
+
+    /// <summary>Deletes the records; returns how many were deleted. Any unknown id rejects the whole operation.</summary>
+    public Task<int> BulkDeleteAsync(string tableId, IReadOnlyList<string> recordIds, string? actorId, CancellationToken ct = default) =>
+        DeleteCoreAsync(tableId, recordIds, actorId, bulk: true, ct);
+
+    private async Task<IReadOnlyList<RecordSnapshot>> CreateCoreAsync(string tableId, IReadOnlyList<RecordInput> inputs, string? actorId, bool bulk, CancellationToken ct)
+    {
+        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Created : null, async (w) =>
+        {
+            var errors = new List<FieldError>();
+            var datas = new List<JsonObject>(inputs.Count);
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                datas.Add(Apply(w.Table, inputs[i].Values, existing: null, bulk ? i : null, errors, out _));
+            }
+            ThrowIfAny(errors);
+
+            var result = new List<RecordChange>(inputs.Count);
+            foreach (var data in datas)
+            {
+                var entity = new RecordEntity
+                {
+                    Id = Ids.New(Ids.Record, w.Now),
+                    TableId = tableId,
+                    Data = JsonStorage.Serialize(data),
+                    CreatedAt = w.Now,
+                    UpdatedAt = w.Now,
+                    CreatedById = w.Actor?.Id,
+                    UpdatedById = w.Actor?.Id,
+                };
+                w.Db.Records.Add(entity);
+                var snapshot = new RecordSnapshot(entity.Id, data, w.Now, w.Actor, w.Now, w.Actor);
+                result.Add(new RecordChange(Ids.New(Ids.Event, w.Now), ChangeKind.Created, snapshot, null, data.Select(p => p.Key).ToList()));
+            }
+            await Task.CompletedTask;
+            return result;
+        }, ct);
+        return changes.Select(c => c.Record).ToList();
+    }
+
+    private async Task<IReadOnlyList<RecordSnapshot>> UpdateCoreAsync(string tableId, IReadOnlyList<RecordPatch> patches, string? actorId, bool bulk, CancellationToken ct)
+    {
+        var unchanged = new Dictionary<string, RecordSnapshot>();
+        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Updated : null, async (w) =>
+        {
+            var entities = await LoadRecordsAsync(w, patches.Select(p => p.Id).ToList(), ct);
+            var errors = new List<FieldError>();
+            var seen = new HashSet<string>();
+            var updates = new List<(RecordEntity Entity, JsonObject Data, JsonObject Previous)>();
+            for (var i = 0; i < patches.Count; i++)
+            {
+                var patch = patches[i];
+                if (!seen.Add(patch.Id))
+                {
+                    errors.Add(new FieldError("id", $"record {patch.Id} appears more than once", bulk ? i : null));
+                    continue;
+                }
+                var entity = entities[patch.Id];
+                var data = Apply(w.Table, patch.Values, ParseData(entity.Data), bulk ? i : null, errors, out var previous);
+                updates.Add((entity, data, previous));
+            }
+            ThrowIfAny(errors);
+
+            var result = new List<RecordChange>();
+            foreach (var (entity, data, previous) in updates)
+            {
+                if (previous.Count == 0)
+                {
+                    unchanged[entity.Id] = await SnapshotAsync(entity, data, ct);
+                    continue;
+                }
+                entity.Data = JsonStorage.Serialize(data);
+                entity.UpdatedAt = w.Now;
+                entity.UpdatedById = w.Actor?.Id;
+                var snapshot = await SnapshotAsync(entity, data, ct);
+                result.Add(new RecordChange(Ids.New(Ids.Event, w.Now), ChangeKind.Updated, snapshot, previous, previous.Select(p => p.Key).ToList()));
+            }
+            return result;
+        }, ct);
+
+        var changed = changes.ToDictionary(c => c.Record.Id, c => c.Record);
+        return patches.Select(p => changed.TryGetValue(p.Id, out var s) ? s : unchanged[p.Id]).ToList();
+    }
+
+    private async Task<int> DeleteCoreAsync(string tableId, IReadOnlyList<string> recordIds, string? actorId, bool bulk, CancellationToken ct)
+    {
+        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Deleted : null, async (w) =>
+        {
+            var entities = await LoadRecordsAsync(w, recordIds, ct);
+            var result = new List<RecordChange>(entities.Count);
+            foreach (var entity in entities.Values)
+            {
+                w.Db.Records.Remove(entity);
+                var snapshot = await SnapshotAsync(entity, ParseData(entity.Data), ct);
+                result.Add(new RecordChange(Ids.New(Ids.Event, w.Now), ChangeKind.Deleted, snapshot, null, []));
+            }
+            return result;
+        }, ct);
+        return changes.Count;
+    }
+
+    private sealed record WriteContext(AppDbContext Db, TableSnapshot Table, UserRef? Actor, DateTimeOffset Now);
+
+    /// <summary>The transaction every operation shares: load the table, run the change, let sinks add their rows, commit, publish.</summary>
+    private async Task<IReadOnlyList<RecordChange>> WriteAsync(
+        string tableId, string? actorId, ChangeKind? bulkKind, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
+    {
+        var actor = await users.GetAsync(actorId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+
+        var table = await TableQueries.LoadSnapshotAsync(db, tableId, ct)
+            ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
+        var now = time.GetUtcNow();
+        var changes = await change(new WriteContext(db, table, actor, now));
+        if (changes.Count == 0)
+        {
+            return changes;
+        }
+
+        var batch = ChangeBatch.Create(table, actor, now, changes, bulkKind);
+        var afterCommit = new List<Action>();
+        foreach (var sink in _sinks)
+        {
+            if (await sink.OnChangesAsync(db, batch, ct) is { } action)
+            {
+                afterCommit.Add(action);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(CancellationToken.None);
+
+        foreach (var action in afterCommit)
+        {
+            try
+            {
+                action();
+            }
+            catch (Exception ex)
+            {
+                // The change is committed; sinks recover missed wake-ups from the database (the outbox sweeper).
+                logger.LogError(ex, "A post-commit action failed for table {TableId}", tableId);
+            }
+        }
+        notifier.Publish(new TableChange(tableId, TableChangeKind.RecordsChanged, changes.Select(c => c.Record.Id).ToList(), actorId));
+        return changes;
+    }
+
+    private static async Task<Dictionary<string, RecordEntity>> LoadRecordsAsync(WriteContext w, IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var distinct = ids.Distinct().ToList();
+        var found = new Dictionary<string, RecordEntity>(distinct.Count);
+        // SQLite allows ~32k parameters; chunk to stay well inside it.
+        foreach (var chunk in distinct.Chunk(500))
+        {
+            var rows = await w.Db.Records.Where(r => r.TableId == w.Table.Id && chunk.Contains(r.Id)).ToListAsync(ct);
+            foreach (var row in rows)
+            {
+                found[row.Id] = row;
+            }
+        }
+        var missing = distinct.Where(id => !found.ContainsKey(id)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new NotFoundException(missing.Count == 1
+                ? $"Record '{missing[0]}' does not exist in table '{w.Table.Name}'."
+                : $"{missing.Count} records do not exist in table '{w.Table.Name}': {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", …" : "")}.");
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Applies input values on top of <paramref name="existing"/> (null when creating), collecting errors.
+    /// <paramref name="previous"/> receives the old values of the fields that really changed.
+    /// </summary>
+    internal static JsonObject Apply(TableSnapshot table, IReadOnlyDictionary<string, JsonNode?> input, JsonObject? existing, int? index, List<FieldError> errors, out JsonObject previous)
+    {
+        var data = existing ?? new JsonObject();
+        previous = new JsonObject();
+        var touched = new HashSet<string>();
+        foreach (var (key, raw) in input)
+        {
+            var field = ResolveField(table, key);
+            if (field is null)
+            {
+                var message = SystemFields.IsSystem(key)
+                    ? "is set by the system and cannot be written"
+                    : $"is not a field of table '{table.Name}'";
+                errors.Add(new FieldError(key, message, index));
+                continue;
+            }
+            if (!touched.Add(field.Id))
+            {
+                errors.Add(new FieldError(field.Name, "is given more than once", index));
+                continue;
+            }
+            var error = ValueCoercer.TryCoerce(field, raw, out var value);
+            if (error is not null)
+            {
+                errors.Add(new FieldError(field.Name, error, index));
+                continue;
+            }
+            var old = data[field.Id];
+            if (JsonNode.DeepEquals(old, value))
+            {
+                continue;
+            }
+            previous[field.Id] = old?.DeepClone();
+            if (value is null)
+            {
+                data.Remove(field.Id);
+            }
+            else
+            {
+                data[field.Id] = value;
+            }
+        }
+        if (existing is null)
+        {
+            foreach (var field in table.Fields.Where(f => f.Required && !touched.Contains(f.Id)))
+            {
+                errors.Add(new FieldError(field.Name, "is required", index));
+            }
+        }
+        return data;
+    }
+
+    /// <summary>A key names a field by id or, failing that, by name (exact, then ignoring case).</summary>
+    internal static FieldEntity? ResolveField(TableSnapshot table, string key) =>
+        table.Fields.FirstOrDefault(f => f.Id == key)
+        ?? table.Fields.FirstOrDefault(f => string.Equals(f.Name, key, StringComparison.Ordinal))
+        ?? table.Fields.FirstOrDefault(f => string.Equals(f.Name, key, StringComparison.OrdinalIgnoreCase));
+
+    internal static JsonObject ParseData(string data) => JsonNode.Parse(data) as JsonObject ?? new JsonObject();
+
+    private async Task<RecordSnapshot> SnapshotAsync(RecordEntity e, JsonObject data, CancellationToken ct) =>
+        new(e.Id, data, e.CreatedAt, await users.GetAsync(e.CreatedById, ct), e.UpdatedAt, await users.GetAsync(e.UpdatedById, ct));
+
+    private static void ThrowIfAny(List<FieldError> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw new RecordValidationException(errors);
+        }
+    }
+}
+
+/// <summary>Names the API reserves for system values.</summary>
+public static class SystemFields
+{
+    public static readonly IReadOnlyList<string> Names = ["id", "createdAt", "createdBy", "updatedAt", "updatedBy"];
+
+    public static bool IsSystem(string name) => Names.Contains(name, StringComparer.OrdinalIgnoreCase);
+}

@@ -1,0 +1,143 @@
+using Microsoft.EntityFrameworkCore;
+using Undb.Data;
+using Undb.Realtime;
+
+namespace Undb.Features.Tables;
+
+/// <summary>A field as the user describes it when creating or changing it.</summary>
+public sealed record FieldSpec(string Name, FieldType Type, bool Required = false, IReadOnlyList<string>? Choices = null);
+
+/// <summary>Tables and their fields: create, read, rename, change. Records go through <see cref="RecordService"/>.</summary>
+public sealed class TableService(IDbContextFactory<AppDbContext> dbFactory, TableChangeNotifier notifier, TimeProvider time)
+{
+    public const int MaxNameLength = 200;
+
+    public async Task<IReadOnlyList<TableSnapshot>> ListAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var tables = await db.Tables.AsNoTracking().OrderBy(t => t.Name).Select(t => new { t.Id, t.Name }).ToListAsync(ct);
+        var fields = await db.Fields.AsNoTracking().OrderBy(f => f.Order).ToListAsync(ct);
+        var byTable = fields.ToLookup(f => f.TableId);
+        return tables.Select(t => new TableSnapshot(t.Id, t.Name, byTable[t.Id].ToList())).ToList();
+    }
+
+    public async Task<TableSnapshot?> GetAsync(string tableId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await TableQueries.LoadSnapshotAsync(db, tableId, ct);
+    }
+
+    public async Task<TableSnapshot> CreateAsync(string name, IReadOnlyList<FieldSpec> fields, string? actorId, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        name = CheckName(name, "name", errors);
+        var normalized = new List<FieldSpec>();
+        for (var i = 0; i < fields.Count; i++)
+        {
+            normalized.Add(CheckField(fields[i], $"fields[{i}]", errors));
+        }
+        foreach (var dup in normalized.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1 && g.Key.Length > 0))
+        {
+            errors[$"fields"] = [$"Field name '{dup.Key}' is used more than once."];
+        }
+        ThrowIfAny(errors, "The table is not valid.");
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await NameTakenAsync(db, name, null, ct))
+        {
+            throw new BadRequestException($"A table named '{name}' already exists.", new Dictionary<string, string[]> { ["name"] = [$"A table named '{name}' already exists."] });
+        }
+        var table = new TableEntity { Name = name, CreatedAt = time.GetUtcNow(), CreatedById = actorId };
+        for (var i = 0; i < normalized.Count; i++)
+        {
+            table.Fields.Add(ToEntity(table.Id, normalized[i], i));
+        }
+        db.Tables.Add(table);
+        await db.SaveChangesAsync(ct);
+        notifier.Publish(new TableChange(table.Id, TableChangeKind.TableCreated, [], actorId));
+        return new TableSnapshot(table.Id, table.Name, table.Fields.ToList());
+    }
+
+    public async Task<FieldEntity> AddFieldAsync(string tableId, FieldSpec spec, string? actorId, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        spec = CheckField(spec, "", errors);
+        ThrowIfAny(errors, "The field is not valid.");
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var existing = await db.Fields.Where(f => f.TableId == tableId).ToListAsync(ct);
+        if (existing.Count == 0 && !await db.Tables.AnyAsync(t => t.Id == tableId, ct))
+        {
+            throw new NotFoundException($"Table '{tableId}' does not exist.");
+        }
+        if (existing.Any(f => string.Equals(f.Name, spec.Name, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new BadRequestException($"This table already has a field named '{spec.Name}'.", new Dictionary<string, string[]> { ["name"] = [$"This table already has a field named '{spec.Name}'."] });
+        }
+        var field = ToEntity(tableId, spec, existing.Count == 0 ? 0 : existing.Max(f => f.Order) + 1);
+        db.Fields.Add(field);
+        await db.SaveChangesAsync(ct);
+        notifier.Publish(new TableChange(tableId, TableChangeKind.SchemaChanged, [], actorId));
+        return field;
+    }
+
+    private static async Task<bool> NameTakenAsync(AppDbContext db, string name, string? exceptId, CancellationToken ct)
+    {
+        var names = await db.Tables.Where(t => t.Id != exceptId).Select(t => t.Name).ToListAsync(ct);
+        return names.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static FieldEntity ToEntity(string tableId, FieldSpec spec, int order) => new()
+    {
+        TableId = tableId,
+        Name = spec.Name,
+        Type = spec.Type,
+        Required = spec.Required,
+        Choices = spec.Choices?.ToList() ?? [],
+        Order = order,
+    };
+
+    internal static string CheckName(string? name, string key, Dictionary<string, string[]> errors)
+    {
+        var trimmed = (name ?? "").Trim();
+        if (trimmed.Length == 0)
+        {
+            errors[key] = ["A name is required."];
+        }
+        else if (trimmed.Length > MaxNameLength)
+        {
+            errors[key] = [$"A name can be at most {MaxNameLength} characters."];
+        }
+        return trimmed;
+    }
+
+    internal static FieldSpec CheckField(FieldSpec spec, string prefix, Dictionary<string, string[]> errors)
+    {
+        var key = prefix.Length == 0 ? "name" : prefix + ".name";
+        var name = CheckName(spec.Name, key, errors);
+        if (SystemFields.IsSystem(name))
+        {
+            errors[key] = [$"'{name}' is reserved for a system field; choose another name."];
+        }
+        IReadOnlyList<string>? choices = null;
+        if (spec.Type.HasChoices())
+        {
+            var cleaned = (spec.Choices ?? []).Select(c => (c ?? "").Trim()).Where(c => c.Length > 0).ToList();
+            var dup = cleaned.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+            if (dup is not null)
+            {
+                errors[(prefix.Length == 0 ? "" : prefix + ".") + "options.choices"] = [$"The choice '{dup.Key}' is listed more than once."];
+            }
+            choices = cleaned;
+        }
+        return spec with { Name = name, Choices = choices };
+    }
+
+    private static void ThrowIfAny(Dictionary<string, string[]> errors, string title)
+    {
+        if (errors.Count > 0)
+        {
+            throw new BadRequestException(errors.Count == 1 ? errors.First().Value[0] : title, errors);
+        }
+    }
+}

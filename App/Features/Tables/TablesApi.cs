@@ -1,0 +1,144 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Undb.Features.Accounts;
+
+namespace Undb.Features.Tables;
+
+/// <summary>REST endpoints for tables, fields and records (DESIGN.md, "REST API").</summary>
+public static class TablesApi
+{
+    public const int MaxBulk = 1000;
+
+    public static IEndpointRouteBuilder MapTablesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/tables").WithTags("Tables");
+
+        api.MapGet("/", async (TableService tables, CancellationToken ct) =>
+            TypedResults.Ok(new { items = (await tables.ListAsync(ct)).Select(t => t.ToDto()).ToList() }));
+
+        api.MapPost("/", async (CreateTableRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var specs = (body.Fields ?? []).Select((f, i) => f.ToSpec($"fields[{i}]")).ToList();
+            var table = await tables.CreateAsync(body.Name ?? "", specs, user.UserId(), ct);
+            return TypedResults.Created($"/api/tables/{table.Id}", table.ToDto());
+        });
+
+        api.MapGet("/{tableId}", async Task<Results<Ok<TableDto>, NotFound>> (string tableId, TableService tables, CancellationToken ct) =>
+            await tables.GetAsync(tableId, ct) is { } t ? TypedResults.Ok(t.ToDto()) : throw new NotFoundException($"Table '{tableId}' does not exist."));
+
+        api.MapPost("/{tableId}/fields", async (string tableId, CreateFieldRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var field = await tables.AddFieldAsync(tableId, body.ToSpec("field"), user.UserId(), ct);
+            return TypedResults.Created($"/api/tables/{tableId}", field.ToDto());
+        });
+
+        api.MapGet("/{tableId}/records", async (string tableId, int? offset, int? limit, string? sort, string? search, RecordQueryService query, TableService tables, CancellationToken ct) =>
+        {
+            var (sortField, descending) = ParseSort(sort);
+            var page = await query.ListAsync(tableId, new RecordQuery(offset ?? 0, limit ?? 100, sortField, descending, search), ct);
+            var table = await RequireTableAsync(tables, tableId, ct);
+            return TypedResults.Ok(new RecordListDto(page.Records.Select(r => r.ToDto(table)).ToList(), page.Total));
+        });
+
+        api.MapGet("/{tableId}/records/{recordId}", async (string tableId, string recordId, RecordQueryService query, TableService tables, CancellationToken ct) =>
+        {
+            var table = await RequireTableAsync(tables, tableId, ct);
+            var record = await query.GetAsync(tableId, recordId, ct) ?? throw new NotFoundException($"Record '{recordId}' does not exist in table '{table.Name}'.");
+            return TypedResults.Ok(record.ToDto(table));
+        });
+
+        api.MapPost("/{tableId}/records", async (string tableId, RecordValuesRequest body, RecordService records, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var created = await records.CreateAsync(tableId, new RecordInput(body.Values ?? []), user.UserId(), ct);
+            var table = await RequireTableAsync(tables, tableId, ct);
+            return TypedResults.Created($"/api/tables/{tableId}/records/{created.Id}", created.ToDto(table));
+        });
+
+        api.MapPatch("/{tableId}/records/{recordId}", async (string tableId, string recordId, RecordValuesRequest body, RecordService records, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var updated = await records.UpdateAsync(tableId, new RecordPatch(recordId, body.Values ?? []), user.UserId(), ct);
+            var table = await RequireTableAsync(tables, tableId, ct);
+            return TypedResults.Ok(updated.ToDto(table));
+        });
+
+        api.MapDelete("/{tableId}/records/{recordId}", async (string tableId, string recordId, RecordService records, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            await records.DeleteAsync(tableId, recordId, user.UserId(), ct);
+            return TypedResults.NoContent();
+        });
+
+        api.MapPost("/{tableId}/records/bulk", async (string tableId, BulkRecordsRequest body, RecordService records, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var items = RequireItems(body.Records, "records");
+            var created = await records.BulkCreateAsync(tableId, items.Select(i => new RecordInput(i.Values ?? [])).ToList(), user.UserId(), ct);
+            var table = await RequireTableAsync(tables, tableId, ct);
+            return TypedResults.Created($"/api/tables/{tableId}/records", new RecordsDto(created.Select(r => r.ToDto(table)).ToList()));
+        });
+
+        api.MapPatch("/{tableId}/records/bulk", async (string tableId, BulkRecordsRequest body, RecordService records, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var items = RequireItems(body.Records, "records");
+            var missing = items.Select((item, i) => (item, i)).Where(x => string.IsNullOrWhiteSpace(x.item.Id)).Select(x => x.i).ToList();
+            if (missing.Count > 0)
+            {
+                throw new BadRequestException("Every record to update needs its id.", missing.ToDictionary(i => $"records[{i}].id", _ => new[] { "An id is required." }));
+            }
+            var updated = await records.BulkUpdateAsync(tableId, items.Select(i => new RecordPatch(i.Id!, i.Values ?? [])).ToList(), user.UserId(), ct);
+            var table = await RequireTableAsync(tables, tableId, ct);
+            return TypedResults.Ok(new RecordsDto(updated.Select(r => r.ToDto(table)).ToList()));
+        });
+
+        api.MapDelete("/{tableId}/records/bulk", async (string tableId, [Microsoft.AspNetCore.Mvc.FromBody] BulkDeleteRequest body, RecordService records, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var ids = RequireItems(body.Ids, "ids");
+            var deleted = await records.BulkDeleteAsync(tableId, ids, user.UserId(), ct);
+            return TypedResults.Ok(new DeletedDto(deleted));
+        });
+
+        return app;
+    }
+
+    private static async Task<TableSnapshot> RequireTableAsync(TableService tables, string tableId, CancellationToken ct) =>
+        await tables.GetAsync(tableId, ct) ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
+
+    private static IReadOnlyList<T> RequireItems<T>(IReadOnlyList<T>? items, string name)
+    {
+        if (items is null || items.Count == 0)
+        {
+            throw new BadRequestException($"'{name}' must list at least one item.");
+        }
+        if (items.Count > MaxBulk)
+        {
+            throw new BadRequestException($"'{name}' lists {items.Count} items; one request takes at most {MaxBulk}.");
+        }
+        return items;
+    }
+
+    /// <summary><c>Value</c>, <c>-Value</c> or <c>Value:desc</c> / <c>Value:asc</c>.</summary>
+    public static (string? Field, bool Descending) ParseSort(string? sort)
+    {
+        if (string.IsNullOrWhiteSpace(sort))
+        {
+            return (null, false);
+        }
+        sort = sort.Trim();
+        if (sort.StartsWith('-'))
+        {
+            return (sort[1..], true);
+        }
+        var colon = sort.LastIndexOf(':');
+        if (colon > 0)
+        {
+            var direction = sort[(colon + 1)..].Trim();
+            if (direction.Equals("desc", StringComparison.OrdinalIgnoreCase))
+            {
+                return (sort[..colon], true);
+            }
+            if (direction.Equals("asc", StringComparison.OrdinalIgnoreCase))
+            {
+                return (sort[..colon], false);
+            }
+        }
+        return (sort, false);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Undb.Features.Tables;
+
+public static class TablesExtensions
+{
+    public static IHostApplicationBuilder AddTables(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<TableService>();
+        builder.Services.AddSingleton<RecordService>();
+        builder.Services.AddSingleton<RecordQueryService>();
+        return builder;
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor.Services;
+using Undb.Components;
+using Undb.Data;
+using Undb.Features.Accounts;
+using Undb.Realtime;
+
+namespace Undb.Infrastructure;
+
+public static class WebExtensions
+{
+    /// <summary>Blazor Server with MudBlazor, JSON defaults, problem details, the clock and the change notifier.</summary>
+    public static IHostApplicationBuilder AddWebUi(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TableChangeNotifier>();
+        return builder;
+    }
+
+    /// <summary>Migrates the database and seeds the bootstrap admin before the first request.</summary>
+    public static async Task PrepareAsync(this WebApplication app)
+    {
+        await app.Services.MigrateDatabaseAsync();
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AccountsBootstrapper>().RunAsync(CancellationToken.None);
+    }
+
+    public static WebApplication UseWebUi(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandlingPath = "/error",
+            CreateScopeForErrors = true,
+            // A 4xx answered by ApiExceptionHandler is the caller's mistake, not an error worth logging as one.
+            SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        return app;
+    }
+
+    public static WebApplication MapWebUi(this WebApplication app)
+    {
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+
+    /// <summary><c>GET /health</c>: 200 when the app can reach its database, 503 otherwise; no login needed.</summary>
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapGet("/health", async (IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct) =>
+        {
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                await db.Database.ExecuteSqlRawAsync("SELECT 1", ct);
+                return Results.Ok(new { status = "ok" });
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return Results.Json(new { status = "unavailable", error = "database unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        }).AllowAnonymous();
+        return app;
+    }
+}

@@ -1,0 +1,26 @@
+using Undb.Data;
+using Undb.Features.Accounts;
+using Undb.Features.Tables;
+using Undb.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddWebUi();
+builder.AddData();
+builder.AddAccounts();
+builder.AddTables();
+
+var app = builder.Build();
+
+await app.PrepareAsync();
+
+app.UseWebUi();
+app.MapHealth();
+app.MapAccountsEndpoints();
+app.MapTablesApi();
+app.MapWebUi();
+
+app.Run();
+
+/// <summary>Entry point; public so integration tests can host the app.</summary>
+public partial class Program;
