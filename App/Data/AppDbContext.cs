@@ -7,7 +7,11 @@ using Undb.Features.Tables;
 
 namespace Undb.Data;
 
-public class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
+/// <summary>
+/// The app's one database context. Features that own more entities add their DbSets in a partial class file
+/// in their own folder and their mapping as IEntityTypeConfiguration classes.
+/// </summary>
+public partial class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
 {
     public DbSet<TableEntity> Tables => Set<TableEntity>();
     public DbSet<FieldEntity> Fields => Set<FieldEntity>();

@@ -1,5 +1,8 @@
 // Small browser helpers called through JS interop.
 window.undb = {
+    markInteractive: function () {
+        document.documentElement.dataset.interactive = "true";
+    },
     copyText: async function (text) {
         try {
             await navigator.clipboard.writeText(text);

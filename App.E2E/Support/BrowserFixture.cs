@@ -1,0 +1,61 @@
+using Microsoft.Playwright;
+
+namespace Undb.E2E.Support;
+
+/// <summary>
+/// Headless Debian Chromium driven by Playwright. The browser path comes from PLAYWRIGHT_CHROMIUM_EXECUTABLE
+/// (default /usr/bin/chromium); Playwright cannot download its own browser here.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string DefaultChromium = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public static string ChromiumPath => Environment.GetEnvironmentVariable("PLAYWRIGHT_CHROMIUM_EXECUTABLE") is { Length: > 0 } p ? p : DefaultChromium;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException($"Chromium not found at {ChromiumPath}. Run ./test.sh (it installs Debian's chromium) or set PLAYWRIGHT_CHROMIUM_EXECUTABLE.");
+        }
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
+        });
+    }
+
+    /// <summary>A fresh browser context (its own cookies) with clipboard access for copy buttons.</summary>
+    public async Task<IBrowserContext> NewContextAsync(string baseUrl)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = baseUrl,
+            ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+            Permissions = ["clipboard-read", "clipboard-write"],
+        });
+        context.SetDefaultTimeout(15_000);
+        return context;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+        _playwright?.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
+{
+    public const string Name = "browser";
+}

@@ -1,0 +1,24 @@
+using Microsoft.Playwright;
+
+namespace Undb.E2E.Support;
+
+/// <summary>Steps most UI tests share.</summary>
+public static class UiActions
+{
+    public static async Task LoginAsync(IPage page, string email = AppServer.AdminEmail, string password = AppServer.AdminPassword)
+    {
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login-submit");
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        await WaitForCircuitAsync(page);
+    }
+
+    /// <summary>Waits until Blazor's interactive circuit is up, so clicks reach the server.</summary>
+    public static async Task WaitForCircuitAsync(IPage page)
+    {
+        // MainLayout sets this from OnAfterRenderAsync, which only runs once the circuit is live.
+        await page.WaitForFunctionAsync("() => document.documentElement.dataset.interactive === 'true'");
+    }
+}

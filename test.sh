@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command: makes sure a browser is there for the Playwright tests, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export PLAYWRIGHT_CHROMIUM_EXECUTABLE="${PLAYWRIGHT_CHROMIUM_EXECUTABLE:-/usr/bin/chromium}"
+if [ ! -x "$PLAYWRIGHT_CHROMIUM_EXECUTABLE" ]; then
+  echo "test.sh: $PLAYWRIGHT_CHROMIUM_EXECUTABLE is missing; installing Debian's chromium for the E2E tests"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/usr/bin/chromium
+fi
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build Undb.Blazor.sln -warnaserror
+dotnet test Undb.Blazor.sln --no-build --logger "console;verbosity=normal" "$@"
