@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Undb.Bench;
+
+/// <summary>
+/// <c>dotnet run -c Release --project App.Bench -- [--quick] [--json PATH] [--only outbound,incoming,grid,memory]</c>:
+/// measures the real app next to raw floors on this machine, prints a table and writes JSON.
+/// </summary>
+public static class BenchMain
+{
+    public sealed record Sizes(int OutboundEvents, double PacedSeconds, double IncomingSeconds, int GridRows, int BurstEvents)
+    {
+        public static readonly Sizes Full = new(20_000, 20, 15, 100_000, 100_000);
+        public static readonly Sizes Quick = new(4_000, 5, 5, 100_000, 20_000);
+        /// <summary>Enough to prove the harness works end to end (the smoke test in ./test.sh).</summary>
+        public static readonly Sizes Smoke = new(200, 1, 1, 500, 300);
+    }
+
+    public static async Task<int> Main(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var smoke = args.Contains("--smoke");
+        var jsonPath = ValueOf(args, "--json");
+        var only = ValueOf(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var sizes = smoke ? Sizes.Smoke : quick ? Sizes.Quick : Sizes.Full;
+        try
+        {
+            var report = await RunAsync(sizes, only, Console.WriteLine);
+            Print(report);
+            if (jsonPath is not null)
+            {
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(report, BenchApi.Json));
+                Console.WriteLine($"JSON written to {jsonPath}");
+            }
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine("Benchmark failed: " + ex);
+            return 1;
+        }
+    }
+
+    public static async Task<BenchReport> RunAsync(Sizes sizes, string[]? only, Action<string> log)
+    {
+        bool Wanted(string name) => only is null || only.Contains(name, StringComparer.OrdinalIgnoreCase);
+        var settings = AppSettings();
+        var total = Stopwatch.StartNew();
+        await using var receiver = await Receiver.StartAsync();
+        var report = new BenchReport { Machine = Machine() };
+
+        await using (var app = await AppProcess.StartAsync(settings))
+        {
+            if (Wanted("outbound"))
+            {
+                log("outbound…");
+                var o = await OutboundBench.RunAsync(app, receiver, sizes.OutboundEvents, sizes.PacedSeconds, 500, log);
+                report.Outbound = new OutboundFigures(Round(o.EventsPerSec), Round(o.FloorPerSec), Round(o.LatencyP50Ms, 2), Round(o.LatencyP99Ms, 2), Round(o.LatencyP999Ms, 2));
+            }
+            if (Wanted("incoming"))
+            {
+                log("incoming…");
+                var i = await IncomingBench.RunAsync(app, receiver, sizes.IncomingSeconds, log);
+                report.Incoming = new IncomingFigures(Round(i.RequestsPerSec), Round(i.FloorPerSec), Round(i.LatencyP50Ms, 2), Round(i.LatencyP99Ms, 2));
+            }
+            if (Wanted("grid"))
+            {
+                log("grid…");
+                var g = await GridBench.RunAsync(app, sizes.GridRows, log);
+                report.Grid = new GridFigures(g.Rows, Round(g.FirstPageMs, 2), Round(g.SortedPageMs, 2), Round(g.SearchMs, 2), Round(g.SortedDeepPageMs, 2));
+            }
+        }
+        if (Wanted("memory"))
+        {
+            log("memory…");
+            var m = await MemoryBench.RunAsync(receiver, settings, sizes.BurstEvents, log);
+            report.Memory = new MemoryFigures(m.BurstEvents, Round(m.PeakWorkingSetMb, 1));
+        }
+        report.Seconds = Round(total.Elapsed.TotalSeconds, 1);
+        return report;
+    }
+
+    /// <summary>The app as an operator would run it, but allowed to reach the loopback receiver and not rate-limited for the load test.</summary>
+    private static Dictionary<string, string> AppSettings() => new()
+    {
+        ["Webhooks:AllowPrivateNetworks"] = "true",
+        ["IncomingWebhooks:RateLimitPerMinute"] = "100000000",
+    };
+
+    private static void Print(BenchReport r)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Undb.Blazor benchmarks — {r.Machine}");
+        Console.WriteLine(new string('-', 78));
+        if (r.Outbound is { } o)
+        {
+            Row("Outbound deliveries/s (signed, verified)", $"{o.EventsPerSec:N0}/s", $"floor {o.FloorPerSec:N0}/s", Ratio(o.EventsPerSec, o.FloorPerSec));
+            Row("Commit→arrival at 500/s  p50 / p99 / p99.9", $"{o.LatencyP50Ms:F1} / {o.LatencyP99Ms:F1} / {o.LatencyP999Ms:F1} ms", "", "");
+        }
+        if (r.Incoming is { } i)
+        {
+            Row("Incoming POST /hooks (1 KB JSON → record → webhook)", $"{i.RequestsPerSec:N0}/s", $"floor {i.FloorPerSec:N0}/s", Ratio(i.RequestsPerSec, i.FloorPerSec));
+            Row("Incoming latency p50 / p99", $"{i.LatencyP50Ms:F1} / {i.LatencyP99Ms:F1} ms", "", "");
+        }
+        if (r.Grid is { } g)
+        {
+            Row($"Grid on {g.Rows:N0} records: first / sorted / search", $"{g.FirstPageMs:F1} / {g.SortedPageMs:F1} / {g.SearchMs:F1} ms", "", "");
+            Row($"Grid: sorted page at offset {g.Rows / 2:N0}", $"{g.SortedDeepPageMs:F1} ms", "", "");
+        }
+        if (r.Memory is { } m)
+        {
+            Row($"Peak working set, {m.BurstEvents:N0}-event burst", $"{m.PeakWorkingSetMb:F0} MB", "", "");
+        }
+        Console.WriteLine($"(took {r.Seconds:F0} s)");
+    }
+
+    private static void Row(string what, string value, string floor, string ratio) =>
+        Console.WriteLine($"{what,-52} {value,-22} {floor,-16} {ratio}");
+
+    private static string Ratio(double value, double floor) => floor > 0 ? $"{value / floor:P0} of floor" : "";
+
+    private static double Round(double v, int digits = 0) => double.IsFinite(v) ? Math.Round(v, digits) : 0;
+
+    private static string? ValueOf(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    private static string Machine()
+    {
+        var cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        var memGb = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024 / 1024;
+        return $"{Environment.ProcessorCount} cores ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {memGb:F0} GB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
+    }
+}
+
+public sealed record OutboundFigures(double EventsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, double LatencyP999Ms);
+
+public sealed record IncomingFigures(double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms);
+
+public sealed record GridFigures(int Rows, double FirstPageMs, double SortedPageMs, double SearchMs, double SortedDeepPageMs);
+
+public sealed record MemoryFigures(int BurstEvents, double PeakWorkingSetMb);
+
+public sealed class BenchReport
+{
+    public OutboundFigures? Outbound { get; set; }
+    public IncomingFigures? Incoming { get; set; }
+    public GridFigures? Grid { get; set; }
+    public MemoryFigures? Memory { get; set; }
+    public string Machine { get; set; } = "";
+    public double Seconds { get; set; }
+}

@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Undb.Bench;
+
+/// <summary>POST /hooks/{id} with a 1 KB nested JSON, each creating a record that fires one outbound webhook; floor: a bare Kestrel endpoint.</summary>
+public static class IncomingBench
+{
+    public sealed record Result(double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, int Requests);
+
+    private const int Workers = 32;
+
+    public static async Task<Result> RunAsync(AppProcess app, Receiver receiver, double seconds, Action<string> log)
+    {
+        using var api = app.CreateApiClient();
+        var tableId = await BenchApi.CreateTableAsync(api, "Incoming bench");
+        var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
+        receiver.UseSecret(secret);
+        var incoming = await BenchApi.PostAsync(api, $"/api/tables/{tableId}/incoming-webhooks", new
+        {
+            name = "bench",
+            enabled = true,
+            mapping = new
+            {
+                recordsPath = (string?)null,
+                fields = new Dictionary<string, string>
+                {
+                    ["Name"] = "$.customer.name",
+                    ["Email"] = "$.customer.contact.email",
+                    ["Amount"] = "$.order.total",
+                    ["Stage"] = "$.order.stage",
+                    ["Notes"] = "$.order.lines[0].description",
+                },
+            },
+        });
+        var hookUrl = app.BaseUrl + "/hooks/" + incoming["id"]!.GetValue<string>();
+        var apiKey = incoming["apiKey"]!.GetValue<string>();
+        var body = Payload();
+        log($"  incoming payload: {Encoding.UTF8.GetByteCount(body)} bytes");
+
+        var deliveredBefore = receiver.Verified;
+        var (rate, latencies, count) = await LoadAsync(hookUrl, apiKey, body, TimeSpan.FromSeconds(Math.Min(2, seconds / 4)), TimeSpan.FromSeconds(seconds), 201);
+        // Each accepted request created a record whose record.created must reach the receiver too.
+        await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
+
+        await using var floor = await FloorServer.StartAsync();
+        var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
+        return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count);
+    }
+
+    /// <summary>Closed-loop load: <see cref="Workers"/> clients each send the next request when the last one answers.</summary>
+    private static async Task<(double Rate, List<double> LatenciesMs, int Count)> LoadAsync(string url, string apiKey, string body, TimeSpan warmUp, TimeSpan duration, int expectedStatus)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Workers });
+        var latencies = new ConcurrentBag<double>();
+        var count = 0;
+        var failures = 0;
+        string? firstFailure = null;
+        var total = Stopwatch.StartNew();
+        var measureFrom = warmUp;
+        await Task.WhenAll(Enumerable.Range(0, Workers).Select(async _ =>
+        {
+            while (total.Elapsed < warmUp + duration)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("X-Api-Key", apiKey);
+                var sw = Stopwatch.StartNew();
+                using var response = await client.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                var ms = sw.Elapsed.TotalMilliseconds;
+                if ((int)response.StatusCode != expectedStatus)
+                {
+                    Interlocked.Increment(ref failures);
+                    firstFailure ??= $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+                    continue;
+                }
+                Interlocked.Increment(ref count);
+                if (total.Elapsed >= measureFrom)
+                {
+                    latencies.Add(ms);
+                }
+            }
+        }));
+        if (failures > 0)
+        {
+            throw new InvalidOperationException($"{failures} requests failed; first: {firstFailure}");
+        }
+        return (latencies.Count / duration.TotalSeconds, latencies.ToList(), count);
+    }
+
+    /// <summary>About 1 KB of nested JSON, shaped like a CRM or shop event.</summary>
+    public static string Payload()
+    {
+        var node = new JsonObject
+        {
+            ["type"] = "order.created",
+            ["customer"] = new JsonObject
+            {
+                ["name"] = "Grace Hopper",
+                ["contact"] = new JsonObject { ["email"] = "grace@example.com", ["phone"] = "+1 555 0100" },
+                ["address"] = new JsonObject { ["street"] = "1 Navy Way", ["city"] = "Arlington", ["zip"] = "22202", ["country"] = "US" },
+            },
+            ["order"] = new JsonObject
+            {
+                ["id"] = "ord_8f2c1d9e4b7a",
+                ["total"] = 1299.5,
+                ["currency"] = "USD",
+                ["stage"] = "Won",
+                ["lines"] = new JsonArray(
+                    new JsonObject { ["sku"] = "SKU-001", ["description"] = "Annual subscription, team plan", ["qty"] = 1, ["price"] = 999.5 },
+                    new JsonObject { ["sku"] = "SKU-002", ["description"] = "Onboarding workshop", ["qty"] = 1, ["price"] = 300 }),
+            },
+            ["meta"] = new JsonObject { ["source"] = "bench", ["notes"] = new string('x', 380) },
+        };
+        return node.ToJsonString();
+    }
+
+    /// <summary>The floor: Kestrel parsing the same JSON and answering 201, nothing else.</summary>
+    private sealed class FloorServer : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private FloorServer(WebApplication app) => _app = app;
+
+        public string Url { get; private set; } = "";
+
+        public static async Task<FloorServer> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            app.MapPost("/floor", async (HttpRequest request) =>
+            {
+                using var doc = await JsonDocument.ParseAsync(request.Body);
+                return Results.Json(new { recordIds = new[] { "rec_floor" } }, statusCode: 201);
+            });
+            await app.StartAsync();
+            return new FloorServer(app) { Url = app.Urls.First().TrimEnd('/') + "/floor" };
+        }
+
+        public ValueTask DisposeAsync() => _app.DisposeAsync();
+    }
+}

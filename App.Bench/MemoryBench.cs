@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+namespace Undb.Bench;
+
+/// <summary>Peak working set of a fresh app process while a burst of record creations fans out to one webhook.</summary>
+public static class MemoryBench
+{
+    public sealed record Result(int BurstEvents, double PeakWorkingSetMb, double BaselineMb, double Seconds);
+
+    public static async Task<Result> RunAsync(Receiver receiver, IDictionary<string, string> settings, int events, Action<string> log)
+    {
+        await using var app = await AppProcess.StartAsync(settings);
+        using var api = app.CreateApiClient();
+        var tableId = await BenchApi.CreateTableAsync(api, "Memory bench");
+        var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
+        receiver.UseSecret(secret);
+        var baseline = app.WorkingSetMb();
+
+        var start = receiver.Verified;
+        var sw = Stopwatch.StartNew();
+        await BenchApi.BulkCreateAsync(api, tableId, 0, events, chunk: 1000, parallel: 2);
+        await receiver.WaitForAsync(start + events, TimeSpan.FromMinutes(20));
+        var peak = app.PeakWorkingSetMb();
+        log($"  burst of {events:N0} events delivered in {sw.Elapsed.TotalSeconds:F1} s; peak {peak:F0} MB (idle {baseline:F0} MB)");
+        return new Result(events, peak, baseline, sw.Elapsed.TotalSeconds);
+    }
+}
