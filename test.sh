@@ -15,4 +15,12 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet build Undb.Blazor.sln -warnaserror
-dotnet test Undb.Blazor.sln --no-build --logger "console;verbosity=normal" "$@"
+
+# One project at a time: the end-to-end tests start app processes and Chromium, and two cores are easily
+# oversubscribed if they run beside the in-memory suite. Every test project in the solution is run.
+status=0
+for project in $(grep -l "<IsTestProject>true</IsTestProject>" ./*/*.csproj | sort); do
+  echo "== dotnet test $project"
+  dotnet test "$project" --no-build --logger "console;verbosity=normal" "$@" || status=$?
+done
+exit $status
