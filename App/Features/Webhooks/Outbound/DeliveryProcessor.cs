@@ -132,8 +132,9 @@ public sealed class DeliveryProcessor(
             }
         }
         await db.SaveChangesAsync(ct);
-        notifier.Publish(new DeliveryChange(webhook.Id, delivery.Id, stillOurs ? delivery.Status : null));
         await UpdateHealthAsync(db, webhook.Id, attempt, gone, now, ct);
+        // Published last, so a subscriber that reacts sees the delivery and the webhook's health both settled.
+        notifier.Publish(new DeliveryChange(webhook.Id, delivery.Id, stillOurs ? delivery.Status : null));
     }
 
     private static void Settle(DeliveryEntity delivery, DeliveryStatus status, DateTimeOffset now, string? error)
