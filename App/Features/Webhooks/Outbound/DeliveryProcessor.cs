@@ -91,7 +91,9 @@ public sealed class DeliveryProcessor(
         var delivery = await db.Deliveries.FirstAsync(d => d.Id == deliveryId, ct);
         var webhook = await db.Webhooks.AsNoTracking().FirstAsync(w => w.Id == delivery.WebhookId, ct);
         var previous = current.Status == DeliveryStatus.InFlight ? DeliveryStatus.Pending : current.Status;
-        var result = await sender.SendAsync(webhook, delivery, trigger, delivery.AttemptCount + 1, ct);
+        // Once claimed, finish even if the caller goes away (the attempt timeout bounds it); an abandoned claim
+        // would otherwise sit until its lease expires and then be sent again by the sweeper.
+        var result = await sender.SendAsync(webhook, delivery, trigger, delivery.AttemptCount + 1, CancellationToken.None);
         await RecordAsync(db, webhook, delivery, result, token, previous, CancellationToken.None);
         return result.Attempt;
     }
