@@ -27,7 +27,31 @@ public sealed class DeliverySender(
     {
         var now = time.GetUtcNow();
         var timestamp = now.ToUnixTimeSeconds();
-        var signing = secrets.SigningSecrets(webhook, now);
+        var attempt = new DeliveryAttemptEntity
+        {
+            Id = Data.Ids.New(WebhookIds.Attempt, now),
+            DeliveryId = delivery.Id,
+            WebhookId = webhook.Id,
+            Number = number,
+            Trigger = trigger,
+            StartedAt = now,
+            RequestMethod = webhook.Method,
+            RequestUrl = webhook.Url,
+            RequestBody = delivery.Payload,
+        };
+        IReadOnlyList<string> signing;
+        try
+        {
+            signing = secrets.SigningSecrets(webhook, now);
+        }
+        catch (SecretUnreadableException ex)
+        {
+            // Never send unsigned: record why instead, so the history says what to do.
+            attempt.Error = ex.Message;
+            metrics.Attempted(false, 0, delivery.EventName, null);
+            logger.LogError("Webhook {WebhookId}: {Error}", webhook.Id, ex.Message);
+            return new SendResult(attempt, null);
+        }
         var headers = new Dictionary<string, string>(webhook.Headers, StringComparer.OrdinalIgnoreCase)
         {
             ["Content-Type"] = "application/json",
@@ -39,19 +63,7 @@ public sealed class DeliverySender(
             ["X-Undb-Event"] = delivery.EventName,
             ["X-Undb-Delivery"] = delivery.Id,
         };
-        var attempt = new DeliveryAttemptEntity
-        {
-            Id = Data.Ids.New(WebhookIds.Attempt, now),
-            DeliveryId = delivery.Id,
-            WebhookId = webhook.Id,
-            Number = number,
-            Trigger = trigger,
-            StartedAt = now,
-            RequestMethod = webhook.Method,
-            RequestUrl = webhook.Url,
-            RequestHeaders = headers,
-            RequestBody = delivery.Payload,
-        };
+        attempt.RequestHeaders = headers;
 
         TimeSpan? retryAfter = null;
         var started = time.GetTimestamp();

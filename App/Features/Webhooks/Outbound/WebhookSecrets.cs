@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace Undb.Features.Webhooks.Outbound;
@@ -9,7 +10,31 @@ public sealed class WebhookSecrets(IDataProtectionProvider provider)
 
     public string Protect(string secret) => _protector.Protect(secret);
 
-    public string Unprotect(string protectedSecret) => _protector.Unprotect(protectedSecret);
+    /// <summary>The plain secret; throws <see cref="SecretUnreadableException"/> when the Data Protection key ring no longer has its key.</summary>
+    public string Unprotect(string protectedSecret)
+    {
+        try
+        {
+            return _protector.Unprotect(protectedSecret);
+        }
+        catch (CryptographicException ex)
+        {
+            throw new SecretUnreadableException(ex);
+        }
+    }
+
+    /// <summary>The masked secret for display, or a hint when it cannot be read.</summary>
+    public string MaskedOrHint(string protectedSecret)
+    {
+        try
+        {
+            return Mask(Unprotect(protectedSecret));
+        }
+        catch (SecretUnreadableException)
+        {
+            return WebhookSigner.SecretPrefix + "… (unreadable; rotate the secret)";
+        }
+    }
 
     /// <summary>The current secret, then the previous one while it is still within its grace period.</summary>
     public IReadOnlyList<string> SigningSecrets(WebhookEntity webhook, DateTimeOffset now)
@@ -28,3 +53,7 @@ public sealed class WebhookSecrets(IDataProtectionProvider provider)
             ? WebhookSigner.SecretPrefix + "…"
             : string.Concat(secret.AsSpan(0, WebhookSigner.SecretPrefix.Length + 4), "…", secret.AsSpan(secret.Length - 4));
 }
+
+/// <summary>A stored secret cannot be decrypted: the Data Protection keys (DataProtection:KeysPath) were lost or replaced.</summary>
+public sealed class SecretUnreadableException(Exception inner)
+    : Exception("The webhook's signing secret cannot be decrypted: the Data Protection keys (DataProtection:KeysPath) are missing or were replaced. Rotate the secret to set a new one.", inner);

@@ -118,7 +118,14 @@ public sealed class WebhookService(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var webhook = await RequireAsync(db, id, ct);
         var previousValid = webhook.PreviousSecretProtected is not null && webhook.PreviousSecretExpiresAt > time.GetUtcNow();
-        return new SecretDto(secrets.Unprotect(webhook.SecretProtected), previousValid ? webhook.PreviousSecretExpiresAt : null);
+        try
+        {
+            return new SecretDto(secrets.Unprotect(webhook.SecretProtected), previousValid ? webhook.PreviousSecretExpiresAt : null);
+        }
+        catch (SecretUnreadableException ex)
+        {
+            throw new BadRequestException(ex.Message);
+        }
     }
 
     /// <summary>A new secret; the old one keeps signing (as a second signature) for <c>Webhooks:PreviousSecretLifetime</c>.</summary>
@@ -212,6 +219,6 @@ public sealed class WebhookService(
     private WebhookDto ToDto(WebhookEntity w, TableSnapshot table, string? plainSecret) => new(
         w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, w.Headers, w.Enabled,
         ConditionMapper.ToApi(ConditionMapper.Deserialize(w.ConditionJson), table),
-        plainSecret ?? WebhookSecrets.Mask(secrets.Unprotect(w.SecretProtected)),
+        plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
         w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt);
 }
