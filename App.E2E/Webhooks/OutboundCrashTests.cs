@@ -12,7 +12,15 @@ using Xunit.Abstractions;
 
 namespace Undb.E2E.Webhooks;
 
+/// <summary>Runs alone: its write burst would otherwise starve the browser tests' short UI timeouts on a small machine.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessHeavyCollection
+{
+    public const string Name = "Process-heavy, not in parallel";
+}
+
 /// <summary>At-least-once across a crash: the app process is killed mid-burst and restarted on the same database.</summary>
+[Collection(ProcessHeavyCollection.Name)]
 public sealed class OutboundCrashTests(ITestOutputHelper output)
 {
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
