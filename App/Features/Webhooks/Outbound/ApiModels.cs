@@ -1,0 +1,123 @@
+using System.Text.Json.Serialization;
+
+namespace Undb.Features.Webhooks.Outbound;
+
+/// <summary>What a caller sends to create or change a webhook; on PATCH, what is left out stays as it is.</summary>
+public sealed record WebhookRequest(
+    string? Name,
+    string? Url,
+    string? Method,
+    IReadOnlyList<string>? Events,
+    IReadOnlyDictionary<string, string>? Headers,
+    bool? Enabled,
+    WebhookCondition? Condition);
+
+/// <summary>A webhook as the API shows it; <see cref="Secret"/> is masked except in the create answer.</summary>
+public sealed record WebhookDto(
+    string Id,
+    string TableId,
+    string Name,
+    string Url,
+    string Method,
+    IReadOnlyList<string> Events,
+    IReadOnlyDictionary<string, string> Headers,
+    bool Enabled,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] WebhookCondition? Condition,
+    string Secret,
+    string? DisabledReason,
+    DateTimeOffset? DisabledAt,
+    DateTimeOffset? LastSuccessAt,
+    DateTimeOffset? LastFailureAt,
+    DateTimeOffset? FailingSince,
+    int ConsecutiveFailures,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record SecretDto(string Secret, DateTimeOffset? PreviousSecretExpiresAt = null);
+
+public sealed record ReplayRequest(DateTimeOffset? Since, string? Status);
+
+public sealed record ReplayResult(int Count);
+
+public sealed record DeliveryDto(
+    string Id,
+    string WebhookId,
+    string TableId,
+    string EventId,
+    string Event,
+    string? RecordId,
+    string Status,
+    int AttemptCount,
+    DateTimeOffset? NextAttemptAt,
+    int? LastStatusCode,
+    string? LastError,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? CompletedAt);
+
+public sealed record AttemptRequestDto(string Method, string Url, IReadOnlyDictionary<string, string> Headers, string Body);
+
+public sealed record AttemptResponseDto(int? Status, IReadOnlyDictionary<string, string> Headers, string? Body);
+
+public sealed record AttemptDto(
+    string Id,
+    string DeliveryId,
+    int Number,
+    string Trigger,
+    bool Succeeded,
+    DateTimeOffset StartedAt,
+    double DurationMs,
+    AttemptRequestDto Request,
+    AttemptResponseDto Response,
+    string? Error);
+
+public sealed record DeliveryDetailDto(DeliveryDto Delivery, string Payload, IReadOnlyList<AttemptDto> Attempts);
+
+public sealed record DeliveryPage(IReadOnlyList<DeliveryDto> Items, int Total);
+
+/// <summary>Filters for a webhook's delivery history; every one optional.</summary>
+public sealed record DeliveryFilter(
+    DeliveryStatus? Status = null,
+    string? Event = null,
+    string? RecordId = null,
+    DateTimeOffset? Since = null,
+    DateTimeOffset? Until = null,
+    int Offset = 0,
+    int Limit = 50);
+
+public static class OutboundMapping
+{
+    public static string ToApi(this DeliveryStatus status) => status switch
+    {
+        DeliveryStatus.InFlight => "inFlight",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    public static DeliveryStatus? ParseStatus(string? value, string key)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        foreach (var status in Enum.GetValues<DeliveryStatus>())
+        {
+            if (string.Equals(status.ToApi(), value.Trim(), StringComparison.OrdinalIgnoreCase))
+            {
+                return status;
+            }
+        }
+        var allowed = string.Join(", ", Enum.GetValues<DeliveryStatus>().Select(s => s.ToApi()));
+        throw new Tables.BadRequestException($"'{value}' is not a delivery status; use one of {allowed}.",
+            new Dictionary<string, string[]> { [key] = [$"Use one of {allowed}."] });
+    }
+
+    public static DeliveryDto ToDto(this DeliveryEntity d) => new(
+        d.Id, d.WebhookId, d.TableId, d.EventId, d.EventName, d.RecordId, d.Status.ToApi(), d.AttemptCount,
+        d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null, d.LastStatusCode, d.LastError, d.CreatedAt, d.UpdatedAt, d.CompletedAt);
+
+    public static AttemptDto ToDto(this DeliveryAttemptEntity a) => new(
+        a.Id, a.DeliveryId, a.Number, a.Trigger.ToString().ToLowerInvariant(), a.Succeeded, a.StartedAt, a.DurationMs,
+        new AttemptRequestDto(a.RequestMethod, a.RequestUrl, a.RequestHeaders, a.RequestBody),
+        new AttemptResponseDto(a.ResponseStatus, a.ResponseHeaders, a.ResponseBody),
+        a.Error);
+}

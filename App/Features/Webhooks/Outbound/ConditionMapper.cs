@@ -1,0 +1,116 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Outbound;
+
+/// <summary>
+/// Converts a condition between the API form (fields by name, raw values) and the stored form (fields by id,
+/// values coerced like record input), collecting every problem so the caller can answer 400 with all of them.
+/// </summary>
+public static class ConditionMapper
+{
+    public const int MaxFilters = 50;
+
+    public static WebhookCondition? ToStored(WebhookCondition? input, TableSnapshot table, Dictionary<string, string[]> errors)
+    {
+        if (input is null)
+        {
+            return null;
+        }
+        var conjunction = (input.Conjunction ?? "and").Trim().ToLowerInvariant();
+        if (conjunction is not ("and" or "or"))
+        {
+            errors["condition.conjunction"] = ["Use \"and\" or \"or\"."];
+        }
+        var filters = new List<ConditionFilter>();
+        var rows = input.Filters ?? [];
+        if (rows.Count > MaxFilters)
+        {
+            errors["condition.filters"] = [$"A condition has at most {MaxFilters} filters."];
+        }
+        for (var i = 0; i < rows.Count && i < MaxFilters; i++)
+        {
+            if (ToStoredFilter(rows[i], table, $"condition.filters[{i}]", errors) is { } stored)
+            {
+                filters.Add(stored);
+            }
+        }
+        var changed = new List<string>();
+        var watched = input.ChangedFields ?? [];
+        for (var i = 0; i < watched.Count; i++)
+        {
+            if (RecordService.ResolveField(table, watched[i] ?? "") is { } field)
+            {
+                changed.Add(field.Id);
+            }
+            else
+            {
+                errors[$"condition.changedFields[{i}]"] = [$"'{watched[i]}' is not a field of table '{table.Name}'."];
+            }
+        }
+        return new WebhookCondition(conjunction, filters, changed.Distinct().ToList());
+    }
+
+    private static ConditionFilter? ToStoredFilter(ConditionFilter row, TableSnapshot table, string key, Dictionary<string, string[]> errors)
+    {
+        var field = RecordService.ResolveField(table, row.Field ?? "");
+        if (field is null)
+        {
+            errors[key + ".field"] = [$"'{row.Field}' is not a field of table '{table.Name}'."];
+            return null;
+        }
+        var op = ConditionOperators.All.FirstOrDefault(o => string.Equals(o, row.Operator?.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (op is null)
+        {
+            errors[key + ".operator"] = [$"Use one of {string.Join(", ", ConditionOperators.All)}."];
+            return null;
+        }
+        if (!ConditionOperators.AppliesTo(op, field.Type))
+        {
+            errors[key + ".operator"] = [$"'{op}' does not apply to the {field.Type.ToApiName()} field '{field.Name}'."];
+            return null;
+        }
+        if (!ConditionOperators.TakesValue(op))
+        {
+            return new ConditionFilter(field.Id, op);
+        }
+        if (ValueCoercer.IsEmpty(row.Value))
+        {
+            errors[key + ".value"] = [$"'{op}' needs a value; use isEmpty to test for no value."];
+            return null;
+        }
+        // Text "contains" takes any fragment; everything else must be a valid value of the field.
+        if (op is ConditionOperators.Contains or ConditionOperators.NotContains && field.Type != FieldType.MultiSelect)
+        {
+            return new ConditionFilter(field.Id, op, JsonValue.Create(row.Value!.GetValueKind() == JsonValueKind.String ? row.Value.GetValue<string>() : row.Value.ToJsonString()));
+        }
+        var probe = new FieldEntity { Id = field.Id, TableId = field.TableId, Name = field.Name, Type = field.Type, Choices = field.Choices, Required = false };
+        if (ValueCoercer.TryCoerce(probe, row.Value, out var value) is { } error)
+        {
+            errors[key + ".value"] = [$"{field.Name} {error}."];
+            return null;
+        }
+        return new ConditionFilter(field.Id, op, value);
+    }
+
+    /// <summary>The stored condition with field ids turned back into names (a deleted field keeps its id).</summary>
+    public static WebhookCondition? ToApi(WebhookCondition? stored, TableSnapshot table)
+    {
+        if (stored is null)
+        {
+            return null;
+        }
+        string Name(string id) => table.FieldById(id)?.Name ?? id;
+        return new WebhookCondition(
+            stored.Conjunction ?? "and",
+            (stored.Filters ?? []).Select(f => f with { Field = Name(f.Field), Value = f.Value?.DeepClone() }).ToList(),
+            (stored.ChangedFields ?? []).Select(Name).ToList());
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web);
+
+    public static string? Serialize(WebhookCondition? condition) => condition is null ? null : JsonSerializer.Serialize(condition, Json);
+
+    public static WebhookCondition? Deserialize(string? json) => json is null ? null : JsonSerializer.Deserialize<WebhookCondition>(json, Json);
+}

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+
+namespace Undb.Features.Webhooks.Outbound;
+
+/// <summary>A delivery to try now, and the webhook it goes to (so the worker can pick the right lane without a query).</summary>
+public sealed record DeliveryWork(string DeliveryId, string WebhookId);
+
+/// <summary>
+/// The in-process wake-up for the worker: a bounded channel of delivery ids. It is not the source of truth (the
+/// Delivery table is): an id that does not fit, or is lost in a crash, is found again by the sweeper.
+/// An id already queued or being sent is not queued twice.
+/// </summary>
+public sealed class DeliveryQueue
+{
+    private readonly Channel<DeliveryWork> _channel;
+    private readonly ConcurrentDictionary<string, byte> _held = new();
+    private readonly int _capacity;
+
+    public DeliveryQueue(IOptions<WebhooksOptions> options)
+    {
+        _capacity = options.Value.QueueCapacity;
+        _channel = Channel.CreateBounded<DeliveryWork>(new BoundedChannelOptions(_capacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+    }
+
+    /// <summary>Deliveries queued or being sent in this process.</summary>
+    public int Depth => _held.Count;
+
+    public bool IsHeld(string deliveryId) => _held.ContainsKey(deliveryId);
+
+    /// <summary>Queues the delivery unless it is already held or the queue is full (then the sweeper brings it back).</summary>
+    public bool TryEnqueue(DeliveryWork work)
+    {
+        if (_held.Count >= _capacity || !_held.TryAdd(work.DeliveryId, 0))
+        {
+            return false;
+        }
+        if (_channel.Writer.TryWrite(work))
+        {
+            return true;
+        }
+        _held.TryRemove(work.DeliveryId, out _);
+        return false;
+    }
+
+    public IAsyncEnumerable<DeliveryWork> ReadAllAsync(CancellationToken ct) => _channel.Reader.ReadAllAsync(ct);
+
+    /// <summary>Called when the worker is done with an id, so a later sweep or wake-up may queue it again.</summary>
+    public void Release(string deliveryId) => _held.TryRemove(deliveryId, out _);
+}

@@ -1,0 +1,161 @@
+using System.Reflection;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace Undb.Features.Webhooks.Outbound;
+
+/// <summary>What one HTTP attempt produced: the attempt to store and, when the receiver asked, how long to wait.</summary>
+public sealed record SendResult(DeliveryAttemptEntity Attempt, TimeSpan? RetryAfter);
+
+/// <summary>Makes one signed HTTP request for a delivery and captures everything about it; never throws for HTTP failures.</summary>
+public sealed class DeliverySender(
+    IHttpClientFactory httpFactory,
+    WebhookSecrets secrets,
+    WebhookMetrics metrics,
+    TimeProvider time,
+    IOptionsMonitor<WebhooksOptions> options,
+    ILogger<DeliverySender> logger)
+{
+    public const string ClientName = "Undb.Webhooks";
+
+    public static readonly string UserAgent = "Undb.Blazor-Webhooks/" + (typeof(DeliverySender).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0");
+
+    public async Task<SendResult> SendAsync(WebhookEntity webhook, DeliveryEntity delivery, AttemptTrigger trigger, int number, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var timestamp = now.ToUnixTimeSeconds();
+        var attempt = new DeliveryAttemptEntity
+        {
+            Id = Data.Ids.New(WebhookIds.Attempt, now),
+            DeliveryId = delivery.Id,
+            WebhookId = webhook.Id,
+            Number = number,
+            Trigger = trigger,
+            StartedAt = now,
+            RequestMethod = webhook.Method,
+            RequestUrl = webhook.Url,
+            RequestBody = delivery.Payload,
+        };
+        IReadOnlyList<string> signing;
+        try
+        {
+            signing = secrets.SigningSecrets(webhook, now);
+        }
+        catch (SecretUnreadableException ex)
+        {
+            // Never send unsigned: record why instead, so the history says what to do.
+            attempt.Error = ex.Message;
+            metrics.Attempted(false, 0, delivery.EventName, null);
+            logger.LogError("Webhook {WebhookId}: {Error}", webhook.Id, ex.Message);
+            return new SendResult(attempt, null);
+        }
+        var headers = new Dictionary<string, string>(webhook.Headers, StringComparer.OrdinalIgnoreCase)
+        {
+            ["Content-Type"] = "application/json",
+            ["User-Agent"] = UserAgent,
+            ["webhook-id"] = delivery.EventId,
+            ["webhook-timestamp"] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["webhook-signature"] = WebhookSigner.SignatureHeader(signing, delivery.EventId, timestamp, delivery.Payload),
+            ["X-Undb-Signature"] = WebhookSigner.GitHubStyle(signing[0], delivery.Payload),
+            ["X-Undb-Event"] = delivery.EventName,
+            ["X-Undb-Delivery"] = delivery.Id,
+        };
+        attempt.RequestHeaders = headers;
+
+        TimeSpan? retryAfter = null;
+        var started = time.GetTimestamp();
+        try
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(webhook.Method), webhook.Url)
+            {
+                Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json"),
+            };
+            foreach (var (name, value) in headers)
+            {
+                if (!name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+            var client = httpFactory.CreateClient(ClientName);
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            attempt.ResponseStatus = (int)response.StatusCode;
+            attempt.ResponseHeaders = response.Headers.Concat(response.Content.Headers)
+                .GroupBy(h => h.Key, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => string.Join(", ", g.SelectMany(h => h.Value)));
+            attempt.ResponseBody = await ReadLimitedAsync(response, ct);
+            attempt.Succeeded = response.IsSuccessStatusCode;
+            if (!attempt.Succeeded)
+            {
+                attempt.Error = (int)response.StatusCode is >= 300 and < 400
+                    ? $"The endpoint answered {(int)response.StatusCode} (a redirect); webhooks do not follow redirects."
+                    : $"The endpoint answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+                retryAfter = RetryPolicy.ParseRetryAfter(response.Headers.RetryAfter, now);
+            }
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            attempt.Error = Describe(ex, options.CurrentValue.AttemptTimeout);
+        }
+        attempt.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
+        metrics.Attempted(attempt.Succeeded, attempt.DurationMs, delivery.EventName, attempt.ResponseStatus);
+        logger.LogInformation(
+            "Webhook {WebhookId} {Trigger} attempt {Attempt} of {DeliveryId} ({EventName}): {StatusCode} {Error} in {DurationMs:F0} ms",
+            webhook.Id, trigger, number, delivery.Id, delivery.EventName, attempt.ResponseStatus, attempt.Error, attempt.DurationMs);
+        return new SendResult(attempt, retryAfter);
+    }
+
+    /// <summary>Reads at most the configured limit of the body (20 KB by default); a huge answer is not buffered.</summary>
+    private async Task<string> ReadLimitedAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var limit = options.CurrentValue.ResponseBodyLimit;
+        using var timeout = new CancellationTokenSource(options.CurrentValue.AttemptTimeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
+            var buffer = new byte[limit + 1];
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read), linked.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+                read += n;
+            }
+            var text = Encoding.UTF8.GetString(buffer, 0, Math.Min(read, limit));
+            return read > limit ? text + "\n[truncated]" : text;
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            return $"[the body could not be read: {ex.Message}]";
+        }
+    }
+
+    private static string Describe(Exception ex, TimeSpan timeout)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case SsrfBlockedException blocked:
+                    return "Blocked: " + blocked.Message;
+                case TimeoutRejectedException:
+                    return $"No answer within {timeout.TotalSeconds:0.#} s.";
+                case BrokenCircuitException:
+                    return "Not sent: this endpoint failed repeatedly, so sends to it are paused for a moment (circuit open).";
+            }
+        }
+        var inner = ex;
+        while (inner.InnerException is not null && inner is HttpRequestException)
+        {
+            inner = inner.InnerException;
+        }
+        return ex == inner ? ex.Message : $"{ex.Message} ({inner.Message})";
+    }
+}

@@ -1,0 +1,74 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Undb.Features.Accounts;
+
+namespace Undb.Features.Webhooks.Outbound;
+
+/// <summary>REST endpoints for outbound webhooks and their deliveries (DESIGN.md, "REST API").</summary>
+public static class OutboundApi
+{
+    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerOptions.Web);
+
+    public static IEndpointRouteBuilder MapOutboundWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("Webhooks");
+
+        api.MapGet("/tables/{tableId}/webhooks", async (string tableId, WebhookService webhooks, CancellationToken ct) =>
+            TypedResults.Ok(new { items = await webhooks.ListAsync(tableId, ct) }));
+
+        api.MapPost("/tables/{tableId}/webhooks", async (string tableId, WebhookRequest body, WebhookService webhooks, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var created = await webhooks.CreateAsync(tableId, body, user.UserId(), ct);
+            return TypedResults.Created($"/api/webhooks/{created.Webhook.Id}", created.Webhook);
+        });
+
+        api.MapGet("/webhooks/{id}", async (string id, WebhookService webhooks, CancellationToken ct) =>
+            TypedResults.Ok(await webhooks.GetAsync(id, ct)));
+
+        // PATCH reads the raw object so "condition": null (clear it) differs from leaving condition out.
+        api.MapPatch("/webhooks/{id}", async (string id, JsonObject body, WebhookService webhooks, CancellationToken ct) =>
+        {
+            var request = body.Deserialize<WebhookRequest>(RequestJson) ?? new WebhookRequest(null, null, null, null, null, null, null);
+            var setCondition = body.Any(p => string.Equals(p.Key, "condition", StringComparison.OrdinalIgnoreCase));
+            return TypedResults.Ok(await webhooks.UpdateAsync(id, request, setCondition, ct));
+        });
+
+        api.MapDelete("/webhooks/{id}", async (string id, WebhookService webhooks, CancellationToken ct) =>
+        {
+            await webhooks.DeleteAsync(id, ct);
+            return TypedResults.NoContent();
+        });
+
+        api.MapGet("/webhooks/{id}/secret", async (string id, WebhookService webhooks, CancellationToken ct) =>
+            TypedResults.Ok(await webhooks.GetSecretAsync(id, ct)));
+
+        api.MapPost("/webhooks/{id}/rotate-secret", async (string id, WebhookService webhooks, CancellationToken ct) =>
+            TypedResults.Ok(await webhooks.RotateSecretAsync(id, ct)));
+
+        api.MapPost("/webhooks/{id}/test", async (string id, WebhookService webhooks, ClaimsPrincipal user, CancellationToken ct) =>
+            TypedResults.Ok((await webhooks.SendTestAsync(id, user.UserId(), ct)).ToDto()));
+
+        api.MapGet("/webhooks/{id}/deliveries", async (
+            string id, string? status, string? @event, string? recordId, DateTimeOffset? since, DateTimeOffset? until, int? offset, int? limit,
+            DeliveryQueryService deliveries, CancellationToken ct) =>
+        {
+            var filter = new DeliveryFilter(OutboundMapping.ParseStatus(status, "status"), @event, recordId, since, until, offset ?? 0, limit ?? 50);
+            return TypedResults.Ok(await deliveries.ListAsync(id, filter, ct));
+        });
+
+        api.MapPost("/webhooks/{id}/replay", async (string id, ReplayRequest body, WebhookService webhooks, CancellationToken ct) =>
+        {
+            var count = await webhooks.ReplayAsync(id, body.Since, OutboundMapping.ParseStatus(body.Status, "status"), ct);
+            return TypedResults.Ok(new ReplayResult(count));
+        });
+
+        api.MapGet("/deliveries/{id}", async (string id, DeliveryQueryService deliveries, CancellationToken ct) =>
+            TypedResults.Ok(await deliveries.GetAsync(id, ct)));
+
+        api.MapPost("/deliveries/{id}/redeliver", async (string id, WebhookService webhooks, CancellationToken ct) =>
+            TypedResults.Ok((await webhooks.RedeliverAsync(id, ct)).ToDto()));
+
+        return app;
+    }
+}

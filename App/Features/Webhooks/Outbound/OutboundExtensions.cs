@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Outbound;
+
+public static class OutboundExtensions
+{
+    /// <summary>Outbound webhooks: options, secrets at rest, the outbox sink, the delivery client, worker and services.</summary>
+    public static IHostApplicationBuilder AddOutboundWebhooks(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<WebhooksOptions>().BindConfiguration(WebhooksOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhooksOptions>, WebhooksOptionsValidator>();
+
+        // Secrets must survive restarts: keys live in a folder (default <content root>/keys), not in memory.
+        var keysPath = builder.Configuration["DataProtection:KeysPath"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured, builder.Environment.ContentRootPath)
+            : Path.Combine(builder.Environment.ContentRootPath, "keys");
+        services.AddDataProtection().SetApplicationName("Undb.Blazor").PersistKeysToFileSystem(new DirectoryInfo(keysPath));
+
+        services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<DeliveryNotifier>();
+        services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<WebhookSecrets>();
+        services.AddSingleton<SsrfGuard>();
+        services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<DeliverySender>();
+        services.AddSingleton<DeliveryProcessor>();
+        services.AddSingleton<WebhookService>();
+        services.AddSingleton<DeliveryQueryService>();
+        services.AddSingleton<IRecordChangeSink, OutboxSink>();
+        services.AddHostedService<DeliveryWorker>();
+
+        services.AddHttpClient(DeliverySender.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                // A proxy would make the guard vet the proxy instead of the webhook's host.
+                UseProxy = false,
+                ConnectCallback = sp.GetRequiredService<SsrfGuard>().ConnectAsync,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            })
+            .AddResilienceHandler("webhook-endpoint", (pipeline, context) =>
+            {
+                var o = context.ServiceProvider.GetRequiredService<IOptions<WebhooksOptions>>().Value;
+                // Retries are durable, in the database (DeliveryProcessor); here only a breaker per endpoint and the attempt timeout.
+                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+                {
+                    FailureRatio = o.CircuitBreakerFailureRatio,
+                    MinimumThroughput = o.CircuitBreakerMinimumThroughput,
+                    SamplingDuration = TimeSpan.FromSeconds(Math.Max(30, o.AttemptTimeout.TotalSeconds * 2)),
+                    BreakDuration = o.CircuitBreakerBreakDuration,
+                });
+                pipeline.AddTimeout(o.AttemptTimeout);
+            })
+            .SelectPipelineByAuthority();
+        return builder;
+    }
+}

@@ -1,0 +1,224 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Undb.Data;
+using Undb.Features.Accounts;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Outbound;
+
+/// <summary>A webhook just created or given a new secret: the only time the full secret is handed out besides <see cref="WebhookService.GetSecretAsync"/>.</summary>
+public sealed record WebhookWithSecret(WebhookDto Webhook, string Secret);
+
+/// <summary>Outbound webhooks of a table: create, read, change, delete, secrets, test sends, redeliver and replay.</summary>
+public sealed class WebhookService(
+    IDbContextFactory<AppDbContext> dbFactory,
+    TableService tables,
+    UserDirectory users,
+    WebhookSecrets secrets,
+    DeliveryProcessor processor,
+    DeliveryQueue queue,
+    DeliveryNotifier notifier,
+    TimeProvider time,
+    IOptionsMonitor<WebhooksOptions> options)
+{
+    public async Task<IReadOnlyList<WebhookDto>> ListAsync(string tableId, CancellationToken ct = default)
+    {
+        var table = await RequireTableAsync(tableId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var list = await db.Webhooks.AsNoTracking().Where(w => w.TableId == tableId).OrderBy(w => w.Id).ToListAsync(ct);
+        return list.Select(w => ToDto(w, table, null)).ToList();
+    }
+
+    public async Task<WebhookDto> GetAsync(string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await RequireAsync(db, id, ct);
+        return ToDto(webhook, await RequireTableAsync(webhook.TableId, ct), null);
+    }
+
+    public async Task<WebhookWithSecret> CreateAsync(string tableId, WebhookRequest request, string? actorId, CancellationToken ct = default)
+    {
+        var table = await RequireTableAsync(tableId, ct);
+        var errors = new Dictionary<string, string[]>();
+        var now = time.GetUtcNow();
+        var secret = WebhookSigner.NewSecret();
+        var webhook = new WebhookEntity
+        {
+            Id = Ids.New(WebhookIds.Webhook, now),
+            TableId = tableId,
+            Name = WebhookRules.CheckName(request.Name, errors),
+            Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors),
+            Method = WebhookRules.CheckMethod(request.Method, errors),
+            Events = WebhookRules.CheckEvents(request.Events, errors),
+            Headers = WebhookRules.CheckHeaders(request.Headers, errors),
+            Enabled = request.Enabled ?? true,
+            ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors)),
+            SecretProtected = secrets.Protect(secret),
+            CreatedAt = now,
+            UpdatedAt = now,
+            CreatedById = actorId,
+        };
+        WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.Webhooks.Add(webhook);
+        await db.SaveChangesAsync(ct);
+        notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
+        return new WebhookWithSecret(ToDto(webhook, table, secret), secret);
+    }
+
+    /// <summary>Changes what the request names. <paramref name="setCondition"/> says whether <c>condition</c> was given (null clears it).</summary>
+    public async Task<WebhookDto> UpdateAsync(string id, WebhookRequest request, bool setCondition, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw NotFound(id);
+        var table = await RequireTableAsync(webhook.TableId, ct);
+        var errors = new Dictionary<string, string[]>();
+        if (request.Name is not null) webhook.Name = WebhookRules.CheckName(request.Name, errors);
+        if (request.Url is not null) webhook.Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors);
+        if (request.Method is not null) webhook.Method = WebhookRules.CheckMethod(request.Method, errors);
+        if (request.Events is not null) webhook.Events = WebhookRules.CheckEvents(request.Events, errors);
+        if (request.Headers is not null) webhook.Headers = WebhookRules.CheckHeaders(request.Headers, errors);
+        if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors));
+        WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
+        if (request.Enabled is { } enabled && enabled != webhook.Enabled)
+        {
+            webhook.Enabled = enabled;
+            if (enabled)
+            {
+                // Turning it back on starts a fresh health record; the reason it was off is history.
+                webhook.DisabledReason = null;
+                webhook.DisabledAt = null;
+                webhook.FailingSince = null;
+                webhook.ConsecutiveFailures = 0;
+            }
+            else
+            {
+                webhook.DisabledAt = time.GetUtcNow();
+            }
+        }
+        webhook.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
+        return ToDto(webhook, table, null);
+    }
+
+    /// <summary>Deletes the webhook with its delivery history.</summary>
+    public async Task DeleteAsync(string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct) == 0)
+        {
+            throw NotFound(id);
+        }
+        notifier.Publish(new DeliveryChange(id, null, null, WebhookChanged: true));
+    }
+
+    public async Task<SecretDto> GetSecretAsync(string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await RequireAsync(db, id, ct);
+        var previousValid = webhook.PreviousSecretProtected is not null && webhook.PreviousSecretExpiresAt > time.GetUtcNow();
+        try
+        {
+            return new SecretDto(secrets.Unprotect(webhook.SecretProtected), previousValid ? webhook.PreviousSecretExpiresAt : null);
+        }
+        catch (SecretUnreadableException ex)
+        {
+            throw new BadRequestException(ex.Message);
+        }
+    }
+
+    /// <summary>A new secret; the old one keeps signing (as a second signature) for <c>Webhooks:PreviousSecretLifetime</c>.</summary>
+    public async Task<SecretDto> RotateSecretAsync(string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw NotFound(id);
+        var now = time.GetUtcNow();
+        var secret = WebhookSigner.NewSecret();
+        webhook.PreviousSecretProtected = webhook.SecretProtected;
+        webhook.PreviousSecretExpiresAt = now + options.CurrentValue.PreviousSecretLifetime;
+        webhook.SecretProtected = secrets.Protect(secret);
+        webhook.UpdatedAt = now;
+        await db.SaveChangesAsync(ct);
+        return new SecretDto(secret, webhook.PreviousSecretExpiresAt);
+    }
+
+    /// <summary>Sends a sample <c>webhook.test</c> event now (whether or not the webhook is enabled) and returns the attempt.</summary>
+    public async Task<DeliveryAttemptEntity> SendTestAsync(string id, string? actorId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await RequireAsync(db, id, ct);
+        var table = await RequireTableAsync(webhook.TableId, ct);
+        var now = time.GetUtcNow();
+        var eventId = Ids.New(Ids.Event, now);
+        var payload = PayloadBuilder.ForTest(eventId, table, await users.GetAsync(actorId, ct), now);
+        var delivery = new DeliveryEntity
+        {
+            Id = Ids.New(WebhookIds.Delivery, now),
+            WebhookId = webhook.Id,
+            TableId = webhook.TableId,
+            EventId = eventId,
+            EventName = WebhookEvents.Test,
+            Payload = PayloadBuilder.Serialize(payload),
+            Status = DeliveryStatus.Failed,
+            NextAttemptAt = now,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Deliveries.Add(delivery);
+        await db.SaveChangesAsync(ct);
+        return await processor.SendNowAsync(delivery.Id, AttemptTrigger.Test, ct);
+    }
+
+    /// <summary>Sends one delivery again now, whatever its status, and returns the attempt.</summary>
+    public Task<DeliveryAttemptEntity> RedeliverAsync(string deliveryId, CancellationToken ct = default) =>
+        processor.SendNowAsync(deliveryId, AttemptTrigger.Manual, ct);
+
+    /// <summary>Queues again the webhook's failed (or cancelled) deliveries created since a time; returns how many.</summary>
+    public async Task<int> ReplayAsync(string id, DateTimeOffset? since, DeliveryStatus? status, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (since is null)
+        {
+            errors["since"] = ["Give the time to replay from, e.g. \"2026-11-22T00:00:00Z\"."];
+        }
+        var which = status ?? DeliveryStatus.Failed;
+        if (which is not (DeliveryStatus.Failed or DeliveryStatus.Cancelled))
+        {
+            errors["status"] = ["Only failed or cancelled deliveries can be replayed."];
+        }
+        WebhookRules.ThrowIfAny(errors, "The replay request is not valid.");
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await RequireAsync(db, id, ct);
+        var now = time.GetUtcNow();
+        var matching = db.Deliveries.Where(d => d.WebhookId == id && d.Status == which && d.CreatedAt >= since!.Value && d.EventName != WebhookEvents.Test);
+        var ids = await matching.Select(d => d.Id).ToListAsync(ct);
+        var count = await matching.ExecuteUpdateAsync(s => s
+            .SetProperty(d => d.Status, DeliveryStatus.Pending)
+            .SetProperty(d => d.NextAttemptAt, now)
+            .SetProperty(d => d.RetryStep, 0)
+            .SetProperty(d => d.CompletedAt, (DateTimeOffset?)null)
+            .SetProperty(d => d.UpdatedAt, now), ct);
+        foreach (var deliveryId in ids)
+        {
+            queue.TryEnqueue(new DeliveryWork(deliveryId, webhook.Id));
+        }
+        notifier.Publish(new DeliveryChange(id, null, DeliveryStatus.Pending));
+        return count;
+    }
+
+    private async Task<TableSnapshot> RequireTableAsync(string tableId, CancellationToken ct) =>
+        await tables.GetAsync(tableId, ct) ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
+
+    private static async Task<WebhookEntity> RequireAsync(AppDbContext db, string id, CancellationToken ct) =>
+        await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw NotFound(id);
+
+    private static NotFoundException NotFound(string id) => new($"Webhook '{id}' does not exist.");
+
+    private WebhookDto ToDto(WebhookEntity w, TableSnapshot table, string? plainSecret) => new(
+        w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, w.Headers, w.Enabled,
+        ConditionMapper.ToApi(ConditionMapper.Deserialize(w.ConditionJson), table),
+        plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
+        w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt);
+}
