@@ -253,7 +253,7 @@ public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFix
         var signal = new TaskCompletionSource<TableChange>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var probe = Notifier.Subscribe(table.Id, c => { signal.TrySetResult(c); return Task.CompletedTask; });
         await Records.UpdateAsync(table.Id, new RecordPatch(created.Id, Values("""{"Value":1}""")), null);
-        await signal.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await signal.Task.WaitAsync(TimeSpan.FromSeconds(30));
         lock (heard)
         {
             var only = Assert.Single(heard);
@@ -621,7 +621,7 @@ public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFix
 
         var created = await Records.BulkCreateAsync(table.Id, Deals(3), adminId);
 
-        var (change, count) = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var (change, count) = await seen.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(3, count);
         Assert.Equal(table.Id, change.TableId);
         Assert.Equal(TableChangeKind.RecordsChanged, change.Kind);
@@ -641,7 +641,7 @@ public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFix
 
         var created = await CreateDealAsync(table);
 
-        Assert.Equal([created.Id], (await live.Task.WaitAsync(TimeSpan.FromSeconds(10))).RecordIds);
+        Assert.Equal([created.Id], (await live.Task.WaitAsync(TimeSpan.FromSeconds(30))).RecordIds);
         Assert.Equal(0, Volatile.Read(ref disposedHeard));
     }
 
@@ -657,7 +657,7 @@ public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFix
 
         await CreateDealAsync(table);
 
-        Assert.Equal(table.Id, (await all.Task.WaitAsync(TimeSpan.FromSeconds(10))).TableId);
+        Assert.Equal(table.Id, (await all.Task.WaitAsync(TimeSpan.FromSeconds(30))).TableId);
         Assert.Equal(0, Volatile.Read(ref otherHeard));
     }
 
@@ -671,7 +671,7 @@ public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFix
 
         var created = await CreateDealAsync(table);
 
-        Assert.Equal([created.Id], (await good.Task.WaitAsync(TimeSpan.FromSeconds(10))).RecordIds);
+        Assert.Equal([created.Id], (await good.Task.WaitAsync(TimeSpan.FromSeconds(30))).RecordIds);
         Assert.Equal(1, await CountAsync(table.Id));
     }
 
