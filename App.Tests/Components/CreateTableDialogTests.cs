@@ -22,6 +22,15 @@ public sealed class CreateTableDialogTests : ShellTestContext
         return (provider, reference!);
     }
 
+    /// <summary>Types into an input and waits for the dialog to re-render with it, so the next click sees fresh markup.</summary>
+    private static void Type(IRenderedComponent<MudDialogProvider> provider, string selector, int index, string value)
+    {
+        provider.FindAll(selector)[index].Change(value);
+        provider.WaitForAssertion(() => Assert.Equal(value, provider.FindAll(selector)[index].GetAttribute("value")));
+    }
+
+    private static void Type(IRenderedComponent<MudDialogProvider> provider, string selector, string value) => Type(provider, selector, 0, value);
+
     private static List<string> FieldNameInputs(IRenderedComponent<MudDialogProvider> provider) =>
         provider.FindAll(".field-name input").Select(i => i.GetAttribute("value") ?? "").ToList();
 
@@ -49,10 +58,10 @@ public sealed class CreateTableDialogTests : ShellTestContext
     public async Task DuplicateFieldNames_ShowAnError_AndCreateNothing()
     {
         var (provider, dialog) = await ShowAsync();
-        provider.Find("#table-name").Change("Deals");
+        Type(provider, "#table-name", "Deals");
         provider.Find("#add-field-row").Click();
         provider.WaitForAssertion(() => Assert.Equal(2, FieldNameInputs(provider).Count));
-        provider.FindAll(".field-name input")[1].Change("name");
+        Type(provider, ".field-name input", 1, "name");
 
         provider.Find("#create-table-submit").Click();
 
@@ -65,7 +74,7 @@ public sealed class CreateTableDialogTests : ShellTestContext
     public async Task EmptyFieldName_MarksThatRow()
     {
         var (provider, _) = await ShowAsync();
-        provider.Find("#table-name").Change("Deals");
+        Type(provider, "#table-name", "Deals");
         provider.Find("#add-field-row").Click();
 
         provider.Find("#create-table-submit").Click();
@@ -80,7 +89,7 @@ public sealed class CreateTableDialogTests : ShellTestContext
     {
         await CreateTableAsync("Deals");
         var (provider, dialog) = await ShowAsync();
-        provider.Find("#table-name").Change("deals");
+        Type(provider, "#table-name", "deals");
 
         provider.Find("#create-table-submit").Click();
 
@@ -93,10 +102,10 @@ public sealed class CreateTableDialogTests : ShellTestContext
     public async Task Creating_ClosesWithTheNewTable()
     {
         var (provider, dialog) = await ShowAsync();
-        provider.Find("#table-name").Change("  Deals  ");
+        Type(provider, "#table-name", "  Deals  ");
         provider.Find("#add-field-row").Click();
         provider.WaitForAssertion(() => Assert.Equal(2, FieldNameInputs(provider).Count));
-        provider.FindAll(".field-name input")[1].Change("Notes");
+        Type(provider, ".field-name input", 1, "Notes");
 
         provider.Find("#create-table-submit").Click();
 
@@ -114,7 +123,7 @@ public sealed class CreateTableDialogTests : ShellTestContext
     public async Task Creating_RecordsTheSignedInUserAsCreator()
     {
         var (provider, dialog) = await ShowAsync();
-        provider.Find("#table-name").Change("Mine");
+        Type(provider, "#table-name", "Mine");
 
         provider.Find("#create-table-submit").Click();
 
@@ -127,9 +136,9 @@ public sealed class CreateTableDialogTests : ShellTestContext
     public async Task Cancel_ClosesWithoutCreating()
     {
         var (provider, dialog) = await ShowAsync();
-        provider.Find("#table-name").Change("Never");
+        provider.WaitForAssertion(() => Assert.Equal("Cancel", provider.Find(".mud-dialog-actions button").TextContent.Trim()));
 
-        provider.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
+        provider.Find(".mud-dialog-actions button").Click();
 
         var result = await dialog.Result.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(result!.Canceled);

@@ -67,6 +67,7 @@ public sealed class NavMenuTests : ShellTestContext
         nav.Find("#nav-new-table").Click();
         provider.WaitForAssertion(() => Assert.NotNull(provider.Find("#create-table-submit")));
         provider.Find("#table-name").Change("From the nav");
+        provider.WaitForAssertion(() => Assert.Equal("From the nav", provider.Find("#table-name").GetAttribute("value")));
         provider.Find("#create-table-submit").Click();
 
         nav.WaitForAssertion(() => Assert.Equal(["From the nav"], TableLinks(nav)));

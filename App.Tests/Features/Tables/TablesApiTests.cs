@@ -359,6 +359,19 @@ public sealed class TablesApiTests(RecordingUndbFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task BulkCreate_RecordsAreListedInTheOrderGiven()
+    {
+        var table = await CreateTableAsync();
+        var id = table["id"]!.GetValue<string>();
+
+        var created = await BulkCreateAsync(id, 50);
+
+        var listed = await ListAsync(id, "?limit=1000");
+        Assert.Equal(created.Select(r => r!["id"]!.GetValue<string>()), listed["records"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()));
+        Assert.Equal(created.Select(r => r!["id"]!.GetValue<string>()).Reverse(), (await ListAsync(id, "?limit=1000&sort=-createdAt"))["records"]!.AsArray().Select(r => r!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task BulkCreate_OneWrongTypedItem_Is422WithItsIndex_AndWritesNone()
     {
         var table = await CreateTableAsync();
@@ -507,6 +520,7 @@ public sealed class TablesApiTests(RecordingUndbFactory factory) : IClassFixture
     [InlineData("?limit=0")]
     [InlineData("?offset=-1")]
     [InlineData("?sort=Colour")]
+    [InlineData("?limit=abc")]
     public async Task List_BadPagingOrSort_Is400(string query)
     {
         var table = await CreateTableAsync();
