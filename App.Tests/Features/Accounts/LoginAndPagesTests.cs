@@ -80,6 +80,27 @@ public sealed partial class LoginAndPagesTests(UndbFactory factory) : IClassFixt
         Assert.Equal("/settings", login.Headers.Location!.IsAbsoluteUri ? login.Headers.Location.AbsolutePath : login.Headers.Location.OriginalString);
     }
 
+    [Theory]
+    [InlineData("%5Cevil.example")]
+    [InlineData("%2F%09%2Fevil.example")]
+    [InlineData("%2F%2Fevil.example")]
+    [InlineData("https%3A%2F%2Fevil.example")]
+    public async Task Login_WithAnOffSiteReturnUrl_StaysOnTheSite(string returnUrl)
+    {
+        var client = factory.CreateAnonymousClient();
+        var form = await client.GetAsync($"/account/login?returnUrl={returnUrl}");
+        var fields = HiddenFields(await form.Content.ReadAsStringAsync());
+        fields["Input.Email"] = UndbFactory.AdminEmail;
+        fields["Input.Password"] = UndbFactory.AdminPassword;
+
+        var login = await client.PostAsync($"/account/login?returnUrl={returnUrl}", new FormUrlEncodedContent(fields));
+
+        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
+        // Read the Location as a browser does: tabs and newlines dropped, backslashes as slashes.
+        var location = login.Headers.Location!.OriginalString.Replace("\t", "").Replace("\n", "").Replace('\\', '/');
+        Assert.Equal("localhost", new Uri(new Uri("http://localhost/"), location).Host);
+    }
+
     [Fact]
     public async Task Login_WrongPassword_ShowsAnError_AndSetsNoCookie()
     {
