@@ -23,6 +23,9 @@ public class UndbFactory : WebApplicationFactory<Program>
     /// <summary>Extra configuration (e.g. <c>["Webhooks:AttemptTimeout"] = "00:00:02"</c>), applied over the defaults.</summary>
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>False for a fresh instance nobody has registered on yet (no bootstrap admin or token).</summary>
+    public bool SeedAdmin { get; init; } = true;
+
     /// <summary>Service replacements applied after the app's own registrations.</summary>
     public Action<IServiceCollection>? ConfigureServices { get; set; }
 
@@ -30,9 +33,12 @@ public class UndbFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
-        builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);
-        builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
-        builder.UseSetting("Bootstrap:ApiToken", ApiToken);
+        if (SeedAdmin)
+        {
+            builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);
+            builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+            builder.UseSetting("Bootstrap:ApiToken", ApiToken);
+        }
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

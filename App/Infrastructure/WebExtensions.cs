@@ -18,6 +18,9 @@ public static class WebExtensions
         services.AddMudServices();
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
+        // Outside Development, minimal APIs answer unreadable bodies with a bare 400; throwing lets ApiExceptionHandler
+        // turn them into problem+json like every other API error.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TableChangeNotifier>();

@@ -10,7 +10,8 @@ public static class LocalUrl
             return "/";
         }
         url = url.Trim();
-        if (url.StartsWith("//", StringComparison.Ordinal) || url.StartsWith("/\\", StringComparison.Ordinal) || url.Contains("://", StringComparison.Ordinal))
+        // Browsers read a backslash as '/' and drop tabs and newlines, so "\evil.com" or "/<tab>/evil.com" would leave the site.
+        if (url.StartsWith("//", StringComparison.Ordinal) || url.Contains('\\') || url.Any(char.IsControl) || url.Contains("://", StringComparison.Ordinal))
         {
             return "/";
         }
