@@ -86,4 +86,25 @@ public sealed class AccountsBootstrapperTests(UndbFactory factory) : IClassFixtu
 
         Assert.Equal((1, 1), await CountAsync());
     }
+
+    [Fact]
+    public async Task BlankAdminEmail_MeansNotConfigured()
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+
+        await Bootstrapper(scope.ServiceProvider, new BootstrapOptions { AdminEmail = "  " }).RunAsync(CancellationToken.None);
+
+        Assert.Equal((1, 1), await CountAsync());
+    }
+
+    [Fact]
+    public async Task MalformedAdminEmail_IsAConfigurationError()
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        var bootstrapper = Bootstrapper(scope.ServiceProvider, new BootstrapOptions { AdminEmail = "not-an-email", AdminPassword = "Passw0rdOk" });
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => bootstrapper.RunAsync(CancellationToken.None));
+
+        Assert.Contains("not an email address", ex.Message);
+    }
 }

@@ -23,6 +23,10 @@ public sealed class AccountsBootstrapper(
             return;
         }
 
+        if (!new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(o.AdminEmail.Trim()))
+        {
+            throw new InvalidOperationException($"Bootstrap:AdminEmail '{o.AdminEmail}' is not an email address.");
+        }
         var user = await userManager.FindByEmailAsync(o.AdminEmail);
         if (user is null)
         {

@@ -16,7 +16,7 @@ public sealed class BootstrapOptions
 {
     public const string Section = "Bootstrap";
 
-    [EmailAddress]
+    /// <summary>Blank means "no bootstrap admin" (an empty environment variable must not stop start-up); checked by the bootstrapper.</summary>
     public string? AdminEmail { get; set; }
 
     public string? AdminPassword { get; set; }
