@@ -49,6 +49,14 @@ public sealed partial class AppProcess : IAsyncDisposable
         {
             info.Environment[k.Replace(":", "__")] = v;
         }
+        // UNDB_BENCH_APP_Logging__LogLevel__Undb=Debug reaches the app as Logging__LogLevel__Undb=Debug (for profiling).
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+        {
+            if (e.Key is string key && key.StartsWith("UNDB_BENCH_APP_", StringComparison.Ordinal))
+            {
+                info.Environment[key["UNDB_BENCH_APP_".Length..]] = e.Value as string;
+            }
+        }
 
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -128,6 +136,12 @@ public sealed partial class AppProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process?.Dispose();
+        if (Environment.GetEnvironmentVariable("UNDB_BENCH_KEEP") == "1")
+        {
+            File.WriteAllText(Path.Combine(DataDirectory, "app.log"), _log.ToString());
+            Console.WriteLine($"  kept the app's data and log in {DataDirectory}");
+            return;
+        }
         try
         {
             Directory.Delete(DataDirectory, recursive: true);

@@ -18,6 +18,8 @@ public static class DataExtensions
         builder.Services.AddDbContextFactory<AppDbContext>(o => o
             .UseSqlite(connectionString)
             .AddInterceptors(SqlitePragmas.Instance));
+        // SQLite has one writer at a time: queue writers here rather than in SQLite's sleeping busy handler.
+        builder.Services.AddSingleton(new DatabaseWriteGate(serialize: true));
         return builder;
     }
 

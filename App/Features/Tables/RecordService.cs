@@ -23,6 +23,7 @@ public sealed class RecordService(
     IEnumerable<IRecordChangeSink> sinks,
     TableChangeNotifier notifier,
     UserDirectory users,
+    DatabaseWriteGate writeGate,
     TimeProvider time,
     ILogger<RecordService> logger)
 {
@@ -152,28 +153,16 @@ public sealed class RecordService(
     {
         var actor = await users.GetAsync(actorId, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-
-        var table = await TableQueries.LoadSnapshotAsync(db, tableId, ct)
-            ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
-        var now = time.GetUtcNow();
-        var changes = await change(new WriteContext(db, table, actor, now));
-        if (changes.Count == 0)
+        (IReadOnlyList<RecordChange> Changes, List<Action> AfterCommit, bool Committed) written;
+        using (await writeGate.EnterAsync(ct))
+        {
+            written = await WriteInTransactionAsync(db, tableId, actor, bulkKind, change, ct);
+        }
+        var (changes, afterCommit, committed) = written;
+        if (!committed)
         {
             return changes;
         }
-
-        var batch = ChangeBatch.Create(table, actor, now, changes, bulkKind);
-        var afterCommit = new List<Action>();
-        foreach (var sink in _sinks)
-        {
-            if (await sink.OnChangesAsync(db, batch, ct) is { } action)
-            {
-                afterCommit.Add(action);
-            }
-        }
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(CancellationToken.None);
 
         foreach (var action in afterCommit)
         {
@@ -189,6 +178,33 @@ public sealed class RecordService(
         }
         notifier.Publish(new TableChange(tableId, TableChangeKind.RecordsChanged, changes.Select(c => c.Record.Id).ToList(), actorId));
         return changes;
+    }
+
+    private async Task<(IReadOnlyList<RecordChange> Changes, List<Action> AfterCommit, bool Committed)> WriteInTransactionAsync(
+        AppDbContext db, string tableId, UserRef? actor, ChangeKind? bulkKind, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var table = await TableQueries.LoadSnapshotAsync(db, tableId, ct)
+            ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
+        var now = time.GetUtcNow();
+        var changes = await change(new WriteContext(db, table, actor, now));
+        if (changes.Count == 0)
+        {
+            return (changes, [], false);
+        }
+
+        var batch = ChangeBatch.Create(table, actor, now, changes, bulkKind);
+        var afterCommit = new List<Action>();
+        foreach (var sink in _sinks)
+        {
+            if (await sink.OnChangesAsync(db, batch, ct) is { } action)
+            {
+                afterCommit.Add(action);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(CancellationToken.None);
+        return (changes, afterCommit, true);
     }
 
     private static async Task<Dictionary<string, RecordEntity>> LoadRecordsAsync(WriteContext w, IReadOnlyList<string> ids, CancellationToken ct)

@@ -3,8 +3,16 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
 /// <summary>Per-endpoint lanes: a receiver that does not answer holds only its own lane.</summary>
-public sealed class SlowEndpointTests(OutboundFactory factory) : IClassFixture<OutboundFactory>
+public sealed class SlowEndpointTests(SlowEndpointTests.Factory factory) : IClassFixture<SlowEndpointTests.Factory>
 {
+    private const int LaneCap = 4;
+
+    /// <summary>A lane narrower than the records sent, so the slow receiver provably holds only its lane.</summary>
+    public sealed class Factory : OutboundFactory
+    {
+        public Factory() => Settings["Webhooks:MaxConcurrencyPerWebhook"] = LaneCap.ToString();
+    }
+
     [Fact]
     public async Task SlowEndpoint_DoesNotDelayDeliveriesToAHealthyOne()
     {
@@ -31,10 +39,10 @@ public sealed class SlowEndpointTests(OutboundFactory factory) : IClassFixture<O
         {
             // Every delivery reaches the healthy receiver while the slow one still holds its first requests unanswered.
             await healthy.WaitForCountAsync(records);
-            await slow.WaitForCountAsync(4);
+            await slow.WaitForCountAsync(LaneCap);
             Assert.False(gate.Task.IsCompleted);
-            // The lane's cap (Webhooks:MaxConcurrencyPerWebhook, 4) bounds what is in flight to it.
-            Assert.Equal(4, slow.Requests.Count);
+            // The lane's cap (Webhooks:MaxConcurrencyPerWebhook) bounds what is in flight to it.
+            Assert.Equal(LaneCap, slow.Requests.Count);
         }
         finally
         {

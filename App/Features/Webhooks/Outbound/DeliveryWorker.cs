@@ -44,21 +44,34 @@ public sealed class DeliveryWorker(
         try
         {
             await lane.WaitAsync(ct);
+            var held = 1;
+            // The lane and the global slot bound requests in flight, so they are freed as soon as the response is
+            // in; recording it (batched with others) then happens outside them, under the delivery's lease.
+            void ReleaseSlots()
+            {
+                if (Interlocked.Exchange(ref held, 0) == 1)
+                {
+                    _global.Release();
+                    lane.Release();
+                }
+            }
             try
             {
                 await _global.WaitAsync(ct);
-                try
-                {
-                    await processor.ProcessAsync(work.DeliveryId, ct);
-                }
-                finally
-                {
-                    _global.Release();
-                }
+            }
+            catch
+            {
+                Interlocked.Exchange(ref held, 0);
+                lane.Release();
+                throw;
+            }
+            try
+            {
+                await processor.ProcessAsync(work.DeliveryId, ReleaseSlots, ct);
             }
             finally
             {
-                lane.Release();
+                ReleaseSlots();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -28,6 +28,7 @@ public static class OutboundExtensions
         services.AddSingleton<SsrfGuard>();
         services.AddSingleton<RetryPolicy>();
         services.AddSingleton<DeliverySender>();
+        services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryProcessor>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<DeliveryQueryService>();

@@ -38,7 +38,7 @@ public sealed class WebhooksOptions
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
     [Range(1, 256)]
-    public int MaxConcurrencyPerWebhook { get; set; } = 4;
+    public int MaxConcurrencyPerWebhook { get; set; } = 16;
 
     [Range(1, 4096)]
     public int MaxConcurrentDeliveries { get; set; } = 64;

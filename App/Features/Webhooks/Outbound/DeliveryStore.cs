@@ -1,0 +1,199 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Undb.Data;
+
+namespace Undb.Features.Webhooks.Outbound;
+
+/// <summary>A finished send to record: the attempt, how to settle the delivery, and the claim it was made under.</summary>
+public sealed record SettleRequest(WebhookEntity Webhook, DeliveryEntity Delivery, SendResult Result, string Token, DeliveryStatus PreviousStatus);
+
+/// <summary>
+/// The database side of delivery: claiming due deliveries with a lease and settling them after a send, with the
+/// webhook's health. Both go through a <see cref="WriteBatcher{TIn,TOut}"/>, so many concurrent sends share one
+/// write transaction (group commit) instead of queueing for SQLite's single writer one by one.
+/// </summary>
+public sealed class DeliveryStore : IDisposable
+{
+    private readonly IDbContextFactory<AppDbContext> _dbFactory;
+    private readonly DatabaseWriteGate _writeGate;
+    private readonly RetryPolicy _retry;
+    private readonly DeliveryNotifier _notifier;
+    private readonly TimeProvider _time;
+    private readonly IOptionsMonitor<WebhooksOptions> _options;
+    private readonly ILogger<DeliveryStore> _logger;
+    private readonly WriteBatcher<string, DeliveryEntity?> _claims;
+    private readonly WriteBatcher<SettleRequest, bool> _settlements;
+
+    public DeliveryStore(
+        IDbContextFactory<AppDbContext> dbFactory,
+        DatabaseWriteGate writeGate,
+        RetryPolicy retry,
+        DeliveryNotifier notifier,
+        TimeProvider time,
+        IOptionsMonitor<WebhooksOptions> options,
+        ILogger<DeliveryStore> logger)
+    {
+        _dbFactory = dbFactory;
+        _writeGate = writeGate;
+        _retry = retry;
+        _notifier = notifier;
+        _time = time;
+        _options = options;
+        _logger = logger;
+        _claims = new WriteBatcher<string, DeliveryEntity?>(ClaimBatchAsync);
+        _settlements = new WriteBatcher<SettleRequest, bool>(SettleBatchAsync);
+    }
+
+    /// <summary>Claims the delivery if it is due (or its lease expired) and nobody else holds it; null otherwise.</summary>
+    public Task<DeliveryEntity?> ClaimAsync(string deliveryId) => _claims.SubmitAsync(deliveryId);
+
+    /// <summary>Stores the attempt, settles the delivery and updates the webhook's health; false if the claim was lost meanwhile.</summary>
+    public Task<bool> SettleAsync(SettleRequest request) => _settlements.SubmitAsync(request);
+
+    /// <summary>One conditional UPDATE (provider-neutral) claims every due delivery of the batch under one lease token.</summary>
+    private async Task<IReadOnlyList<DeliveryEntity?>> ClaimBatchAsync(IReadOnlyList<string> ids, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var token = Guid.NewGuid().ToString("N");
+        var leaseUntil = now + _options.CurrentValue.LeaseDuration;
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        using (await _writeGate.EnterAsync(WritePriority.High, ct))
+        {
+            await db.Deliveries
+                .Where(d => ids.Contains(d.Id)
+                    && ((d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
+                        || (d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt <= now)))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.Status, DeliveryStatus.InFlight)
+                    .SetProperty(d => d.LeaseExpiresAt, leaseUntil)
+                    .SetProperty(d => d.LeaseToken, token)
+                    .SetProperty(d => d.UpdatedAt, now), ct);
+        }
+        var claimed = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id) && d.LeaseToken == token).ToDictionaryAsync(d => d.Id, ct);
+        return ids.Select(id => claimed.GetValueOrDefault(id)).ToList();
+    }
+
+    private async Task<IReadOnlyList<bool>> SettleBatchAsync(IReadOnlyList<SettleRequest> batch, CancellationToken ct)
+    {
+        var results = new List<bool>(batch.Count);
+        await using (var db = await _dbFactory.CreateDbContextAsync(ct))
+        {
+            using (await _writeGate.EnterAsync(WritePriority.High, ct))
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                foreach (var r in batch)
+                {
+                    db.Attach(r.Delivery);
+                    results.Add(await SettleOneAsync(db, r.Webhook, r.Delivery, r.Result, r.Token, r.PreviousStatus, ct));
+                }
+                await tx.CommitAsync(ct);
+            }
+        }
+        // Published after the commit, so a subscriber that reacts sees the delivery and the webhook's health settled.
+        for (var i = 0; i < batch.Count; i++)
+        {
+            _notifier.Publish(new DeliveryChange(batch[i].Webhook.Id, batch[i].Delivery.Id, results[i] ? batch[i].Delivery.Status : null));
+        }
+        return results;
+    }
+
+    private async Task<bool> SettleOneAsync(AppDbContext db, WebhookEntity webhook, DeliveryEntity delivery, SendResult result, string token, DeliveryStatus previousStatus, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var attempt = result.Attempt;
+        db.DeliveryAttempts.Add(attempt);
+        var stillOurs = await db.Deliveries.Where(d => d.Id == delivery.Id).Select(d => d.LeaseToken).FirstOrDefaultAsync(ct) == token;
+        var gone = attempt.ResponseStatus == StatusCodes.Status410Gone;
+        if (stillOurs)
+        {
+            delivery.AttemptCount++;
+            delivery.LastStatusCode = attempt.ResponseStatus;
+            delivery.LastError = attempt.Error;
+            if (attempt.Succeeded)
+            {
+                Settle(delivery, DeliveryStatus.Succeeded, now, null);
+            }
+            else if (gone)
+            {
+                Settle(delivery, DeliveryStatus.Failed, now, attempt.Error);
+            }
+            else if (attempt.Trigger != AttemptTrigger.Scheduled)
+            {
+                Settle(delivery, previousStatus == DeliveryStatus.Pending ? DeliveryStatus.Pending : DeliveryStatus.Failed, now, attempt.Error);
+            }
+            else if (_retry.NextAttemptAt(delivery.RetryStep, now, result.RetryAfter) is { } next)
+            {
+                Settle(delivery, DeliveryStatus.Pending, now, attempt.Error);
+                delivery.RetryStep++;
+                delivery.NextAttemptAt = next;
+            }
+            else
+            {
+                Settle(delivery, DeliveryStatus.Failed, now, attempt.Error);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await UpdateHealthAsync(db, webhook.Id, attempt, gone, now, ct);
+        return stillOurs;
+    }
+
+    internal static void Settle(DeliveryEntity delivery, DeliveryStatus status, DateTimeOffset now, string? error)
+    {
+        delivery.Status = status;
+        delivery.LeaseExpiresAt = null;
+        delivery.LeaseToken = null;
+        delivery.UpdatedAt = now;
+        delivery.LastError = error;
+        delivery.CompletedAt = status is DeliveryStatus.Pending or DeliveryStatus.InFlight ? null : now;
+    }
+
+    /// <summary>Health counters are updated in SQL, not from a loaded row, so concurrent sends to one webhook do not lose counts.</summary>
+    private async Task UpdateHealthAsync(AppDbContext db, string webhookId, DeliveryAttemptEntity attempt, bool gone, DateTimeOffset now, CancellationToken ct)
+    {
+        var webhooks = db.Webhooks.Where(w => w.Id == webhookId);
+        if (attempt.Succeeded)
+        {
+            await webhooks.ExecuteUpdateAsync(s => s
+                .SetProperty(w => w.LastSuccessAt, now)
+                .SetProperty(w => w.FailingSince, (DateTimeOffset?)null)
+                .SetProperty(w => w.ConsecutiveFailures, 0), ct);
+            return;
+        }
+        await webhooks.ExecuteUpdateAsync(s => s
+            .SetProperty(w => w.LastFailureAt, now)
+            .SetProperty(w => w.FailingSince, w => w.FailingSince ?? now)
+            .SetProperty(w => w.ConsecutiveFailures, w => w.ConsecutiveFailures + 1), ct);
+
+        string? reason = null;
+        int disabled;
+        if (gone)
+        {
+            reason = $"Disabled on {now:yyyy-MM-dd HH:mm} UTC: the endpoint answered 410 Gone.";
+            disabled = await Disable(webhooks.Where(w => w.Enabled), reason, now, ct);
+        }
+        else
+        {
+            var threshold = now - _options.CurrentValue.AutoDisableAfter;
+            reason = $"Disabled on {now:yyyy-MM-dd HH:mm} UTC: every delivery failed for {_options.CurrentValue.AutoDisableAfter.TotalDays:0.#} days. Last error: {attempt.Error}";
+            disabled = await Disable(webhooks.Where(w => w.Enabled && w.FailingSince != null && w.FailingSince <= threshold), reason, now, ct);
+        }
+        if (disabled > 0)
+        {
+            _logger.LogWarning("Webhook {WebhookId} was disabled: {Reason}", webhookId, reason);
+            _notifier.Publish(new DeliveryChange(webhookId, null, null, WebhookChanged: true));
+        }
+    }
+
+    private static Task<int> Disable(IQueryable<WebhookEntity> query, string reason, DateTimeOffset now, CancellationToken ct) =>
+        query.ExecuteUpdateAsync(s => s
+            .SetProperty(w => w.Enabled, false)
+            .SetProperty(w => w.DisabledReason, reason.Length > 1000 ? reason[..1000] : reason)
+            .SetProperty(w => w.DisabledAt, now)
+            .SetProperty(w => w.UpdatedAt, now), ct);
+
+    public void Dispose()
+    {
+        _claims.Dispose();
+        _settlements.Dispose();
+    }
+}
