@@ -9,6 +9,7 @@ public static class TablesExtensions
         builder.Services.AddSingleton<RecordQueryService>();
         builder.Services.AddSingleton<CsvExporter>();
         builder.Services.AddSingleton<CsvImporter>();
+        builder.Services.AddScoped<Components.FieldActions>();
         return builder;
     }
 }
