@@ -1,0 +1,52 @@
+using Microsoft.Playwright;
+using Undb.E2E.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Undb.E2E.Grid;
+
+/// <summary>Locators and steps for the records grid, so tests read as what a user does.</summary>
+public sealed class GridPage(IPage page)
+{
+    public IPage Page => page;
+
+    public ILocator Grid => page.Locator("#records-grid");
+
+    public ILocator Cell(string recordId, string field) => page.Locator($"[data-record='{recordId}'][data-cell-field='{field}']");
+
+    public ILocator Row(string text) => Grid.Locator("tbody tr", new() { HasText = text });
+
+    public ILocator Editor => page.Locator(".cell-editor");
+
+    public ILocator Header(string field) => page.Locator($"[data-field-header='{field}']");
+
+    public static async Task<GridPage> OpenAsync(IBrowserContext context, string tableId)
+    {
+        var page = await context.NewPageAsync();
+        await UiActions.LoginAsync(page);
+        await page.GotoAsync($"/tables/{tableId}");
+        await UiActions.WaitForCircuitAsync(page);
+        await Expect(page.Locator("#records-grid")).ToBeVisibleAsync();
+        return new GridPage(page);
+    }
+
+    /// <summary>Picks an option of the MudSelect the locator points at.</summary>
+    public async Task ChooseAsync(ILocator select, string option)
+    {
+        await select.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true }).ClickAsync();
+    }
+
+    public async Task OpenFieldMenuAsync(string field)
+    {
+        await Header(field).Locator("button").Last.ClickAsync();
+    }
+
+    public async Task ConfirmAsync(string buttonText)
+    {
+        // Inside the dialog: the page may have a button of the same name behind it.
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = buttonText, Exact = true }).ClickAsync();
+    }
+
+    public Task ExpectCountAsync(int count) =>
+        Expect(page.Locator("#record-count")).ToHaveTextAsync($"{count:N0} record{(count == 1 ? "" : "s")}");
+}
