@@ -16,7 +16,7 @@ namespace Undb.Tests.TestSupport;
 /// file, signed in as the bootstrap admin. Render components inside <see cref="RenderWithProviders{T}"/> so dialogs,
 /// popovers and snackbars have somewhere to appear.
 /// </summary>
-public abstract class ComponentTestContext : BunitContext
+public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
 {
     protected ComponentTestContext(UndbFactory factory)
     {
@@ -45,6 +45,11 @@ public abstract class ComponentTestContext : BunitContext
     }
 
     protected UndbFactory Factory { get; }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>MudBlazor registers services that only dispose asynchronously; xunit awaits this before its synchronous Dispose, which then finds nothing left to do.</summary>
+    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
 
     protected string AdminId { get; }
 
