@@ -22,6 +22,8 @@ public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
     {
         Factory = factory;
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // Saves go to a real SQLite file while other test classes run in parallel; give them time.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         Services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.ShowTransitionDuration = 0;
