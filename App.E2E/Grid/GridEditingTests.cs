@@ -171,9 +171,9 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
     }
 
     [Fact]
-    public async Task BulkDelete_RemovesTheSelectedRecords_AfterConfirmation()
+    public async Task BulkEdit_ThenBulkDelete_ChangeOnlyTheSelectedRecords()
     {
-        var (tableId, _) = await app.CreateTableAsync("Bulk", ("Deal", "text", null));
+        var (tableId, _) = await app.CreateTableAsync("Bulk", ("Deal", "text", null), ("Stage", "singleSelect", ["Lead", "Lost"]));
         foreach (var deal in new[] { "Keep", "Drop one", "Drop two" })
         {
             await app.CreateRecordAsync(tableId, new { Deal = deal });
@@ -183,9 +183,30 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         var page = grid.Page;
         await grid.ExpectCountAsync(3);
 
+        // Each tick is a server round trip; wait for it before the next so no click reaches a row being re-rendered.
         await grid.Row("Drop one").Locator("input[type=checkbox]").CheckAsync();
+        await Expect(page.Locator("#selection-count")).ToContainTextAsync("1 selected");
         await grid.Row("Drop two").Locator("input[type=checkbox]").CheckAsync();
         await Expect(page.Locator("#selection-count")).ToContainTextAsync("2 selected");
+
+        await page.ClickAsync("#bulk-edit");
+        await grid.ChooseAsync(page.Locator(".mud-dialog .mud-select").First, "Stage");
+        await grid.ChooseAsync(page.Locator("#bulk-value .mud-select").First, "Lost");
+        await page.ClickAsync("#bulk-apply");
+        await Expect(page.GetByText("Updated Stage on 2 records.")).ToBeVisibleAsync();
+        await Expect(grid.Row("Drop one")).ToContainTextAsync("Lost");
+        await Expect(grid.Row("Keep")).Not.ToContainTextAsync("Lost");
+
+        // The selection survives the edit; clearing it unticks the rows.
+        await Expect(page.Locator("#selection-count")).ToContainTextAsync("2 selected");
+        await page.Locator("#selection-count button").ClickAsync();
+        await Expect(page.Locator("#selection-count")).ToHaveCountAsync(0);
+        await Expect(grid.Row("Drop one").Locator("input[type=checkbox]")).Not.ToBeCheckedAsync();
+
+        // Each tick is a server round trip; wait for it before the next so no click reaches a row being re-rendered.
+        await grid.Row("Drop one").Locator("input[type=checkbox]").CheckAsync();
+        await Expect(page.Locator("#selection-count")).ToContainTextAsync("1 selected");
+        await grid.Row("Drop two").Locator("input[type=checkbox]").CheckAsync();
         await page.ClickAsync("#bulk-delete");
         await grid.ConfirmAsync("Delete");
 

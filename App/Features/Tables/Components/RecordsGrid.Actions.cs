@@ -95,7 +95,7 @@ public partial class RecordsGrid
         {
             return;
         }
-        await RunBulkAsync(async user =>
+        await RunBulkAsync(clearSelection: true, async user =>
         {
             var deleted = await Records.BulkDeleteAsync(Table.Id, ids, user);
             Snackbar.Add($"Deleted {deleted:N0} record{(deleted == 1 ? "" : "s")}.", Severity.Success);
@@ -111,7 +111,8 @@ public partial class RecordsGrid
         {
             return;
         }
-        await RunBulkAsync(async user =>
+        // The selection stays after an edit, so the same records can be edited again or deleted.
+        await RunBulkAsync(clearSelection: false, async user =>
         {
             var patches = ids.Select(id => new RecordPatch(id, new Dictionary<string, JsonNode?> { [choice.Field.Id] = choice.Value?.DeepClone() })).ToList();
             var updated = await Records.BulkUpdateAsync(Table.Id, patches, user);
@@ -119,13 +120,16 @@ public partial class RecordsGrid
         });
     }
 
-    private async Task RunBulkAsync(Func<string?, Task> action)
+    private async Task RunBulkAsync(bool clearSelection, Func<string?, Task> action)
     {
         _bulkBusy = true;
         try
         {
             await action(await UserAsync());
-            ClearSelection();
+            if (clearSelection)
+            {
+                _selected = new HashSet<RecordSnapshot>(RecordIdComparer.Instance);
+            }
         }
         catch (RecordValidationException ex)
         {

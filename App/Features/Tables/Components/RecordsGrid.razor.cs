@@ -226,7 +226,13 @@ public partial class RecordsGrid
 
     private void OnSelectionChanged(HashSet<RecordSnapshot> items) => _selected = new HashSet<RecordSnapshot>(items, RecordIdComparer.Instance);
 
-    private void ClearSelection() => _selected = new HashSet<RecordSnapshot>(RecordIdComparer.Instance);
+    /// <summary>Clears the selection and re-renders the rows so their checkboxes follow.</summary>
+    private async Task ClearSelection()
+    {
+        _selected = new HashSet<RecordSnapshot>(RecordIdComparer.Instance);
+        StateHasChanged();
+        await ReloadAsync();
+    }
 
     private async Task OnSearchAsync(string? value)
     {
