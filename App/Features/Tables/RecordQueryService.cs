@@ -127,6 +127,14 @@ public sealed class RecordQueryService(IDbContextFactory<AppDbContext> dbFactory
             var like = Expression.Call(LikeMethod, Expression.Constant(EF.Functions), value, pattern, Expression.Constant("\\"));
             any = any is null ? like : Expression.OrElse(any, like);
         }
+        // Cheap pre-check first: a value containing the text means the stored JSON contains it too, and one LIKE over the
+        // raw column rules out most rows before any JSON is parsed (several times faster on large tables). Text that
+        // JSON escapes (quotes, backslashes, control characters) would not appear verbatim, so it skips the pre-check.
+        if (!search.Any(c => c is '"' or '\\' || char.IsControl(c)))
+        {
+            var raw = "%" + EscapeLike(search) + "%";
+            records = records.Where(x => EF.Functions.Like(x.Data, raw, "\\"));
+        }
         return records.Where(Expression.Lambda<Func<RecordEntity, bool>>(any!, r));
     }
 

@@ -144,3 +144,42 @@ public sealed class DialogTests(UndbFactory factory) : ComponentTestContext(fact
         Assert.Equal("Pipeline " + table.Id, (await Service<TableService>().GetAsync(table.Id))!.Name);
     }
 }
+
+public sealed class FieldManagementComponentTests(UndbFactory factory) : ComponentTestContext(factory), IClassFixture<UndbFactory>
+{
+    [Fact]
+    public async Task FieldsDialog_ReordersHidesAndDeletesFields_DeletionAfterConfirmation()
+    {
+        var table = await TablesSeed.DealsAsync(Factory.Services);
+        var cut = RenderWithProviders<RecordsGrid>(p => p.Add(g => g.Table, table));
+        cut.WaitForAssertion(() => cut.Find("#manage-fields"));
+        cut.Find("#manage-fields").Click();
+        cut.WaitForAssertion(() => Assert.Equal(table.Fields.Count, cut.FindAll(".fields-item").Count));
+
+        cut.Find("[data-manage-field='Deal'] .field-down").Click();
+        cut.WaitForAssertion(async () => Assert.Equal("Notes", (await Service<TableService>().GetAsync(table.Id))!.Fields[0].Name));
+
+        cut.Find("[data-manage-field='Tags'] .field-visibility").Click();
+        cut.WaitForAssertion(async () => Assert.True((await Service<TableService>().GetAsync(table.Id))!.Fields.Single(f => f.Name == "Tags").Hidden));
+
+        cut.Find("[data-manage-field='Site'] .field-delete").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Delete field 'Site'?", cut.Markup));
+        cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete field").Click();
+        cut.WaitForAssertion(async () => Assert.DoesNotContain((await Service<TableService>().GetAsync(table.Id))!.Fields, f => f.Name == "Site"));
+    }
+
+    [Fact]
+    public async Task TableMenu_DeletesTheTable_OnlyAfterConfirmation()
+    {
+        var table = await TablesSeed.DealsAsync(Factory.Services);
+        var cut = RenderWithProviders<TableMenu>(p => p.Add(m => m.Table, table));
+
+        cut.Find("#table-menu button").Click();
+        cut.WaitForAssertion(() => cut.Find("#delete-table"));
+        cut.Find("#delete-table").Click();
+        cut.WaitForAssertion(() => Assert.Contains("cannot be undone", cut.Markup));
+        cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete table").Click();
+
+        cut.WaitForAssertion(async () => Assert.Null(await Service<TableService>().GetAsync(table.Id)));
+    }
+}

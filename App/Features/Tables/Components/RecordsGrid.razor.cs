@@ -62,6 +62,7 @@ public partial class RecordsGrid
 
     private IDisposable? _subscription;
     private string? _subscribedTo;
+    private string? _renderedColumnsKey;
 
     public RecordsGrid()
     {
@@ -98,8 +99,13 @@ public partial class RecordsGrid
             {
                 _editing = null;
             }
-            await ReloadAsync();
+            // New columns mean a new grid (see ColumnsKey), which loads its own data; otherwise reload this one.
+            if (ColumnsKey == _renderedColumnsKey)
+            {
+                await ReloadAsync();
+            }
         }
+        _renderedColumnsKey = ColumnsKey;
     }
 
     private List<RecordFilter> ActiveFilters() => _filterRows.Select(r => r.ToFilter()).OfType<RecordFilter>().ToList();
