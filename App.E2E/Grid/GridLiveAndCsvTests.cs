@@ -50,7 +50,7 @@ public sealed class GridLiveAndCsvTests(BrowserFixture browser, SharedServer app
         var grid = await GridPage.OpenAsync(context, tableId);
         var page = grid.Page;
 
-        await page.ClickAsync("#import-csv");
+        await grid.OpenImportAsync();
         var csv = "deal,value,extra\r\nAcme,100,x\r\n\"Globex, Inc\",lots,y\r\nInitech,300,z\r\n";
         await page.Locator("#csv-file").SetInputFilesAsync(new FilePayload { Name = "deals.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
         await Expect(page.Locator("#csv-row-count")).ToContainTextAsync("3 rows");
@@ -63,7 +63,7 @@ public sealed class GridLiveAndCsvTests(BrowserFixture browser, SharedServer app
         await grid.ExpectCountAsync(0);
 
         // Skipping bad rows imports the rest, with the progress bar run to the end.
-        await page.ClickAsync("#import-csv");
+        await grid.OpenImportAsync();
         await page.Locator("#csv-file").SetInputFilesAsync(new FilePayload { Name = "deals.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
         await page.Locator("#mode-skip").ClickAsync();
         await page.ClickAsync("#import-start");

@@ -25,7 +25,7 @@ public sealed class GridPage(IPage page)
         await UiActions.LoginAsync(page);
         await page.GotoAsync($"/tables/{tableId}");
         await UiActions.WaitForCircuitAsync(page);
-        await Expect(page.Locator("#records-grid")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-grid-ready='true']")).ToBeVisibleAsync();
         return new GridPage(page);
     }
 
@@ -45,6 +45,13 @@ public sealed class GridPage(IPage page)
     {
         // Inside the dialog: the page may have a button of the same name behind it.
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = buttonText, Exact = true }).ClickAsync();
+    }
+
+    /// <summary>Opens the CSV import dialog and waits until its file input is wired up.</summary>
+    public async Task OpenImportAsync()
+    {
+        await page.ClickAsync("#import-csv");
+        await Expect(page.Locator("#csv-picker[data-ready='true']")).ToBeVisibleAsync();
     }
 
     public Task ExpectCountAsync(int count) =>

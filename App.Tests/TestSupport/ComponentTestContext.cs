@@ -44,6 +44,8 @@ public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
         var auth = AddAuthorization();
         auth.SetAuthorized("admin@example.com");
         auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, AdminId));
+        // Last: it starts the renderer, after which no services can be added. The grid only marks rows clickable when interactive.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }
 
     protected UndbFactory Factory { get; }

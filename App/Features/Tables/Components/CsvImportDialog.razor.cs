@@ -32,8 +32,18 @@ public partial class CsvImportDialog
     private int _done;
     private int _toWrite;
     private CsvImportResult? _result;
+    private bool _ready;
 
     private double Percent => _result is not null ? 100 : _toWrite == 0 ? 0 : 100.0 * _done / _toWrite;
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _ready = true;
+            StateHasChanged();
+        }
+    }
 
     private string Sample(int column) => _rows.Count > 0 && column < _rows[0].Length ? _rows[0][column] : "";
 

@@ -47,6 +47,7 @@ public partial class RecordsGrid
     private bool _sortDescending;
     private bool _showFilters;
     private int _total;
+    private bool _ready;
 
     private (string RecordId, string FieldId)? _editing;
     private string? _editError;
@@ -119,6 +120,8 @@ public partial class RecordsGrid
             var page = await Query.ListAsync(Table.Id, CurrentQuery(state.Page * state.PageSize, state.PageSize), ct);
             _total = page.Total;
             _page = page.Records;
+            // Prerendering loads rows too, but only rows loaded over the circuit can be clicked.
+            _ready |= RendererInfo.IsInteractive;
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {
