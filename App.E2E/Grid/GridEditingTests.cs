@@ -53,26 +53,26 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         var page = grid.Page;
 
         // Text: Enter saves.
-        await grid.Cell(id, "Deal").ClickAsync();
+        await grid.BeginEditAsync(id, "Deal");
         await grid.Editor.Locator("input").FillAsync("Acme Corp");
         await grid.Editor.Locator("input").PressAsync("Enter");
         await Expect(grid.Cell(id, "Deal")).ToHaveTextAsync("Acme Corp");
 
         // Escape cancels.
-        await grid.Cell(id, "Deal").ClickAsync();
+        await grid.BeginEditAsync(id, "Deal");
         await grid.Editor.Locator("input").FillAsync("Never saved");
         await grid.Editor.Locator("input").PressAsync("Escape");
         await Expect(grid.Editor).ToHaveCountAsync(0);
         await Expect(grid.Cell(id, "Deal")).ToHaveTextAsync("Acme Corp");
 
         // Long text.
-        await grid.Cell(id, "Notes").ClickAsync();
+        await grid.BeginEditAsync(id, "Notes");
         await grid.Editor.Locator("textarea").FillAsync("Met at the fair");
         await grid.Editor.Locator("textarea").PressAsync("Enter");
         await Expect(grid.Cell(id, "Notes")).ToHaveTextAsync("Met at the fair");
 
         // Number, then Tab moves on to the next editable cell (Stage: the checkbox toggles in place).
-        await grid.Cell(id, "Value").ClickAsync();
+        await grid.BeginEditAsync(id, "Value");
         await grid.Editor.Locator("input").FillAsync("1234.5");
         await grid.Editor.Locator("input").PressAsync("Tab");
         await Expect(page.Locator("[data-editing-field='Stage']")).ToBeVisibleAsync();
@@ -86,7 +86,7 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await Expect(grid.Cell(id, "Won")).ToHaveAttributeAsync("data-checked", "true");
 
         // Multi-select: tick choices, click away to close the list, which saves.
-        await grid.Cell(id, "Tags").ClickAsync();
+        await grid.BeginEditAsync(id, "Tags");
         await page.GetByRole(AriaRole.Option, new() { Name = "hot", Exact = true }).ClickAsync();
         await page.GetByRole(AriaRole.Option, new() { Name = "vip", Exact = true }).ClickAsync();
         var title = (await page.Locator("#table-title").BoundingBoxAsync())!;
@@ -95,25 +95,25 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await Expect(grid.Cell(id, "Tags")).ToContainTextAsync("vip");
 
         // Date.
-        await grid.Cell(id, "Close").ClickAsync();
+        await grid.BeginEditAsync(id, "Close");
         await grid.Editor.Locator("input").FillAsync("2026-12-24");
         await grid.Editor.Locator("input").PressAsync("Enter");
         await Expect(grid.Cell(id, "Close")).ToContainTextAsync("2026");
 
         // A rejected email shows its error at the cell and keeps the old (empty) value.
-        await grid.Cell(id, "Contact").ClickAsync();
+        await grid.BeginEditAsync(id, "Contact");
         await grid.Editor.Locator("input").FillAsync("not-an-email");
         await grid.Editor.Locator("input").PressAsync("Enter");
         await Expect(grid.Editor.Locator(".cell-error")).ToContainTextAsync("email");
         await grid.Editor.Locator("input").PressAsync("Escape");
         await Expect(grid.Cell(id, "Contact")).ToHaveTextAsync("");
-        await grid.Cell(id, "Contact").ClickAsync();
+        await grid.BeginEditAsync(id, "Contact");
         await grid.Editor.Locator("input").FillAsync("ceo@acme.test");
         await grid.Editor.Locator("input").PressAsync("Enter");
         await Expect(grid.Cell(id, "Contact")).ToHaveTextAsync("ceo@acme.test");
 
         // URL.
-        await grid.Cell(id, "Site").ClickAsync();
+        await grid.BeginEditAsync(id, "Site");
         await grid.Editor.Locator("input").FillAsync("https://acme.test");
         await grid.Editor.Locator("input").PressAsync("Enter");
         await Expect(grid.Cell(id, "Site")).ToHaveTextAsync("https://acme.test");

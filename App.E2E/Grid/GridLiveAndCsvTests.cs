@@ -32,7 +32,7 @@ public sealed class GridLiveAndCsvTests(BrowserFixture browser, SharedServer app
         await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
         var grid = await GridPage.OpenAsync(context, tableId);
 
-        await grid.Cell(id, "Deal").ClickAsync();
+        await grid.BeginEditAsync(id, "Deal");
         await grid.Editor.Locator("input").FillAsync("Typing…");
         (await app.Api.PatchAsJsonAsync($"/api/tables/{tableId}/records/{id}", new { values = new { Value = 2 } })).EnsureSuccessStatusCode();
 

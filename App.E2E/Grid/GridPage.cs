@@ -29,6 +29,27 @@ public sealed class GridPage(IPage page)
         return new GridPage(page);
     }
 
+    /// <summary>
+    /// Clicks a cell until its editor opens. A save or live change reloads the rows; a click that lands while the
+    /// browser swaps them in reaches a row that is gone and is dropped, as it would be for a user, who clicks again.
+    /// </summary>
+    public async Task BeginEditAsync(string recordId, string field)
+    {
+        var editor = page.Locator($".cell-editor[data-editing-field='{field}']");
+        for (var attempt = 1; ; attempt++)
+        {
+            await Cell(recordId, field).ClickAsync();
+            try
+            {
+                await editor.WaitForAsync(new() { Timeout = 3000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+            }
+        }
+    }
+
     /// <summary>Picks an option of the MudSelect the locator points at.</summary>
     public async Task ChooseAsync(ILocator select, string option)
     {
