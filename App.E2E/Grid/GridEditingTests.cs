@@ -57,6 +57,8 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await grid.Editor.Locator("input").FillAsync("Acme Corp");
         await grid.Editor.Locator("input").PressAsync("Enter");
         await Expect(grid.Cell(id, "Deal")).ToHaveTextAsync("Acme Corp");
+        // Clicking into a cell edits it; it does not select the row.
+        await Expect(page.Locator("#selection-count")).ToHaveCountAsync(0);
 
         // Escape cancels.
         await grid.BeginEditAsync(id, "Deal");

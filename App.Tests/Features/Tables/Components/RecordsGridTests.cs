@@ -61,6 +61,8 @@ public sealed class RecordsGridTests(UndbFactory factory) : ComponentTestContext
 
         cut.WaitForAssertion(() => Assert.Equal("Acme Corp", CellOf(cut, record.Id, "Deal").TextContent.Trim()));
         Assert.Empty(cut.FindAll(".cell-editor"));
+        // Clicking into a cell edits it; it does not select the row.
+        Assert.Empty(cut.FindAll("#selection-count"));
         Assert.Equal("Acme Corp", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
     }
 
