@@ -185,10 +185,8 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         var page = grid.Page;
         await grid.ExpectCountAsync(3);
 
-        // Each tick is a server round trip; wait for it before the next so no click reaches a row being re-rendered.
-        await grid.Row("Drop one").Locator("input[type=checkbox]").CheckAsync();
-        await Expect(page.Locator("#selection-count")).ToContainTextAsync("1 selected");
-        await grid.Row("Drop two").Locator("input[type=checkbox]").CheckAsync();
+        await grid.SelectRowAsync("Drop one", 1);
+        await grid.SelectRowAsync("Drop two", 2);
         await Expect(page.Locator("#selection-count")).ToContainTextAsync("2 selected");
 
         await page.ClickAsync("#bulk-edit");
@@ -205,10 +203,8 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await Expect(page.Locator("#selection-count")).ToHaveCountAsync(0);
         await Expect(grid.Row("Drop one").Locator("input[type=checkbox]")).Not.ToBeCheckedAsync();
 
-        // Each tick is a server round trip; wait for it before the next so no click reaches a row being re-rendered.
-        await grid.Row("Drop one").Locator("input[type=checkbox]").CheckAsync();
-        await Expect(page.Locator("#selection-count")).ToContainTextAsync("1 selected");
-        await grid.Row("Drop two").Locator("input[type=checkbox]").CheckAsync();
+        await grid.SelectRowAsync("Drop one", 1);
+        await grid.SelectRowAsync("Drop two", 2);
         await page.ClickAsync("#bulk-delete");
         await grid.ConfirmAsync("Delete");
 

@@ -50,6 +50,33 @@ public sealed class GridPage(IPage page)
         }
     }
 
+    /// <summary>Ticks a row's checkbox until the selection count shows it (see <see cref="BeginEditAsync"/> for why a click can be lost).</summary>
+    public async Task SelectRowAsync(string text, int expectedSelected)
+    {
+        var box = Row(text).Locator("input[type=checkbox]");
+        var count = page.Locator("#selection-count");
+        for (var attempt = 1; ; attempt++)
+        {
+            if (!await box.IsCheckedAsync())
+            {
+                await box.ClickAsync();
+            }
+            try
+            {
+                await Expect(count).ToContainTextAsync($"{expectedSelected} selected", new() { Timeout = 3000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 4)
+            {
+                // The browser ticked the box but the server never saw it: untick it so the next click counts.
+                if (await box.IsCheckedAsync())
+                {
+                    await box.ClickAsync();
+                }
+            }
+        }
+    }
+
     /// <summary>Picks an option of the MudSelect the locator points at.</summary>
     public async Task ChooseAsync(ILocator select, string option)
     {

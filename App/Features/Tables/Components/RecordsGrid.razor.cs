@@ -48,6 +48,8 @@ public partial class RecordsGrid
     private bool _showFilters;
     private int _total;
     private bool _ready;
+    private bool _loadedInteractively;
+    private int _loadsInFlight;
 
     private (string RecordId, string FieldId)? _editing;
     private string? _editError;
@@ -109,25 +111,40 @@ public partial class RecordsGrid
         _renderedColumnsKey = ColumnsKey;
     }
 
+    /// <summary>Ready once rows loaded over the circuit have been rendered and no other load is under way.</summary>
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (!_ready && _loadedInteractively && _loadsInFlight == 0)
+        {
+            _ready = true;
+            StateHasChanged();
+        }
+    }
+
     private List<RecordFilter> ActiveFilters() => _filterRows.Select(r => r.ToFilter()).OfType<RecordFilter>().ToList();
 
     private RecordQuery CurrentQuery(int offset, int limit) => new(offset, limit, _sortField, _sortDescending, _search, ActiveFilters());
 
     private async Task<GridData<RecordSnapshot>> LoadAsync(GridState<RecordSnapshot> state, CancellationToken ct)
     {
+        _loadsInFlight++;
         try
         {
             var page = await Query.ListAsync(Table.Id, CurrentQuery(state.Page * state.PageSize, state.PageSize), ct);
             _total = page.Total;
             _page = page.Records;
             // Prerendering loads rows too, but only rows loaded over the circuit can be clicked.
-            _ready |= RendererInfo.IsInteractive;
+            _loadedInteractively |= RendererInfo.IsInteractive;
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {
             Snackbar.Add(ex.Message, Severity.Error);
             _total = 0;
             _page = [];
+        }
+        finally
+        {
+            _loadsInFlight--;
         }
         // The toolbar shows the total; the grid re-rendering itself does not re-render this component.
         _ = InvokeAsync(StateHasChanged);
