@@ -4,7 +4,8 @@ namespace Undb.Features.Tables;
 
 public sealed record FieldOptionsDto(IReadOnlyList<string>? Choices);
 
-public sealed record FieldDto(string Id, string Name, string Type, bool Required, FieldOptionsDto? Options);
+/// <summary><see cref="Hidden"/> appears only when true (hidden from the grid).</summary>
+public sealed record FieldDto(string Id, string Name, string Type, bool Required, FieldOptionsDto? Options, bool? Hidden = null);
 
 public sealed record TableDto(string Id, string Name, IReadOnlyList<FieldDto> Fields);
 
@@ -26,6 +27,12 @@ public sealed record DeletedDto(int Deleted);
 
 public sealed record CreateFieldRequest(string? Name, string? Type, bool? Required, FieldOptionsDto? Options);
 
+public sealed record UpdateFieldRequest(string? Name, bool? Required, bool? Hidden, FieldOptionsDto? Options);
+
+public sealed record RenameTableRequest(string? Name);
+
+public sealed record ReorderFieldsRequest(IReadOnlyList<string>? FieldIds);
+
 public sealed record CreateTableRequest(string? Name, IReadOnlyList<CreateFieldRequest>? Fields);
 
 public sealed record RecordValuesRequest(Dictionary<string, JsonNode?>? Values);
@@ -40,7 +47,7 @@ public sealed record BulkDeleteRequest(IReadOnlyList<string>? Ids);
 public static class ApiMapping
 {
     public static FieldDto ToDto(this FieldEntity f) =>
-        new(f.Id, f.Name, f.Type.ToApiName(), f.Required, f.Type.HasChoices() ? new FieldOptionsDto(f.Choices) : null);
+        new(f.Id, f.Name, f.Type.ToApiName(), f.Required, f.Type.HasChoices() ? new FieldOptionsDto(f.Choices) : null, f.Hidden ? true : null);
 
     public static TableDto ToDto(this TableSnapshot t) => new(t.Id, t.Name, t.Fields.Select(f => f.ToDto()).ToList());
 

@@ -7,8 +7,11 @@ namespace Undb.Features.Tables;
 /// <summary>A field as the user describes it when creating or changing it.</summary>
 public sealed record FieldSpec(string Name, FieldType Type, bool Required = false, IReadOnlyList<string>? Choices = null);
 
+/// <summary>Changes to an existing field; null leaves that part as it is.</summary>
+public sealed record FieldChanges(string? Name = null, bool? Required = null, bool? Hidden = null, IReadOnlyList<string>? Choices = null);
+
 /// <summary>Tables and their fields: create, read, rename, change. Records go through <see cref="RecordService"/>.</summary>
-public sealed class TableService(IDbContextFactory<AppDbContext> dbFactory, TableChangeNotifier notifier, TimeProvider time)
+public sealed partial class TableService(IDbContextFactory<AppDbContext> dbFactory, TableChangeNotifier notifier, TimeProvider time)
 {
     public const int MaxNameLength = 200;
 
@@ -30,17 +33,17 @@ public sealed class TableService(IDbContextFactory<AppDbContext> dbFactory, Tabl
     public async Task<TableSnapshot> CreateAsync(string name, IReadOnlyList<FieldSpec> fields, string? actorId, CancellationToken ct = default)
     {
         var errors = new Dictionary<string, string[]>();
-        name = CheckName(name, "name", errors);
+        name = TableRules.CheckName(name, "name", errors);
         var normalized = new List<FieldSpec>();
         for (var i = 0; i < fields.Count; i++)
         {
-            normalized.Add(CheckField(fields[i], $"fields[{i}]", errors));
+            normalized.Add(TableRules.CheckField(fields[i], $"fields[{i}]", errors));
         }
         foreach (var dup in normalized.GroupBy(f => f.Name, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1 && g.Key.Length > 0))
         {
             errors[$"fields"] = [$"Field name '{dup.Key}' is used more than once."];
         }
-        ThrowIfAny(errors, "The table is not valid.");
+        TableRules.ThrowIfAny(errors, "The table is not valid.");
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await NameTakenAsync(db, name, null, ct))
@@ -61,8 +64,8 @@ public sealed class TableService(IDbContextFactory<AppDbContext> dbFactory, Tabl
     public async Task<FieldEntity> AddFieldAsync(string tableId, FieldSpec spec, string? actorId, CancellationToken ct = default)
     {
         var errors = new Dictionary<string, string[]>();
-        spec = CheckField(spec, "", errors);
-        ThrowIfAny(errors, "The field is not valid.");
+        spec = TableRules.CheckField(spec, "", errors);
+        TableRules.ThrowIfAny(errors, "The field is not valid.");
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var existing = await db.Fields.Where(f => f.TableId == tableId).ToListAsync(ct);
@@ -81,7 +84,7 @@ public sealed class TableService(IDbContextFactory<AppDbContext> dbFactory, Tabl
         return field;
     }
 
-    private static async Task<bool> NameTakenAsync(AppDbContext db, string name, string? exceptId, CancellationToken ct)
+    internal static async Task<bool> NameTakenAsync(AppDbContext db, string name, string? exceptId, CancellationToken ct)
     {
         var names = await db.Tables.Where(t => t.Id != exceptId).Select(t => t.Name).ToListAsync(ct);
         return names.Any(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
@@ -96,48 +99,4 @@ public sealed class TableService(IDbContextFactory<AppDbContext> dbFactory, Tabl
         Choices = spec.Choices?.ToList() ?? [],
         Order = order,
     };
-
-    internal static string CheckName(string? name, string key, Dictionary<string, string[]> errors)
-    {
-        var trimmed = (name ?? "").Trim();
-        if (trimmed.Length == 0)
-        {
-            errors[key] = ["A name is required."];
-        }
-        else if (trimmed.Length > MaxNameLength)
-        {
-            errors[key] = [$"A name can be at most {MaxNameLength} characters."];
-        }
-        return trimmed;
-    }
-
-    internal static FieldSpec CheckField(FieldSpec spec, string prefix, Dictionary<string, string[]> errors)
-    {
-        var key = prefix.Length == 0 ? "name" : prefix + ".name";
-        var name = CheckName(spec.Name, key, errors);
-        if (SystemFields.IsSystem(name))
-        {
-            errors[key] = [$"'{name}' is reserved for a system field; choose another name."];
-        }
-        IReadOnlyList<string>? choices = null;
-        if (spec.Type.HasChoices())
-        {
-            var cleaned = (spec.Choices ?? []).Select(c => (c ?? "").Trim()).Where(c => c.Length > 0).ToList();
-            var dup = cleaned.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
-            if (dup is not null)
-            {
-                errors[(prefix.Length == 0 ? "" : prefix + ".") + "options.choices"] = [$"The choice '{dup.Key}' is listed more than once."];
-            }
-            choices = cleaned;
-        }
-        return spec with { Name = name, Choices = choices };
-    }
-
-    private static void ThrowIfAny(Dictionary<string, string[]> errors, string title)
-    {
-        if (errors.Count > 0)
-        {
-            throw new BadRequestException(errors.Count == 1 ? errors.First().Value[0] : title, errors);
-        }
-    }
 }

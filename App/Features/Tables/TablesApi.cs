@@ -32,6 +32,33 @@ public static class TablesApi
             return TypedResults.Created($"/api/tables/{tableId}", field.ToDto());
         });
 
+        api.MapPatch("/{tableId}", async (string tableId, RenameTableRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+            TypedResults.Ok((await tables.RenameAsync(tableId, body.Name ?? "", user.UserId(), ct)).ToDto()));
+
+        api.MapDelete("/{tableId}", async (string tableId, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            await tables.DeleteAsync(tableId, user.UserId(), ct);
+            return TypedResults.NoContent();
+        });
+
+        api.MapPatch("/{tableId}/fields/{fieldId}", async (string tableId, string fieldId, UpdateFieldRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var changes = new FieldChanges(body.Name, body.Required, body.Hidden, body.Options?.Choices);
+            return TypedResults.Ok((await tables.UpdateFieldAsync(tableId, fieldId, changes, user.UserId(), ct)).ToDto());
+        });
+
+        api.MapDelete("/{tableId}/fields/{fieldId}", async (string tableId, string fieldId, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            await tables.DeleteFieldAsync(tableId, fieldId, user.UserId(), ct);
+            return TypedResults.NoContent();
+        });
+
+        api.MapPut("/{tableId}/fields/order", async (string tableId, ReorderFieldsRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            await tables.ReorderFieldsAsync(tableId, body.FieldIds ?? [], user.UserId(), ct);
+            return TypedResults.Ok((await RequireTableAsync(tables, tableId, ct)).ToDto());
+        });
+
         api.MapGet("/{tableId}/records", async (string tableId, int? offset, int? limit, string? sort, string? search, RecordQueryService query, TableService tables, CancellationToken ct) =>
         {
             var (sortField, descending) = ParseSort(sort);

@@ -7,6 +7,9 @@ public static class TablesExtensions
         builder.Services.AddSingleton<TableService>();
         builder.Services.AddSingleton<RecordService>();
         builder.Services.AddSingleton<RecordQueryService>();
+        builder.Services.AddSingleton<CsvExporter>();
+        builder.Services.AddSingleton<CsvImporter>();
+        builder.Services.AddScoped<Components.FieldActions>();
         return builder;
     }
 }

@@ -1,0 +1,234 @@
+using Microsoft.Playwright;
+using Undb.E2E.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Undb.E2E.Grid;
+
+[Collection(BrowserCollection.Name)]
+public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) : IClassFixture<SharedServer>
+{
+    private static readonly (string, string, string[]?)[] AllTypes =
+    [
+        ("Deal", "text", null), ("Notes", "longText", null), ("Value", "number", null), ("Won", "checkbox", null),
+        ("Stage", "singleSelect", ["Lead", "Won", "Lost"]), ("Tags", "multiSelect", ["hot", "cold", "vip"]),
+        ("Close", "date", null), ("Contact", "email", null), ("Site", "url", null),
+    ];
+
+    [Fact]
+    public async Task CreateTable_WithFields_ShowsTheirColumns()
+    {
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var page = await context.NewPageAsync();
+        await UiActions.LoginAsync(page);
+        var name = "Made in UI " + Guid.NewGuid().ToString("N")[..4];
+
+        await page.ClickAsync("#home-new-table");
+        await page.FillAsync("input#table-name, #table-name input", name);
+        await page.ClickAsync("#add-field-row");
+        await page.Locator(".field-name input").Nth(1).FillAsync("Amount");
+        await page.Locator(".field-type").Nth(1).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Number" }).ClickAsync();
+        await page.ClickAsync("#add-field-row");
+        await page.Locator(".field-name input").Nth(2).FillAsync("Stage");
+        await page.Locator(".field-type").Nth(2).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "Single select" }).ClickAsync();
+        await page.Locator(".field-choices input").FillAsync("Lead, Won");
+        await page.ClickAsync("#create-table-submit");
+
+        await Expect(page.Locator("#table-title")).ToHaveTextAsync(name);
+        var grid = new GridPage(page);
+        await Expect(grid.Header("Name")).ToBeVisibleAsync();
+        await Expect(grid.Header("Amount")).ToBeVisibleAsync();
+        await Expect(grid.Header("Stage")).ToBeVisibleAsync();
+        await Expect(page.Locator("#grid-empty")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task InlineEditing_WorksForEveryFieldType_AndRejectsBadValuesAtTheCell()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Edit", AllTypes);
+        var id = await app.CreateRecordAsync(tableId, new { Deal = "Acme" });
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+
+        // Text: Enter saves.
+        await grid.BeginEditAsync(id, "Deal");
+        await grid.Editor.Locator("input").FillAsync("Acme Corp");
+        await grid.Editor.Locator("input").PressAsync("Enter");
+        await Expect(grid.Cell(id, "Deal")).ToHaveTextAsync("Acme Corp");
+        // Clicking into a cell edits it; it does not select the row.
+        await Expect(page.Locator("#selection-count")).ToHaveCountAsync(0);
+
+        // Escape cancels.
+        await grid.BeginEditAsync(id, "Deal");
+        await grid.Editor.Locator("input").FillAsync("Never saved");
+        await grid.Editor.Locator("input").PressAsync("Escape");
+        await Expect(grid.Editor).ToHaveCountAsync(0);
+        await Expect(grid.Cell(id, "Deal")).ToHaveTextAsync("Acme Corp");
+
+        // Long text.
+        await grid.BeginEditAsync(id, "Notes");
+        await grid.Editor.Locator("textarea").FillAsync("Met at the fair");
+        await grid.Editor.Locator("textarea").PressAsync("Enter");
+        await Expect(grid.Cell(id, "Notes")).ToHaveTextAsync("Met at the fair");
+
+        // Number, then Tab moves on to the next editable cell (Stage: the checkbox toggles in place).
+        await grid.BeginEditAsync(id, "Value");
+        await grid.Editor.Locator("input").FillAsync("1234.5");
+        await grid.Editor.Locator("input").PressAsync("Tab");
+        await Expect(page.Locator("[data-editing-field='Stage']")).ToBeVisibleAsync();
+        await Expect(grid.Cell(id, "Value")).ToContainTextAsync("234");
+        // The select opens by itself; choosing saves.
+        await page.GetByRole(AriaRole.Option, new() { Name = "Won", Exact = true }).ClickAsync();
+        await Expect(grid.Cell(id, "Stage")).ToHaveTextAsync("Won");
+
+        // Checkbox toggles on click.
+        await grid.Cell(id, "Won").ClickAsync();
+        await Expect(grid.Cell(id, "Won")).ToHaveAttributeAsync("data-checked", "true");
+
+        // Multi-select: tick choices, click away to close the list, which saves.
+        await grid.BeginEditAsync(id, "Tags");
+        await page.GetByRole(AriaRole.Option, new() { Name = "hot", Exact = true }).ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "vip", Exact = true }).ClickAsync();
+        var title = (await page.Locator("#table-title").BoundingBoxAsync())!;
+        await page.Mouse.ClickAsync(title.X + 2, title.Y + 2);
+        await Expect(grid.Cell(id, "Tags")).ToContainTextAsync("hot");
+        await Expect(grid.Cell(id, "Tags")).ToContainTextAsync("vip");
+
+        // Date.
+        await grid.BeginEditAsync(id, "Close");
+        await grid.Editor.Locator("input").FillAsync("2026-12-24");
+        await grid.Editor.Locator("input").PressAsync("Enter");
+        await Expect(grid.Cell(id, "Close")).ToContainTextAsync("2026");
+
+        // A rejected email shows its error at the cell and keeps the old (empty) value.
+        await grid.BeginEditAsync(id, "Contact");
+        await grid.Editor.Locator("input").FillAsync("not-an-email");
+        await grid.Editor.Locator("input").PressAsync("Enter");
+        await Expect(grid.Editor.Locator(".cell-error")).ToContainTextAsync("email");
+        await grid.Editor.Locator("input").PressAsync("Escape");
+        await Expect(grid.Cell(id, "Contact")).ToHaveTextAsync("");
+        await grid.BeginEditAsync(id, "Contact");
+        await grid.Editor.Locator("input").FillAsync("ceo@acme.test");
+        await grid.Editor.Locator("input").PressAsync("Enter");
+        await Expect(grid.Cell(id, "Contact")).ToHaveTextAsync("ceo@acme.test");
+
+        // URL.
+        await grid.BeginEditAsync(id, "Site");
+        await grid.Editor.Locator("input").FillAsync("https://acme.test");
+        await grid.Editor.Locator("input").PressAsync("Enter");
+        await Expect(grid.Cell(id, "Site")).ToHaveTextAsync("https://acme.test");
+
+        var values = await app.GetRecordValuesAsync(tableId, id);
+        Assert.Equal("Acme Corp", values["Deal"]!.GetValue<string>());
+        Assert.Equal("Met at the fair", values["Notes"]!.GetValue<string>());
+        Assert.Equal(1234.5m, values["Value"]!.GetValue<decimal>());
+        Assert.True(values["Won"]!.GetValue<bool>());
+        Assert.Equal("Won", values["Stage"]!.GetValue<string>());
+        Assert.Equal(["hot", "vip"], values["Tags"]!.AsArray().Select(n => n!.GetValue<string>()).Order());
+        Assert.Equal("2026-12-24", values["Close"]!.GetValue<string>());
+        Assert.Equal("ceo@acme.test", values["Contact"]!.GetValue<string>());
+        Assert.Equal("https://acme.test", values["Site"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SortSearchAndFilter_NarrowAndOrderTheGrid()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Find", ("Deal", "text", null), ("Value", "number", null));
+        var ids = new Dictionary<string, string>();
+        foreach (var (deal, value) in new[] { ("Beta", 20), ("Alpha", 300), ("Gamma", 5) })
+        {
+            ids[deal] = await app.CreateRecordAsync(tableId, new { Deal = deal, Value = value });
+        }
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        await grid.ExpectCountAsync(3);
+
+        // Sort by Value, descending from the column menu; then ascending by clicking the name.
+        await grid.OpenFieldMenuAsync("Value");
+        await page.Locator(".menu-sort-desc").ClickAsync();
+        await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Alpha");
+        await grid.Header("Value").Locator(".field-header-name").ClickAsync();
+        await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Gamma");
+
+        // Quick search.
+        await page.Locator("input#grid-search").FillAsync("bet");
+        await grid.ExpectCountAsync(1);
+        await Expect(grid.Row("Beta")).ToBeVisibleAsync();
+        await page.Locator("input#grid-search").FillAsync("");
+        await grid.ExpectCountAsync(3);
+
+        // Filter: Value > 10.
+        await grid.OpenFieldMenuAsync("Value");
+        await page.Locator(".menu-filter").ClickAsync();
+        var row = page.Locator(".filter-row").Last;
+        await grid.ChooseAsync(row.Locator(".filter-operator"), ">");
+        await row.Locator(".filter-value input").FillAsync("10");
+        await grid.ExpectCountAsync(2);
+        await Expect(grid.Row("Gamma")).ToHaveCountAsync(0);
+        await row.Locator(".filter-remove").ClickAsync();
+        await grid.ExpectCountAsync(3);
+    }
+
+    [Fact]
+    public async Task BulkEdit_ThenBulkDelete_ChangeOnlyTheSelectedRecords()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Bulk", ("Deal", "text", null), ("Stage", "singleSelect", ["Lead", "Lost"]));
+        foreach (var deal in new[] { "Keep", "Drop one", "Drop two" })
+        {
+            await app.CreateRecordAsync(tableId, new { Deal = deal });
+        }
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        await grid.ExpectCountAsync(3);
+
+        await grid.SelectRowAsync("Drop one", 1);
+        await grid.SelectRowAsync("Drop two", 2);
+        await Expect(page.Locator("#selection-count")).ToContainTextAsync("2 selected");
+
+        await page.ClickAsync("#bulk-edit");
+        await grid.ChooseAsync(page.Locator(".mud-dialog .mud-select").First, "Stage");
+        await grid.ChooseAsync(page.Locator("#bulk-value .mud-select").First, "Lost");
+        await page.ClickAsync("#bulk-apply");
+        await Expect(page.GetByText("Updated Stage on 2 records.")).ToBeVisibleAsync();
+        await Expect(grid.Row("Drop one")).ToContainTextAsync("Lost");
+        await Expect(grid.Row("Keep")).Not.ToContainTextAsync("Lost");
+
+        // The selection survives the edit; clearing it unticks the rows.
+        await Expect(page.Locator("#selection-count")).ToContainTextAsync("2 selected");
+        await page.Locator("#selection-count button").ClickAsync();
+        await Expect(page.Locator("#selection-count")).ToHaveCountAsync(0);
+        await Expect(grid.Row("Drop one").Locator("input[type=checkbox]")).Not.ToBeCheckedAsync();
+
+        await grid.SelectRowAsync("Drop one", 1);
+        await grid.SelectRowAsync("Drop two", 2);
+        await page.ClickAsync("#bulk-delete");
+        await grid.ConfirmAsync("Delete");
+
+        await Expect(page.GetByText("Deleted 2 records.")).ToBeVisibleAsync();
+        await grid.ExpectCountAsync(1);
+        Assert.Single(await app.ListRecordsAsync(tableId));
+    }
+
+    [Fact]
+    public async Task RenamingAField_KeepsItsData()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Rename", ("Deal", "text", null), ("Value", "number", null));
+        var id = await app.CreateRecordAsync(tableId, new { Deal = "Acme", Value = 42 });
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+
+        await grid.OpenFieldMenuAsync("Value");
+        await page.Locator(".menu-edit-field").ClickAsync();
+        await page.FillAsync("#field-name input, input#field-name", "Amount");
+        await page.ClickAsync("#field-save");
+
+        await Expect(grid.Header("Amount")).ToBeVisibleAsync();
+        await Expect(grid.Cell(id, "Amount")).ToHaveTextAsync("42");
+        Assert.Equal(42, (await app.GetRecordValuesAsync(tableId, id))["Amount"]!.GetValue<int>());
+    }
+}

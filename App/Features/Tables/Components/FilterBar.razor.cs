@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Components;
+
+namespace Undb.Features.Tables.Components;
+
+/// <summary>One filter as the user is building it.</summary>
+public sealed class FilterRow
+{
+    public string? FieldId { get; set; }
+    public FilterOperator Operator { get; set; }
+    public string? Value { get; set; }
+    public IReadOnlyCollection<string> Values { get; set; } = [];
+
+    /// <summary>The filter to send to the query, or null while it is incomplete.</summary>
+    public RecordFilter? ToFilter()
+    {
+        if (FieldId is null)
+        {
+            return null;
+        }
+        var values = Values.Count > 0 ? Values.ToList() : (Value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        var filter = new RecordFilter(FieldId, Operator, Value, Operator == FilterOperator.IsAnyOf ? values : null);
+        return RecordFilters.IsComplete(filter) ? filter : null;
+    }
+}
+
+public partial class FilterBar
+{
+    [Parameter, EditorRequired]
+    public TableSnapshot Table { get; set; } = default!;
+
+    /// <summary>The rows, owned by the grid so they survive re-renders; changed in place.</summary>
+    [Parameter, EditorRequired]
+    public List<FilterRow> Rows { get; set; } = default!;
+
+    /// <summary>Raised after any change; the grid re-reads the applicable filters.</summary>
+    [Parameter]
+    public EventCallback OnChanged { get; set; }
+
+    private FieldEntity? FieldOf(FilterRow row) => Table.Fields.FirstOrDefault(f => f.Id == row.FieldId);
+
+    /// <summary>Adds a row for a field (the first one when none is given).</summary>
+    public Task AddForAsync(FieldEntity? field)
+    {
+        field ??= Table.Fields.FirstOrDefault();
+        if (field is null)
+        {
+            return Task.CompletedTask;
+        }
+        Rows.Add(new FilterRow { FieldId = field.Id, Operator = RecordFilters.OperatorsFor(field.Type)[0] });
+        return OnChanged.InvokeAsync();
+    }
+
+    private Task AddAsync() => AddForAsync(null);
+
+    private Task ChangeFieldAsync(FilterRow row, string? fieldId)
+    {
+        row.FieldId = fieldId;
+        var field = FieldOf(row);
+        row.Operator = field is null ? FilterOperator.Is : RecordFilters.OperatorsFor(field.Type)[0];
+        row.Value = null;
+        row.Values = [];
+        return OnChanged.InvokeAsync();
+    }
+
+    private Task ChangeOperatorAsync(FilterRow row, FilterOperator op)
+    {
+        if (op == FilterOperator.IsAnyOf || row.Operator == FilterOperator.IsAnyOf)
+        {
+            row.Value = null;
+            row.Values = [];
+        }
+        row.Operator = op;
+        return OnChanged.InvokeAsync();
+    }
+
+    private Task ChangeValueAsync(FilterRow row, string? value)
+    {
+        row.Value = value;
+        return OnChanged.InvokeAsync();
+    }
+
+    private Task ChangeValuesAsync(FilterRow row, IEnumerable<string>? values)
+    {
+        row.Values = values?.ToList() ?? [];
+        return OnChanged.InvokeAsync();
+    }
+
+    private Task RemoveAsync(FilterRow row)
+    {
+        Rows.Remove(row);
+        return OnChanged.InvokeAsync();
+    }
+}

@@ -1,0 +1,300 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+using MudBlazor;
+using Undb.Features.Accounts;
+using Undb.Realtime;
+
+namespace Undb.Features.Tables.Components;
+
+/// <summary>Grid rows are compared by record id, so selection survives reloads that bring fresh row objects.</summary>
+public sealed class RecordIdComparer : IEqualityComparer<RecordSnapshot>
+{
+    public static readonly RecordIdComparer Instance = new();
+
+    public bool Equals(RecordSnapshot? x, RecordSnapshot? y) => x?.Id == y?.Id;
+
+    public int GetHashCode(RecordSnapshot obj) => obj.Id.GetHashCode(StringComparison.Ordinal);
+}
+
+public partial class RecordsGrid
+{
+    /// <summary>Live changes to more rows than this reload the page instead of being merged row by row.</summary>
+    private const int MaxMergedRows = 100;
+
+    [Inject] private RecordQueryService Query { get; set; } = default!;
+    [Inject] private RecordService Records { get; set; } = default!;
+    [Inject] private TableChangeNotifier Notifier { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private FieldActions Fields { get; set; } = default!;
+    [Inject] private CsvExporter Exporter { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private AuthenticationStateProvider Auth { get; set; } = default!;
+
+    [Parameter, EditorRequired]
+    public TableSnapshot Table { get; set; } = default!;
+
+    private readonly Func<GridState<RecordSnapshot>, CancellationToken, Task<GridData<RecordSnapshot>>> _serverData;
+    private MudDataGrid<RecordSnapshot>? _grid;
+    private HashSet<RecordSnapshot> _selected = new(RecordIdComparer.Instance);
+    private readonly List<FilterRow> _filterRows = [];
+    private IReadOnlyList<RecordSnapshot> _page = [];
+    private string? _search;
+    private string? _sortField;
+    private bool _sortDescending;
+    private bool _showFilters;
+    private int _total;
+    private bool _ready;
+    private bool _loadedInteractively;
+    private int _loadsInFlight;
+
+    private (string RecordId, string FieldId)? _editing;
+    private string? _editError;
+    private bool _editBusy;
+
+    private bool _reloading;
+    private bool _reloadAgain;
+    private bool _reloadPending;
+    private bool _bulkBusy;
+    private bool _exporting;
+    private bool _drawerOpen;
+    private string? _drawerRecordId;
+
+    private IDisposable? _subscription;
+    private string? _subscribedTo;
+    private string? _renderedColumnsKey;
+
+    public RecordsGrid()
+    {
+        // One delegate instance, so re-rendering the grid never looks like a new data source.
+        _serverData = LoadAsync;
+    }
+
+    private IReadOnlyList<FieldEntity> VisibleFields => Table.Fields.Where(f => !f.Hidden).ToList();
+
+    private string ColumnsKey => Table.Id + ":" + string.Join(",", VisibleFields.Select(f => f.Id + "=" + f.Name + (f.Required ? "*" : "") + f.Choices.Count));
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (_subscribedTo != Table.Id)
+        {
+            _subscription?.Dispose();
+            _subscribedTo = Table.Id;
+            _search = null;
+            _filterRows.Clear();
+            _selected.Clear();
+            _sortField = null;
+            _editing = null;
+            _subscription = Notifier.Subscribe(Table.Id, OnChangeAsync);
+        }
+        else
+        {
+            // The schema changed: drop filters and sorts on fields that are gone.
+            _filterRows.RemoveAll(r => Table.Fields.All(f => f.Id != r.FieldId));
+            if (_sortField is not null && Table.Fields.All(f => f.Id != _sortField))
+            {
+                _sortField = null;
+            }
+            if (_editing is { } e && VisibleFields.All(f => f.Id != e.FieldId))
+            {
+                _editing = null;
+            }
+            // New columns mean a new grid (see ColumnsKey), which loads its own data; otherwise reload this one.
+            if (ColumnsKey == _renderedColumnsKey)
+            {
+                await ReloadAsync();
+            }
+        }
+        _renderedColumnsKey = ColumnsKey;
+    }
+
+    /// <summary>Ready once rows loaded over the circuit have been rendered and no other load is under way.</summary>
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (!_ready && _loadedInteractively && _loadsInFlight == 0)
+        {
+            _ready = true;
+            StateHasChanged();
+        }
+    }
+
+    private List<RecordFilter> ActiveFilters() => _filterRows.Select(r => r.ToFilter()).OfType<RecordFilter>().ToList();
+
+    private RecordQuery CurrentQuery(int offset, int limit) => new(offset, limit, _sortField, _sortDescending, _search, ActiveFilters());
+
+    private async Task<GridData<RecordSnapshot>> LoadAsync(GridState<RecordSnapshot> state, CancellationToken ct)
+    {
+        _loadsInFlight++;
+        try
+        {
+            var page = await Query.ListAsync(Table.Id, CurrentQuery(state.Page * state.PageSize, state.PageSize), ct);
+            _total = page.Total;
+            _page = page.Records;
+            // Prerendering loads rows too, but only rows loaded over the circuit can be clicked.
+            _loadedInteractively |= RendererInfo.IsInteractive;
+        }
+        catch (Exception ex) when (ex is BadRequestException or NotFoundException)
+        {
+            Snackbar.Add(ex.Message, Severity.Error);
+            _total = 0;
+            _page = [];
+        }
+        finally
+        {
+            _loadsInFlight--;
+        }
+        // The toolbar shows the total; the grid re-rendering itself does not re-render this component.
+        _ = InvokeAsync(StateHasChanged);
+        return new GridData<RecordSnapshot> { Items = _page, TotalItems = _total };
+    }
+
+    /// <summary>Reloads the current page; calls that arrive while one runs are folded into one more reload.</summary>
+    private async Task ReloadAsync()
+    {
+        if (_grid is null)
+        {
+            return;
+        }
+        if (_reloading)
+        {
+            _reloadAgain = true;
+            return;
+        }
+        _reloading = true;
+        try
+        {
+            do
+            {
+                _reloadAgain = false;
+                await _grid.ReloadServerData();
+            }
+            while (_reloadAgain);
+        }
+        finally
+        {
+            _reloading = false;
+        }
+    }
+
+    /// <summary>Search and filters change the result set: start again from the first page.</summary>
+    private async Task ReloadFromFirstPageAsync()
+    {
+        if (_grid is { CurrentPage: > 0 })
+        {
+            // Navigating reloads the data itself.
+            _grid.NavigateTo(Page.First);
+            return;
+        }
+        await ReloadAsync();
+    }
+
+    private Task OnChangeAsync(TableChange change)
+    {
+        if (change.Kind != TableChangeKind.RecordsChanged)
+        {
+            return Task.CompletedTask;
+        }
+        return InvokeAsync(async () =>
+        {
+            try
+            {
+                await OnRecordsChangedAsync(change.RecordIds);
+            }
+            catch (Exception ex)
+            {
+                await DispatchExceptionAsync(ex);
+            }
+        });
+    }
+
+    /// <summary>
+    /// A change made anywhere shows at once. While a cell is being edited the page is not reloaded (that would drop the
+    /// editor); the changed rows on screen are merged in place instead, and the full reload waits until the edit ends.
+    /// </summary>
+    private async Task OnRecordsChangedAsync(IReadOnlyList<string> ids)
+    {
+        if (_editing is null)
+        {
+            await ReloadAsync();
+            return;
+        }
+        _reloadPending = true;
+        var onScreen = _page.Where(r => ids.Contains(r.Id)).Take(MaxMergedRows).ToList();
+        foreach (var row in onScreen)
+        {
+            if (await Query.GetAsync(Table.Id, row.Id) is { } fresh)
+            {
+                MergeValues(row, fresh.Values, keep: _editing is { } e && e.RecordId == row.Id ? e.FieldId : null);
+            }
+        }
+        StateHasChanged();
+    }
+
+    private static void MergeValues(RecordSnapshot target, JsonObject fresh, string? keep)
+    {
+        foreach (var key in target.Values.Select(p => p.Key).Concat(fresh.Select(p => p.Key)).Distinct().Where(k => k != keep).ToList())
+        {
+            if (fresh[key] is { } value)
+            {
+                target.Values[key] = value.DeepClone();
+            }
+            else
+            {
+                target.Values.Remove(key);
+            }
+        }
+    }
+
+    private async Task<string?> UserAsync() => (await Auth.GetAuthenticationStateAsync()).User.UserId();
+
+    private void OnSelectionChanged(HashSet<RecordSnapshot> items) => _selected = new HashSet<RecordSnapshot>(items, RecordIdComparer.Instance);
+
+    /// <summary>Clears the selection and re-renders the rows so their checkboxes follow.</summary>
+    private async Task ClearSelection()
+    {
+        _selected = new HashSet<RecordSnapshot>(RecordIdComparer.Instance);
+        StateHasChanged();
+        await ReloadAsync();
+    }
+
+    private async Task OnSearchAsync(string? value)
+    {
+        _search = value;
+        await ReloadFromFirstPageAsync();
+    }
+
+    private void ToggleFilters()
+    {
+        _showFilters = !_showFilters;
+        if (_showFilters && _filterRows.Count == 0 && Table.Fields.Count > 0)
+        {
+            var field = Table.Fields[0];
+            _filterRows.Add(new FilterRow { FieldId = field.Id, Operator = RecordFilters.OperatorsFor(field.Type)[0] });
+        }
+    }
+
+    private Task OnFiltersChangedAsync() => ReloadFromFirstPageAsync();
+
+    private async Task FilterByAsync(FieldEntity field)
+    {
+        _showFilters = true;
+        _filterRows.Add(new FilterRow { FieldId = field.Id, Operator = RecordFilters.OperatorsFor(field.Type)[0] });
+        await ReloadFromFirstPageAsync();
+    }
+
+    private async Task SortAsync(FieldEntity field, bool descending)
+    {
+        _sortField = field.Id;
+        _sortDescending = descending;
+        await ReloadAsync();
+    }
+
+    private void OpenDrawer(string recordId)
+    {
+        _drawerRecordId = recordId;
+        _drawerOpen = true;
+    }
+}
