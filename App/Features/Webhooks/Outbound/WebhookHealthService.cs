@@ -51,6 +51,20 @@ public sealed class WebhookHealthService(IDbContextFactory<AppDbContext> dbFacto
         return result;
     }
 
+    /// <summary>The duration of each delivery's latest attempt, for the history grid (deliveries never attempted are absent).</summary>
+    public async Task<IReadOnlyDictionary<string, double>> LastDurationsAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken ct = default)
+    {
+        if (deliveryIds.Count == 0)
+        {
+            return new Dictionary<string, double>();
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var attempts = await db.DeliveryAttempts.AsNoTracking().Where(a => deliveryIds.Contains(a.DeliveryId))
+            .Select(a => new { a.DeliveryId, a.Id, a.DurationMs }).ToListAsync(ct);
+        // Attempt ids are time-ordered too: the greatest is the latest attempt.
+        return attempts.GroupBy(a => a.DeliveryId).ToDictionary(g => g.Key, g => g.MaxBy(a => a.Id, StringComparer.Ordinal)!.DurationMs);
+    }
+
     /// <summary>How many deliveries <see cref="WebhookService.ReplayAsync"/> would queue again, so the UI can say so before it does.</summary>
     public async Task<int> CountReplayableAsync(string webhookId, DateTimeOffset since, DeliveryStatus status = DeliveryStatus.Failed, CancellationToken ct = default)
     {
