@@ -77,7 +77,12 @@ public partial class DeliveriesPage
         {
             var page = await Deliveries.ListAsync(WebhookId, Filter(state.Page * state.PageSize, state.PageSize), ct);
             _durations = await Health.LastDurationsAsync(page.Items.Select(d => d.Id).ToList(), ct);
-            _total = page.Total;
+            if (_total != page.Total)
+            {
+                // The total chip sits outside the grid, which only re-renders itself.
+                _total = page.Total;
+                _ = InvokeAsync(StateHasChanged);
+            }
             return new GridData<DeliveryDto> { Items = page.Items, TotalItems = page.Total };
         }
         catch (NotFoundException)
