@@ -35,12 +35,8 @@ public static class WebhookText
         _ => MudBlazor.Color.Default,
     };
 
-    public static MudBlazor.Color HttpColor(int? status) => status switch
-    {
-        >= 200 and < 300 => MudBlazor.Color.Success,
-        null => MudBlazor.Color.Error,
-        _ => MudBlazor.Color.Error,
-    };
+    /// <summary>2xx is success; anything else (a redirect included, since webhooks do not follow them) or no answer is failure.</summary>
+    public static MudBlazor.Color HttpColor(int? status) => status is >= 200 and < 300 ? MudBlazor.Color.Success : MudBlazor.Color.Error;
 
     public static string Time(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "—";
 
