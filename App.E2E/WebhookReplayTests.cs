@@ -21,6 +21,9 @@ public sealed class WebhookReplayTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Expectations wait for server round trips (a first HTTP send warms up the client); 5 s is short when every
+        // test project runs at once. This is a hang guard, not a performance bound.
+        SetDefaultExpectTimeout(30_000);
         _receiver = await WebhookReceiver.StartAsync();
         await _server.StartAsync();
     }

@@ -10,7 +10,16 @@ using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Webhooks.Outbound.Components;
 
-public sealed class DeliveryHistoryTests(OutboundFactory factory) : IClassFixture<OutboundFactory>, IAsyncLifetime
+/// <summary>
+/// The first retry comes 10 minutes after a failure, so no scheduled retry adds attempts while a test counts them
+/// (the default 5 s is not long on a loaded machine).
+/// </summary>
+public sealed class SlowRetryFactory : OutboundFactory
+{
+    public SlowRetryFactory() => Settings["Webhooks:RetrySchedule:0"] = "00:10:00";
+}
+
+public sealed class DeliveryHistoryTests(SlowRetryFactory factory) : IClassFixture<SlowRetryFactory>, IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
     private readonly WebhooksUiContext _ui = new(factory);

@@ -98,10 +98,10 @@ public sealed class WebhookDialogTests(OutboundFactory factory) : IClassFixture<
         Type(provider, "webhook-name", "CRM");
         Type(provider, "webhook-url", _receiver.Url);
         provider.Find("#header-add").Click();
-        provider.Find(".header-name input").Change("X-Env");
+        provider.WaitForElement(".header-name input").Change("X-Env");
         provider.Find(".header-value input").Change("prod");
         provider.Find("#condition-add").Click();
-        provider.Find(".condition-value input").Change("Acme");
+        provider.WaitForElement(".condition-value input").Change("Acme");
 
         provider.Find("#webhook-save").Click();
 
@@ -124,7 +124,7 @@ public sealed class WebhookDialogTests(OutboundFactory factory) : IClassFixture<
         Type(provider, "webhook-name", "Bad header");
         Type(provider, "webhook-url", _receiver.Url);
         provider.Find("#header-add").Click();
-        provider.Find(".header-name input").Change("Content-Type");
+        provider.WaitForElement(".header-name input").Change("Content-Type");
         provider.Find(".header-value input").Change("text/plain");
 
         provider.Find("#webhook-save").Click();
