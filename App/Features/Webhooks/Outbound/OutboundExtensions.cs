@@ -34,6 +34,7 @@ public static class OutboundExtensions
         services.AddSingleton<DeliveryQueryService>();
         services.AddSingleton<IRecordChangeSink, OutboxSink>();
         services.AddHostedService<DeliveryWorker>();
+        services.AddOutboundWebhooksUi();
 
         services.AddHttpClient(DeliverySender.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler

@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Undb.E2E.Support;
+
+/// <summary>
+/// A webhook receiver for browser tests: Kestrel on 127.0.0.1 and a free port, answering <see cref="StatusCode"/>
+/// (switchable mid-test to make deliveries fail or succeed) and counting what it got.
+/// </summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<string> _bodies = new();
+
+    private WebhookReceiver(WebApplication app) => _app = app;
+
+    public int StatusCode { get; set; } = StatusCodes.Status200OK;
+
+    public string Url { get; private set; } = "";
+
+    public IReadOnlyList<string> Bodies => _bodies.ToList();
+
+    public static async Task<WebhookReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.Urls.Add("http://127.0.0.1:0");
+        var receiver = new WebhookReceiver(app);
+        app.Run(async ctx =>
+        {
+            using var reader = new StreamReader(ctx.Request.Body);
+            receiver._bodies.Enqueue(await reader.ReadToEndAsync());
+            var status = receiver.StatusCode;
+            ctx.Response.StatusCode = status;
+            await ctx.Response.WriteAsync(status < 300 ? "{\"received\":true}" : "receiver is down");
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        receiver.Url = address + "/hook";
+        return receiver;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,123 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Undb.Data;
+using Undb.Features.Tables;
+using Undb.Features.Webhooks.Outbound;
+using Undb.Features.Webhooks.Outbound.Components;
+using Undb.Tests.TestSupport;
+
+namespace Undb.Tests.Features.Webhooks.Outbound.Components;
+
+public sealed class WebhooksPanelTests(OutboundFactory factory) : IClassFixture<OutboundFactory>, IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly WebhooksUiContext _ui = new(factory);
+    private IRenderedComponent<MudDialogProvider> _dialogs = null!;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _ui.DisposeAsync();
+
+    private WebhookService Webhooks => factory.Services.GetRequiredService<WebhookService>();
+
+    private IRenderedComponent<WebhooksPanel> Render(TableSnapshot table)
+    {
+        _dialogs = _ui.RenderProviders();
+        return _ui.Render<WebhooksPanel>(p => p.Add(c => c.Table, table));
+    }
+
+    private async Task<string> CreateAsync(TableSnapshot table, string name) =>
+        (await Webhooks.CreateAsync(table.Id, new WebhookRequest(name, "https://example.com/hook", "POST", [WebhookEvents.Created, WebhookEvents.BulkDeleted], null, true, null), null)).Webhook.Id;
+
+    [Fact]
+    public async Task NoWebhooks_ShowsTheCallToAction()
+    {
+        var cut = Render(await TablesSeed.DealsAsync(factory.Services));
+
+        cut.WaitForElement("#webhooks-empty");
+        Assert.NotNull(cut.Find("#webhook-create-first"));
+    }
+
+    [Fact]
+    public async Task Card_ShowsNameUrlEventsAndNoHealthYet()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        await CreateAsync(table, "CRM");
+
+        var cut = Render(table);
+
+        var card = cut.WaitForElement("[data-testid=webhook-card]");
+        Assert.Equal("CRM", card.QuerySelector("[data-testid=webhook-name]")!.TextContent);
+        Assert.Equal("https://example.com/hook", card.QuerySelector("[data-testid=webhook-url]")!.TextContent);
+        Assert.Equal([WebhookEvents.Created, WebhookEvents.BulkDeleted], card.QuerySelectorAll("[data-testid=webhook-event]").Select(e => e.TextContent.Trim()));
+        Assert.Contains("Nothing sent yet", card.TextContent);
+        Assert.Contains("No requests in 24 h", card.QuerySelector("[data-testid=webhook-success-rate]")!.TextContent);
+    }
+
+    [Fact]
+    public async Task AutoDisabledWebhook_ShowsTheReason_AndReEnablesInOneClick()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var id = await CreateAsync(table, "Gone");
+        const string reason = "Disabled on 2026-11-22 10:00 UTC: the endpoint answered 410 Gone.";
+        // What DeliveryProcessor writes when it disables a webhook.
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            await db.Webhooks.Where(w => w.Id == id).ExecuteUpdateAsync(s => s
+                .SetProperty(w => w.Enabled, false).SetProperty(w => w.DisabledReason, reason).SetProperty(w => w.DisabledAt, DateTimeOffset.UtcNow));
+        }
+
+        var cut = Render(table);
+
+        cut.WaitForAssertion(() => Assert.Equal("Disabled", cut.Find("[data-testid=webhook-badge]").TextContent.Trim()));
+        Assert.Contains(reason, cut.Find("[data-testid=webhook-disabled-reason]").TextContent);
+        cut.Find("[data-testid=webhook-reenable]").Click();
+
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=webhook-badge]")), Patience);
+        var after = await Webhooks.GetAsync(id);
+        Assert.True(after.Enabled);
+        Assert.Null(after.DisabledReason);
+    }
+
+    [Fact]
+    public async Task Duplicate_MakesAPausedCopy()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        await CreateAsync(table, "Original");
+        var cut = Render(table);
+        cut.WaitForElement("[data-testid=webhook-card]");
+
+        await cut.InvokeAsync(() => cut.FindComponent<WebhookCard>().Instance.Action.InvokeAsync((cut.FindComponent<WebhookCard>().Instance.Webhook, WebhookAction.Duplicate)));
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=webhook-card]").Count), Patience);
+        var copy = (await Webhooks.ListAsync(table.Id)).Single(w => w.Name == "Original (copy)");
+        Assert.False(copy.Enabled);
+        Assert.Equal([WebhookEvents.Created, WebhookEvents.BulkDeleted], copy.Events);
+        Assert.Contains("Paused", cut.FindAll("[data-testid=webhook-card]")[1].TextContent);
+    }
+
+    [Fact]
+    public async Task Delete_AsksFirst_AndCancelKeepsIt()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        await CreateAsync(table, "Keep or not");
+        var cut = Render(table);
+        cut.WaitForElement("[data-testid=webhook-card]");
+        var card = cut.FindComponent<WebhookCard>().Instance;
+
+        var deleting = cut.InvokeAsync(() => card.Action.InvokeAsync((card.Webhook, WebhookAction.Delete)));
+        _dialogs.WaitForAssertion(() => Assert.Contains("Delete this webhook?", _dialogs.Markup));
+        _dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
+        await deleting;
+        Assert.Single(await Webhooks.ListAsync(table.Id));
+
+        deleting = cut.InvokeAsync(() => card.Action.InvokeAsync((card.Webhook, WebhookAction.Delete)));
+        _dialogs.WaitForAssertion(() => Assert.Contains("Delete this webhook?", _dialogs.Markup));
+        _dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Delete").Click();
+        await deleting;
+        Assert.Empty(await Webhooks.ListAsync(table.Id));
+        cut.WaitForElement("#webhooks-empty");
+    }
+}

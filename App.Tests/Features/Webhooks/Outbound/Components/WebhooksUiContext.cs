@@ -1,0 +1,37 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using MudBlazor.Services;
+using Undb.Features.Webhooks.Outbound;
+
+namespace Undb.Tests.Features.Webhooks.Outbound.Components;
+
+/// <summary>
+/// A bUnit context over the real app: MudBlazor with no transitions and loose JS interop, and every app service
+/// (webhook engine, tables, database) taken from the running <see cref="OutboundFactory"/>.
+/// </summary>
+public sealed class WebhooksUiContext : BunitContext
+{
+    public WebhooksUiContext(OutboundFactory factory)
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices(o =>
+        {
+            o.SnackbarConfiguration.ShowTransitionDuration = 0;
+            o.SnackbarConfiguration.HideTransitionDuration = 0;
+            o.PopoverOptions.CheckForPopoverProvider = false;
+        });
+        // Options are registered by AddMudServices too; take the app's so AllowPrivateNetworks matches the engine's.
+        Services.AddSingleton(factory.Services.GetRequiredService<IOptionsMonitor<WebhooksOptions>>());
+        Services.AddFallbackServiceProvider(factory.Services);
+    }
+
+    /// <summary>Renders the providers dialogs, selects and snackbars need.</summary>
+    public IRenderedComponent<MudDialogProvider> RenderProviders()
+    {
+        Render<MudPopoverProvider>();
+        Render<MudSnackbarProvider>();
+        return Render<MudDialogProvider>();
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Outbound.Components;
+
+/// <summary>The edit dialog's working copy of a webhook; turned into a <see cref="WebhookRequest"/> on save or test.</summary>
+public sealed class WebhookDraft
+{
+    public string Name { get; set; } = "";
+    public string Url { get; set; } = "";
+    public string Method { get; set; } = "POST";
+    public IReadOnlyCollection<string> Events { get; set; } = [WebhookEvents.Created, WebhookEvents.Updated, WebhookEvents.Deleted];
+    public List<HeaderRow> Headers { get; } = [];
+    public ConditionDraft Condition { get; } = new();
+
+    public static WebhookDraft From(WebhookDto dto)
+    {
+        var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList() };
+        draft.Headers.AddRange(dto.Headers.Select(h => new HeaderRow { Name = h.Key, Value = h.Value }));
+        draft.Condition.Load(dto.Condition);
+        return draft;
+    }
+
+    public WebhookRequest ToRequest(TableSnapshot table, bool? enabled = null) => new(
+        Name, Url.Trim(), Method, Events.ToList(),
+        // Blank rows are the "add header" placeholders, not headers.
+        Headers.Where(h => !string.IsNullOrWhiteSpace(h.Name) || !string.IsNullOrWhiteSpace(h.Value))
+            .GroupBy(h => h.Name.Trim(), StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.Last().Value),
+        enabled,
+        Condition.ToCondition(table));
+}
+
+public sealed class HeaderRow
+{
+    public string Name { get; set; } = "";
+    public string Value { get; set; } = "";
+}
+
+/// <summary>Condition rows as the builder edits them: values as typed text, converted to JSON by the field's type.</summary>
+public sealed class ConditionDraft
+{
+    public string Conjunction { get; set; } = "and";
+    public List<ConditionRow> Rows { get; } = [];
+    public IReadOnlyCollection<string> ChangedFields { get; set; } = [];
+
+    public bool IsEmpty => Rows.Count == 0 && !ChangedFields.Any();
+
+    public void Load(WebhookCondition? condition)
+    {
+        Rows.Clear();
+        Conjunction = condition?.IsAny == true ? "or" : "and";
+        ChangedFields = condition?.ChangedFields?.ToList() ?? [];
+        foreach (var f in condition?.Filters ?? [])
+        {
+            Rows.Add(new ConditionRow { Field = f.Field, Operator = f.Operator, Value = ToText(f.Value) });
+        }
+    }
+
+    /// <summary>The condition to send; null when nothing is set, so the webhook fires on every matching event.</summary>
+    public WebhookCondition? ToCondition(TableSnapshot table)
+    {
+        if (IsEmpty)
+        {
+            return null;
+        }
+        var filters = Rows.Select(r => new ConditionFilter(r.Field, r.Operator,
+            ConditionOperators.TakesValue(r.Operator) ? ToJson(table.Fields.FirstOrDefault(f => f.Name == r.Field), r.Value) : null)).ToList();
+        return new WebhookCondition(Conjunction, filters, ChangedFields.ToList());
+    }
+
+    /// <summary>
+    /// Text as the user typed it; the engine coerces it by the field's type (so "1200" becomes a number). Only a
+    /// multiple select needs a list, written comma-separated.
+    /// </summary>
+    public static JsonNode? ToJson(FieldEntity? field, string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        if (field?.Type == FieldType.MultiSelect)
+        {
+            return new JsonArray(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(v => (JsonNode?)v).ToArray());
+        }
+        return JsonValue.Create(text.Trim());
+    }
+
+    public static string ToText(JsonNode? value) => value switch
+    {
+        null => "",
+        JsonArray a => string.Join(", ", a.Select(n => n is null ? "" : ToText(n))),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        _ => value.ToJsonString(),
+    };
+}
+
+public sealed class ConditionRow
+{
+    public string Field { get; set; } = "";
+    public string Operator { get; set; } = ConditionOperators.Is;
+    public string Value { get; set; } = "";
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Undb.Features.Webhooks.Outbound.Components;
+
+/// <summary>How the webhooks UI words and formats things, in one place so the panel, history and detail agree.</summary>
+public static class WebhookText
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Bodies and headers: monospace, wrapped, scrolling when long.</summary>
+    public const string CodeStyle = "font-family:monospace;font-size:12px;white-space:pre-wrap;word-break:break-all;max-height:320px;overflow:auto;background:var(--mud-palette-background-gray);padding:8px;border-radius:4px;margin:0";
+
+    public static string OperatorLabel(string op) => op switch
+    {
+        ConditionOperators.Is => "is",
+        ConditionOperators.IsNot => "is not",
+        ConditionOperators.Contains => "contains",
+        ConditionOperators.NotContains => "does not contain",
+        ConditionOperators.Gt => ">",
+        ConditionOperators.Gte => "≥",
+        ConditionOperators.Lt => "<",
+        ConditionOperators.Lte => "≤",
+        ConditionOperators.IsEmpty => "is empty",
+        ConditionOperators.IsNotEmpty => "is not empty",
+        _ => op,
+    };
+
+    public static MudBlazor.Color StatusColor(string? status) => status switch
+    {
+        "succeeded" => MudBlazor.Color.Success,
+        "failed" => MudBlazor.Color.Error,
+        "pending" => MudBlazor.Color.Warning,
+        "inFlight" => MudBlazor.Color.Info,
+        _ => MudBlazor.Color.Default,
+    };
+
+    /// <summary>2xx is success; anything else (a redirect included, since webhooks do not follow them) or no answer is failure.</summary>
+    public static MudBlazor.Color HttpColor(int? status) => status is >= 200 and < 300 ? MudBlazor.Color.Success : MudBlazor.Color.Error;
+
+    public static string Time(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "—";
+
+    public static string Duration(double? ms) => ms switch
+    {
+        null => "—",
+        < 1000 => $"{ms:0} ms",
+        _ => $"{ms / 1000:0.0#} s",
+    };
+
+    /// <summary>JSON indented for reading; anything that is not JSON comes back as it was.</summary>
+    public static string Pretty(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return body ?? "";
+        }
+        try
+        {
+            return JsonNode.Parse(body)?.ToJsonString(Indented) ?? body;
+        }
+        catch (JsonException)
+        {
+            return body;
+        }
+    }
+
+    public static string Headers(IReadOnlyDictionary<string, string> headers) =>
+        string.Join("\n", headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase).Select(h => $"{h.Key}: {h.Value}"));
+}

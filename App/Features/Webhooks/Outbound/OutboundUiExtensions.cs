@@ -1,0 +1,12 @@
+namespace Undb.Features.Webhooks.Outbound;
+
+public static class OutboundUiExtensions
+{
+    /// <summary>Services the webhooks UI uses on top of the engine's.</summary>
+    public static IServiceCollection AddOutboundWebhooksUi(this IServiceCollection services)
+    {
+        services.AddSingleton<WebhookHealthService>();
+        services.AddSingleton<WebhookDraftTester>();
+        return services;
+    }
+}
