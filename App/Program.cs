@@ -1,6 +1,7 @@
 using Undb.Data;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
+using Undb.Features.Webhooks.Incoming;
 using Undb.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ builder.AddWebUi();
 builder.AddData();
 builder.AddAccounts();
 builder.AddTables();
+builder.AddIncomingWebhooks();
 
 var app = builder.Build();
 
@@ -18,6 +20,7 @@ app.UseWebUi();
 app.MapHealth();
 app.MapAccountsEndpoints();
 app.MapTablesApi();
+app.MapIncomingWebhooks();
 app.MapWebUi();
 
 app.Run();
