@@ -45,6 +45,25 @@ public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture
         Assert.Equal(2, await RecordCountAsync(factory, hook.TableId));
     }
 
+    [Fact]
+    public async Task Post_TopLevelList_WithRecordsPathRoot_CreatesOneRecordPerElement()
+    {
+        var hook = await CreateHookAsync(factory, new { recordsPath = "$", fields = new { Deal = "$.name" } });
+        var response = await _client.SendAsync(Post(hook, """[ { "name": "A" }, { "name": "B" } ]""", hook.Key));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(2, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_Utf8WithByteOrderMark_IsAccepted()
+    {
+        var hook = await CreateHookAsync(factory);
+        var request = Post(hook, null, hook.Key);
+        request.Content = new ByteArrayContent([.. System.Text.Encoding.UTF8.Preamble, .. System.Text.Encoding.UTF8.GetBytes("""{ "deal": { "title": "Bom" } }""")]);
+        request.Content.Headers.ContentType = new("application/json");
+        Assert.Equal(HttpStatusCode.Created, (await _client.SendAsync(request)).StatusCode);
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("uwk_wrong")]

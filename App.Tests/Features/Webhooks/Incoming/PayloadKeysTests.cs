@@ -19,7 +19,7 @@ public sealed class PayloadKeysTests
         Assert.Contains(keys, k => k.Path == "$.customer['Email Address']");
         Assert.Contains(keys, k => k.Path == "$.items[2].sku");
         Assert.DoesNotContain(keys, k => k.Path == "$.items[3]");
-        Assert.Equal(["$.items", "$.tags"], PayloadKeys.ListPaths(keys));
+        Assert.Equal(["$.items"], PayloadKeys.RecordListPaths(Sample)); // lists of objects only: tags holds strings
     }
 
     [Theory]
@@ -34,6 +34,10 @@ public sealed class PayloadKeysTests
         var field = new FieldEntity { TableId = "t", Name = fieldName, Type = type };
         Assert.Equal(expected, PayloadKeys.BestMatch(field, PayloadKeys.Extract(Sample)));
     }
+
+    [Fact]
+    public void RecordListPaths_IncludesTheRootWhenThePayloadIsAList() =>
+        Assert.Equal(["$", "$[0].lines"], PayloadKeys.RecordListPaths(JsonNode.Parse("""[ { "lines": [ { "sku": "A" } ] } ]""")));
 
     [Fact]
     public void ForRecords_ListsTheFirstElementsKeys_Relative()

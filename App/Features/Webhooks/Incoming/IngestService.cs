@@ -85,12 +85,18 @@ public sealed class IngestService(
             return await FinishAsync(webhook, log, null, Problem(413, "Payload too large",
                 $"The body is larger than this webhook accepts ({_options.MaxBodyBytes:N0} bytes)."), ct);
         }
-        log.Payload = Encoding.UTF8.GetString(body.Bytes);
+        // Some senders start UTF-8 with a byte order mark, which the JSON reader refuses.
+        var json = body.Bytes.AsMemory();
+        if (json.Span.StartsWith(Encoding.UTF8.Preamble))
+        {
+            json = json[Encoding.UTF8.Preamble.Length..];
+        }
+        log.Payload = Encoding.UTF8.GetString(json.Span);
 
         JsonNode? payload;
         try
         {
-            payload = JsonNode.Parse(body.Bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            payload = JsonNode.Parse(json.Span);
         }
         catch (JsonException ex)
         {
@@ -227,13 +233,12 @@ public sealed class IngestService(
 
     private static string Describe(IngestOutcome outcome)
     {
-        var detail = outcome.Detail ?? outcome.Body["title"]?.GetValue<string>() ?? $"HTTP {outcome.Status}";
+        // Every mapping error on its own line (the first line is what the log's summary shows); otherwise the detail.
         if (outcome.Body["errors"] is JsonArray errors && errors.Count > 0)
         {
-            detail += "\n" + string.Join("\n", errors.Select(e =>
-                (e?["index"] is { } i ? $"#{i}: " : "") + $"{e?["field"]} ({e?["path"]}): {e?["message"]}"));
+            return string.Join("\n", errors.Select(e => (e?["index"] is { } i ? $"#{i}: " : "") + $"{e?["field"]} ({e?["path"]}): {e?["message"]}"));
         }
-        return detail;
+        return outcome.Detail ?? outcome.Body["title"]?.GetValue<string>() ?? $"HTTP {outcome.Status}";
     }
 
     internal static IngestOutcome Unprocessable(IReadOnlyList<MappingError> errors)

@@ -114,7 +114,21 @@ public static class PayloadKeys
         }
     }
 
-    /// <summary>The array paths in a payload: candidates for the records path.</summary>
-    public static IReadOnlyList<string> ListPaths(IReadOnlyList<PayloadKey> keys) =>
-        keys.Where(k => k.Kind == JsonValueKind.Array && !k.Path.EndsWith(']')).Select(k => k.Path).ToList();
+    /// <summary>Candidates for the records path: lists of objects, the payload itself included when it is one.</summary>
+    public static IReadOnlyList<string> RecordListPaths(JsonNode? root)
+    {
+        var paths = new List<string>();
+        if (root is JsonArray { Count: > 0 } top && top[0] is JsonObject)
+        {
+            paths.Add(JsonPath.Root.ToString());
+        }
+        foreach (var key in Extract(root).Where(k => k.Kind == JsonValueKind.Array && !k.Path.EndsWith(']')))
+        {
+            if (JsonPath.Parse(key.Path).Evaluate(root) is JsonArray { Count: > 0 } list && list[0] is JsonObject)
+            {
+                paths.Add(key.Path);
+            }
+        }
+        return paths;
+    }
 }

@@ -39,12 +39,14 @@ public partial class MappingDialog : IDisposable
     private string _sampleText = "";
     private string? _sampleError;
     private JsonNode? _sample;
-    private IReadOnlyList<PayloadKey> _allKeys = [];
+    private IReadOnlyList<string> _listPaths = [];
     private IReadOnlyList<PayloadKey> _keys = [];
     private string? _recordsPath;
     private readonly Dictionary<string, string> _paths = [];
     private MappingResult? _preview;
     private bool _waiting;
+    /// <summary>Bumped when the keys change, so the path selects are rebuilt and show the new sample's previews.</summary>
+    private int _keysVersion;
     private bool _busy;
     private IDisposable? _subscription;
 
@@ -55,7 +57,7 @@ public partial class MappingDialog : IDisposable
 
     /// <summary>Lists in the sample, plus the saved records path even if this sample lacks it.</summary>
     private IEnumerable<string> RecordsPathOptions =>
-        PayloadKeys.ListPaths(_allKeys).Append(Webhook.Mapping.RecordsPath).Append(_recordsPath).OfType<string>().Distinct();
+        _listPaths.Append(Webhook.Mapping.RecordsPath).Append(_recordsPath).OfType<string>().Distinct();
 
     protected override async Task OnInitializedAsync()
     {
@@ -110,10 +112,10 @@ public partial class MappingDialog : IDisposable
                 _sample = null;
             }
         }
-        _allKeys = _sample is null ? [] : PayloadKeys.Extract(_sample);
-        if (_recordsPath is null && _sample is not null && PayloadKeys.ListPaths(_allKeys) is [var only] && !_table.Fields.Any(f => _paths.ContainsKey(f.Id)))
+        _listPaths = PayloadKeys.RecordListPaths(_sample);
+        if (_recordsPath is null && _listPaths is [var only] && !_table.Fields.Any(f => _paths.ContainsKey(f.Id)))
         {
-            // A payload that is a wrapper around one list (the usual batch shape) most likely means one record per element.
+            // A payload around exactly one list of objects (the usual batch shape) most likely means one record per element.
             _recordsPath = only;
         }
         Refresh(autoMatch: true);
@@ -141,7 +143,12 @@ public partial class MappingDialog : IDisposable
     /// <summary>Re-derives the keys and the preview; with <paramref name="autoMatch"/>, fills unmapped fields whose name matches a key.</summary>
     private void Refresh(bool autoMatch = false)
     {
-        _keys = _sample is null ? [] : PayloadKeys.ForRecords(_sample, _recordsPath);
+        var keys = _sample is null ? [] : PayloadKeys.ForRecords(_sample, _recordsPath);
+        if (!keys.SequenceEqual(_keys))
+        {
+            _keys = keys;
+            _keysVersion++;
+        }
         if (autoMatch)
         {
             foreach (var field in _table.Fields.Where(f => !_paths.ContainsKey(f.Id)))
