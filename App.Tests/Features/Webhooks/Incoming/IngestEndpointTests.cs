@@ -167,6 +167,19 @@ public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Post_ConcurrentRequestsWithOneKey_WriteOnce()
+    {
+        var hook = await CreateHookAsync(factory);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            _client.SendAsync(Post(hook, """{ "deal": { "title": "Race" } }""", hook.Key, idempotencyKey: "evt-race"))));
+
+        // Each answer is the first one (201) or, while that one is still being written, 409 "retry in a moment".
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created && !r.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
     public async Task Post_RejectedThenRetriedWithSameKey_IsProcessedAgain()
     {
         var hook = await CreateHookAsync(factory);
