@@ -59,23 +59,23 @@ public sealed class IngestService(
             var detail = string.IsNullOrEmpty(request.ApiKey)
                 ? "Send the webhook's API key as 'X-Api-Key: uwk_…' or 'Authorization: Bearer uwk_…'."
                 : "The API key is wrong or was regenerated. Copy the current key from the webhook's card.";
-            return await FinishAsync(webhook, log, null, Problem(401, "Unauthorized", detail), ct);
+            return await FinishAsync(webhook, log, null, Problem(401, "Unauthorized", detail));
         }
 
         if (request.IdempotencyKey is { } key && await idempotency.FindAnswerAsync(webhook.Id, key, ct) is { } first)
         {
             log.Error = $"Repeated idempotency key '{key}': answered with the first response ({first.Status}); nothing written.";
-            return await FinishAsync(webhook, log, null, first with { IdempotentReplay = true }, ct, countAsAccepted: first.Status < 300);
+            return await FinishAsync(webhook, log, null, first with { IdempotentReplay = true }, countAsAccepted: first.Status < 300);
         }
         if (!webhook.Enabled)
         {
             return await FinishAsync(webhook, log, null, Problem(503, "Paused",
-                "This incoming webhook is paused; nothing was written. Retry later, or ask its owner to turn it back on."), ct);
+                "This incoming webhook is paused; nothing was written. Retry later, or ask its owner to turn it back on."));
         }
         if (!request.IsJson)
         {
             return await FinishAsync(webhook, log, null, Problem(415, "Unsupported media type",
-                "Send the body as JSON with 'Content-Type: application/json'."), ct);
+                "Send the body as JSON with 'Content-Type: application/json'."));
         }
 
         var body = await readBody(ct);
@@ -83,7 +83,7 @@ public sealed class IngestService(
         if (body.Bytes is null)
         {
             return await FinishAsync(webhook, log, null, Problem(413, "Payload too large",
-                $"The body is larger than this webhook accepts ({_options.MaxBodyBytes:N0} bytes)."), ct);
+                $"The body is larger than this webhook accepts ({_options.MaxBodyBytes:N0} bytes)."));
         }
         // Some senders start UTF-8 with a byte order mark, which the JSON reader refuses.
         var json = body.Bytes.AsMemory();
@@ -100,7 +100,7 @@ public sealed class IngestService(
         }
         catch (JsonException ex)
         {
-            return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", $"The body is not valid JSON: {ex.Message}"), ct);
+            return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", $"The body is not valid JSON: {ex.Message}"));
         }
 
         if (request.IdempotencyKey is { } claimKey && !await idempotency.TryClaimAsync(webhook.Id, claimKey, ct))
@@ -108,15 +108,25 @@ public sealed class IngestService(
             // Lost the race to a concurrent request with the same key: that one's answer is (or will be) the answer.
             var answer = await idempotency.FindAnswerAsync(webhook.Id, claimKey, ct)
                 ?? Problem(409, "Conflict", $"A request with idempotency key '{claimKey}' is being processed; retry in a moment.");
-            return await FinishAsync(webhook, log, payload, answer with { IdempotentReplay = answer.Status != 409 }, ct, countAsAccepted: answer.Status < 300);
+            return await FinishAsync(webhook, log, payload, answer with { IdempotentReplay = answer.Status != 409 }, countAsAccepted: answer.Status < 300);
         }
 
-        var outcome = await WriteAsync(webhook, payload, webhook.CreatedById, ct);
+        IngestOutcome outcome;
+        try
+        {
+            outcome = await WriteAsync(webhook, payload, webhook.CreatedById, ct);
+        }
+        catch when (request.IdempotencyKey is not null)
+        {
+            // Nothing was written (the write is one transaction): free the key so the sender's retry is not refused with 409.
+            await idempotency.CompleteAsync(webhook.Id, request.IdempotencyKey, Problem(500, "Error", "The request failed."));
+            throw;
+        }
         if (request.IdempotencyKey is { } usedKey)
         {
             await idempotency.CompleteAsync(webhook.Id, usedKey, outcome);
         }
-        return await FinishAsync(webhook, log, payload, outcome, ct);
+        return await FinishAsync(webhook, log, payload, outcome);
     }
 
     /// <summary>Runs a logged payload through the webhook's current mapping ("replay this payload"); logged, not counted in the stats.</summary>
@@ -148,7 +158,7 @@ public sealed class IngestService(
             WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = original.Size, Payload = original.Payload, Replay = true,
         };
         var outcome = await WriteAsync(webhook, payload, actorId, ct);
-        return await FinishAsync(webhook, log, null, outcome, ct, countInStats: false);
+        return await FinishAsync(webhook, log, null, outcome, countInStats: false);
     }
 
     /// <summary>Maps and writes; every error is collected first so the sender sees them all, and nothing is written on any.</summary>
@@ -191,7 +201,7 @@ public sealed class IngestService(
     }
 
     private async Task<IngestOutcome> FinishAsync(
-        IncomingWebhookEntity webhook, IncomingRequestEntity log, JsonNode? capturedPayload, IngestOutcome outcome, CancellationToken ct,
+        IncomingWebhookEntity webhook, IncomingRequestEntity log, JsonNode? capturedPayload, IngestOutcome outcome,
         bool? countAsAccepted = null, bool countInStats = true)
     {
         var accepted = countAsAccepted ?? outcome.Status is >= 200 and < 300;
