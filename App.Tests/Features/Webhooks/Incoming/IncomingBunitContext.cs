@@ -35,6 +35,12 @@ public abstract class IncomingBunitContext : BunitContext, IClassFixture<Incomin
         Share<IOptions<IncomingWebhooksOptions>>();
     }
 
+    /// <summary>
+    /// How long a wait for a render may take before the test fails. It only bounds a failing test: a passing wait
+    /// returns at the first render that satisfies it. Generous because the debounced sample box and a busy CI share it.
+    /// </summary>
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
     protected IncomingFactory Factory { get; }
 
     protected IncomingWebhookService Hooks => Factory.Services.GetRequiredService<IncomingWebhookService>();

@@ -71,9 +71,9 @@ public sealed class IncomingWebhookCardTests(IncomingFactory factory) : Incoming
         var card = RenderCard(table, hook.Webhook);
 
         var click = card.Find(".incoming-regenerate").ClickAsync(new());
-        host.WaitForAssertion(() => Assert.Contains("Regenerate the API key?", host.Markup));
+        host.WaitForAssertion(() => Assert.Contains("Regenerate the API key?", host.Markup), Patience);
         await host.FindAll("button").Single(b => b.TextContent.Trim() == "Regenerate").ClickAsync(new());
-        host.WaitForAssertion(() => Assert.Contains("shown only this once", host.Markup));
+        host.WaitForAssertion(() => Assert.Contains("shown only this once", host.Markup), Patience);
 
         var shown = host.Find("#secret-value").GetAttribute("value") ?? host.Find("#secret-value input").GetAttribute("value");
         Assert.StartsWith("uwk_", shown);
@@ -88,7 +88,7 @@ public sealed class IncomingWebhookCardTests(IncomingFactory factory) : Incoming
     {
         var (table, hook) = await CreateAsync(mapping: null);
         var panel = Render<IncomingWebhooksPanel>(p => p.Add(c => c.Table, table));
-        panel.WaitForAssertion(() => Assert.Equal("0", panel.Find(".incoming-received .stat-value").TextContent));
+        panel.WaitForAssertion(() => Assert.Equal("0", panel.Find(".incoming-received .stat-value").TextContent), Patience);
 
         var outcome = await PostAsync(hook, """{ "title": "x" }""");
 
@@ -98,6 +98,6 @@ public sealed class IncomingWebhookCardTests(IncomingFactory factory) : Incoming
             Assert.Equal("1", panel.Find(".incoming-received .stat-value").TextContent);
             Assert.Equal("1", panel.Find(".incoming-rejected .stat-value").TextContent);
             Assert.Equal("just now", panel.Find(".incoming-last .stat-value").TextContent);
-        });
+        }, Patience);
     }
 }

@@ -21,9 +21,9 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
         var (table, hook) = await CreateAsync();
         var (host, _) = await OpenAsync(table, hook.Webhook);
 
-        await host.Find("#mapping-sample").InputAsync(new() { Value = """{ "DEAL": "Acme", "order": { "value": "12", "Stage": "won" }, "contact_": "a@b.co", "extra key": 1 }""" });
+        await host.WaitForElement("#mapping-sample", Patience).InputAsync(new() { Value = """{ "DEAL": "Acme", "order": { "value": "12", "Stage": "won" }, "contact_": "a@b.co", "extra key": 1 }""" });
 
-        host.WaitForAssertion(() => Assert.NotNull(host.Find(".mapping-key[data-path=\"$['extra key']\"]")));
+        host.WaitForAssertion(() => Assert.NotNull(host.Find(".mapping-key[data-path=\"$['extra key']\"]")), Patience);
         Assert.Equal("$.DEAL", SelectedPath(host, "Deal"));
         Assert.Equal("$.order.value", SelectedPath(host, "Value"));
         Assert.Equal("$.order.Stage", SelectedPath(host, "Stage"));
@@ -92,7 +92,7 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
 
         var field = (await Tables.GetAsync(table.Id))!.Fields.Single(f => f.Name == "score");
         Assert.Equal(FieldType.Number, field.Type);
-        host.WaitForAssertion(() => Assert.Equal("$.score", SelectedPath(host, "score")));
+        host.WaitForAssertion(() => Assert.Equal("$.score", SelectedPath(host, "score")), Patience);
         Assert.Contains("7", host.Find("#mapping-preview-table").TextContent);
     }
 
@@ -102,11 +102,11 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
         var (table, hook) = await CreateAsync();
         var (host, _) = await OpenAsync(table, hook.Webhook);
 
-        await host.Find("#mapping-wait").ClickAsync(new());
+        await host.WaitForElement("#mapping-wait", Patience).ClickAsync(new());
         Assert.NotNull(host.Find("#mapping-waiting"));
         await PostAsync(hook, """{ "deal": { "name": "Captured" } }""");
 
-        host.WaitForAssertion(() => Assert.Contains("Captured", host.Find("#mapping-sample").TextContent + host.Find("#mapping-sample").GetAttribute("value")));
+        host.WaitForAssertion(() => Assert.Contains("Captured", host.Find("#mapping-sample").TextContent + host.Find("#mapping-sample").GetAttribute("value")), Patience);
         Assert.Empty(host.FindAll("#mapping-waiting"));
         Assert.NotNull(host.Find(".mapping-key[data-path='$.deal.name']"));
     }
@@ -120,8 +120,9 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
 
         var (host, _) = await OpenAsync(table, mapped);
 
+        // The log is read after the dialog opens: wait for the sample to arrive.
+        host.WaitForAssertion(() => Assert.Contains("Logged", host.Find("#mapping-preview-table").TextContent), Patience);
         Assert.Equal("$.who", SelectedPath(host, "Deal"));
         Assert.Equal("$.value", SelectedPath(host, "Value"));
-        Assert.Contains("Logged", host.Find("#mapping-preview-table").TextContent);
     }
 }

@@ -38,6 +38,10 @@ public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, 
         await db.IncomingIdempotencyKeys
             .Where(k => k.WebhookId == webhookId && (k.CreatedAt < expired || (k.Key == key && k.Status == null && k.CreatedAt < abandoned)))
             .ExecuteDeleteAsync(ct);
+        if (await db.IncomingIdempotencyKeys.AnyAsync(k => k.WebhookId == webhookId && k.Key == key, ct))
+        {
+            return false;
+        }
         db.IncomingIdempotencyKeys.Add(new IncomingIdempotencyEntity { WebhookId = webhookId, Key = key, CreatedAt = now });
         try
         {
@@ -46,6 +50,7 @@ public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, 
         }
         catch (DbUpdateException)
         {
+            // A concurrent request inserted the same key between the check and the insert: the primary key decided.
             return false;
         }
     }
