@@ -67,6 +67,16 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
     }
 
     [Fact]
+    public async Task AnOrderWithLineItems_StaysOneRecordPerRequest()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook, """{ "deal": "Order 7", "lines": [ { "sku": "A" }, { "sku": "B" } ] }""");
+
+        Assert.Equal("$.deal", SelectedPath(host, "Deal"));
+        Assert.Contains("would create 1 record", host.Find("#mapping-ok").TextContent);
+    }
+
+    [Fact]
     public async Task Save_StoresTheMapping_AndClosesWithIt()
     {
         var (table, hook) = await CreateAsync();

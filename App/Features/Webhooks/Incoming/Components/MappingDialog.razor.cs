@@ -113,17 +113,33 @@ public partial class MappingDialog : IDisposable
             }
         }
         _listPaths = PayloadKeys.RecordListPaths(_sample);
-        if (_recordsPath is null && _listPaths is [var only] && !_table.Fields.Any(f => _paths.ContainsKey(f.Id)))
+        if (_recordsPath is null && _listPaths is [var only] && !_table.Fields.Any(f => _paths.ContainsKey(f.Id)) && IsOnlyAList(only))
         {
-            // A payload around exactly one list of objects (the usual batch shape) most likely means one record per element.
+            // A payload that is nothing but one list of objects (the usual batch shape) means one record per element.
+            // An order with line items and its own values around them does not: that stays one record per request.
             _recordsPath = only;
         }
         Refresh(autoMatch: true);
     }
 
+    private bool IsOnlyAList(string listPath)
+    {
+        var inside = listPath + "[";
+        return PayloadKeys.Extract(_sample).All(k => k.Kind is JsonValueKind.Object or JsonValueKind.Array || k.Path.StartsWith(inside, StringComparison.Ordinal));
+    }
+
+    /// <summary>Field paths are relative to the records, so paths that do not exist from the new starting point are re-matched.</summary>
     private void OnRecordsPathChanged(string? path)
     {
         _recordsPath = string.IsNullOrEmpty(path) ? null : path;
+        if (_sample is not null)
+        {
+            var valid = PayloadKeys.ForRecords(_sample, _recordsPath).Select(k => k.Path).ToHashSet();
+            foreach (var fieldId in _paths.Where(p => !valid.Contains(p.Value)).Select(p => p.Key).ToList())
+            {
+                _paths.Remove(fieldId);
+            }
+        }
         Refresh(autoMatch: true);
     }
 
