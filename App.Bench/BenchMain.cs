@@ -86,7 +86,7 @@ public static class BenchMain
     private static Dictionary<string, string> AppSettings() => new()
     {
         ["Webhooks:AllowPrivateNetworks"] = "true",
-        ["IncomingWebhooks:RateLimitPerMinute"] = "100000000",
+        ["IncomingWebhooks:RateLimitPermits"] = "100000000",
     };
 
     private static void Print(BenchReport r)

@@ -2,6 +2,7 @@ using Undb.Data;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
 using Undb.Features.Webhooks.Outbound;
+using Undb.Features.Webhooks.Incoming;
 using Undb.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ builder.AddData();
 builder.AddAccounts();
 builder.AddTables();
 builder.AddOutboundWebhooks();
+builder.AddIncomingWebhooks();
 
 var app = builder.Build();
 
@@ -21,6 +23,7 @@ app.MapHealth();
 app.MapAccountsEndpoints();
 app.MapTablesApi();
 app.MapOutboundWebhooksApi();
+app.MapIncomingWebhooks();
 app.MapWebUi();
 
 app.Run();

@@ -365,6 +365,123 @@ namespace Undb.Data.Migrations
                     b.ToTable("Tables");
                 });
 
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingIdempotencyEntity", b =>
+                {
+                    b.Property<string>("WebhookId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Response")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("WebhookId", "Key");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("IncomingIdempotencyKeys", (string)null);
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingRequestEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Payload")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RecordIds")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Replay")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WebhookId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("WebhookId", "Id");
+
+                    b.ToTable("IncomingRequests", (string)null);
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Accepted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("KeyHash")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyMasked")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Mapping")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Rejected")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TableId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TableId");
+
+                    b.ToTable("IncomingWebhooks", (string)null);
+                });
+
             modelBuilder.Entity("Undb.Features.Webhooks.Outbound.DeliveryAttemptEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -711,6 +828,33 @@ namespace Undb.Data.Migrations
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.RecordEntity", b =>
+                {
+                    b.HasOne("Undb.Features.Tables.TableEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TableId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingIdempotencyEntity", b =>
+                {
+                    b.HasOne("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", null)
+                        .WithMany()
+                        .HasForeignKey("WebhookId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingRequestEntity", b =>
+                {
+                    b.HasOne("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", null)
+                        .WithMany()
+                        .HasForeignKey("WebhookId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", b =>
                 {
                     b.HasOne("Undb.Features.Tables.TableEntity", null)
                         .WithMany()

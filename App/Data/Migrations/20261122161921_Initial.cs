@@ -237,6 +237,35 @@ namespace Undb.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "IncomingWebhooks",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    TableId = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    KeyHash = table.Column<string>(type: "TEXT", nullable: false),
+                    KeyMasked = table.Column<string>(type: "TEXT", nullable: false),
+                    Mapping = table.Column<string>(type: "TEXT", nullable: false),
+                    Received = table.Column<long>(type: "INTEGER", nullable: false),
+                    Accepted = table.Column<long>(type: "INTEGER", nullable: false),
+                    Rejected = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastReceivedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedById = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_IncomingWebhooks", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_IncomingWebhooks_Tables_TableId",
+                        column: x => x.TableId,
+                        principalTable: "Tables",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Records",
                 columns: table => new
                 {
@@ -255,6 +284,155 @@ namespace Undb.Data.Migrations
                         name: "FK_Records_Tables_TableId",
                         column: x => x.TableId,
                         principalTable: "Tables",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Webhooks",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    TableId = table.Column<string>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    Method = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    Events = table.Column<string>(type: "TEXT", nullable: false),
+                    Headers = table.Column<string>(type: "TEXT", nullable: false),
+                    Enabled = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ConditionJson = table.Column<string>(type: "TEXT", nullable: true),
+                    SecretProtected = table.Column<string>(type: "TEXT", nullable: false),
+                    PreviousSecretProtected = table.Column<string>(type: "TEXT", nullable: true),
+                    PreviousSecretExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedById = table.Column<string>(type: "TEXT", nullable: true),
+                    LastSuccessAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastFailureAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    FailingSince = table.Column<long>(type: "INTEGER", nullable: true),
+                    ConsecutiveFailures = table.Column<int>(type: "INTEGER", nullable: false),
+                    DisabledReason = table.Column<string>(type: "TEXT", nullable: true),
+                    DisabledAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Webhooks", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Webhooks_Tables_TableId",
+                        column: x => x.TableId,
+                        principalTable: "Tables",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "IncomingIdempotencyKeys",
+                columns: table => new
+                {
+                    WebhookId = table.Column<string>(type: "TEXT", nullable: false),
+                    Key = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: true),
+                    Response = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_IncomingIdempotencyKeys", x => new { x.WebhookId, x.Key });
+                    table.ForeignKey(
+                        name: "FK_IncomingIdempotencyKeys_IncomingWebhooks_WebhookId",
+                        column: x => x.WebhookId,
+                        principalTable: "IncomingWebhooks",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "IncomingRequests",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    WebhookId = table.Column<string>(type: "TEXT", nullable: false),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Status = table.Column<int>(type: "INTEGER", nullable: false),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    RecordIds = table.Column<string>(type: "TEXT", nullable: false),
+                    Error = table.Column<string>(type: "TEXT", nullable: true),
+                    Payload = table.Column<string>(type: "TEXT", nullable: true),
+                    Replay = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_IncomingRequests", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_IncomingRequests_IncomingWebhooks_WebhookId",
+                        column: x => x.WebhookId,
+                        principalTable: "IncomingWebhooks",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Deliveries",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    WebhookId = table.Column<string>(type: "TEXT", nullable: false),
+                    TableId = table.Column<string>(type: "TEXT", nullable: false),
+                    EventId = table.Column<string>(type: "TEXT", nullable: false),
+                    EventName = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    RecordId = table.Column<string>(type: "TEXT", nullable: true),
+                    Payload = table.Column<string>(type: "TEXT", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    AttemptCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    RetryStep = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LeaseExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LeaseToken = table.Column<string>(type: "TEXT", nullable: true),
+                    LastStatusCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Deliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Deliveries_Webhooks_WebhookId",
+                        column: x => x.WebhookId,
+                        principalTable: "Webhooks",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeliveryAttempts",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", nullable: false),
+                    DeliveryId = table.Column<string>(type: "TEXT", nullable: false),
+                    WebhookId = table.Column<string>(type: "TEXT", nullable: false),
+                    Number = table.Column<int>(type: "INTEGER", nullable: false),
+                    Trigger = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DurationMs = table.Column<double>(type: "REAL", nullable: false),
+                    RequestMethod = table.Column<string>(type: "TEXT", nullable: false),
+                    RequestUrl = table.Column<string>(type: "TEXT", nullable: false),
+                    RequestHeaders = table.Column<string>(type: "TEXT", nullable: false),
+                    RequestBody = table.Column<string>(type: "TEXT", nullable: false),
+                    ResponseStatus = table.Column<int>(type: "INTEGER", nullable: true),
+                    ResponseHeaders = table.Column<string>(type: "TEXT", nullable: false),
+                    ResponseBody = table.Column<string>(type: "TEXT", nullable: true),
+                    Error = table.Column<string>(type: "TEXT", nullable: true),
+                    Succeeded = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeliveryAttempts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeliveryAttempts_Deliveries_DeliveryId",
+                        column: x => x.DeliveryId,
+                        principalTable: "Deliveries",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -313,9 +491,44 @@ namespace Undb.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_Status_NextAttemptAt",
+                table: "Deliveries",
+                columns: new[] { "Status", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_WebhookId_Id",
+                table: "Deliveries",
+                columns: new[] { "WebhookId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Deliveries_WebhookId_RecordId",
+                table: "Deliveries",
+                columns: new[] { "WebhookId", "RecordId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeliveryAttempts_DeliveryId_Number",
+                table: "DeliveryAttempts",
+                columns: new[] { "DeliveryId", "Number" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Fields_TableId_Order",
                 table: "Fields",
                 columns: new[] { "TableId", "Order" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_IncomingIdempotencyKeys_CreatedAt",
+                table: "IncomingIdempotencyKeys",
+                column: "CreatedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_IncomingRequests_WebhookId_Id",
+                table: "IncomingRequests",
+                columns: new[] { "WebhookId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_IncomingWebhooks_TableId",
+                table: "IncomingWebhooks",
+                column: "TableId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Records_TableId_Id",
@@ -326,6 +539,11 @@ namespace Undb.Data.Migrations
                 name: "IX_Records_TableId_UpdatedAt",
                 table: "Records",
                 columns: new[] { "TableId", "UpdatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Webhooks_TableId",
+                table: "Webhooks",
+                column: "TableId");
         }
 
         /// <inheritdoc />
@@ -353,7 +571,16 @@ namespace Undb.Data.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "DeliveryAttempts");
+
+            migrationBuilder.DropTable(
                 name: "Fields");
+
+            migrationBuilder.DropTable(
+                name: "IncomingIdempotencyKeys");
+
+            migrationBuilder.DropTable(
+                name: "IncomingRequests");
 
             migrationBuilder.DropTable(
                 name: "Records");
@@ -363,6 +590,15 @@ namespace Undb.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Deliveries");
+
+            migrationBuilder.DropTable(
+                name: "IncomingWebhooks");
+
+            migrationBuilder.DropTable(
+                name: "Webhooks");
 
             migrationBuilder.DropTable(
                 name: "Tables");

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+using Undb.E2E.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Undb.E2E;
+
+[Collection(BrowserCollection.Name)]
+public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLifetime
+{
+    private readonly AppServer _server = new();
+
+    public Task InitializeAsync() => _server.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task CreateWebhook_CopyUrl_MapSample_PostJson_RecordAppearsLiveAndStatsChange()
+    {
+        using var api = _server.CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/tables", new
+        {
+            name = "Leads",
+            fields = new object[] { new { name = "Deal", type = "text", required = true }, new { name = "Value", type = "number" } },
+        });
+        var tableId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+
+        await using var context = await browser.NewContextAsync(_server.BaseUrl);
+        var page = await context.NewPageAsync();
+        await UiActions.LoginAsync(page);
+        await page.GotoAsync($"/tables/{tableId}");
+        await UiActions.WaitForCircuitAsync(page);
+        await Expect(page.Locator("#table-title")).ToHaveTextAsync("Leads");
+
+        // Create the webhook: its key is shown once, in full.
+        await page.Locator(".mud-tab", new() { HasText = "Incoming webhooks" }).ClickAsync();
+        await page.ClickAsync("#incoming-new");
+        await page.Locator("input#incoming-name, #incoming-name input").FillAsync("Website form");
+        await page.ClickAsync("#incoming-name-submit");
+        await Expect(page.GetByText("it is shown only this once")).ToBeVisibleAsync();
+        var key = await page.Locator("input#secret-value, #secret-value input").InputValueAsync();
+        Assert.StartsWith("uwk_", key);
+        await page.ClickAsync("#secret-done");
+
+        // The card: masked key, zero stats, and a URL that copies to the clipboard.
+        var card = page.Locator(".incoming-card").First;
+        var webhookId = await card.GetAttributeAsync("data-webhook-id");
+        await Expect(card.Locator(".incoming-key-masked")).ToHaveTextAsync($"{key[..8]}…{key[^4..]}");
+        await Expect(card.Locator(".incoming-received .stat-value")).ToHaveTextAsync("0");
+        await card.Locator(".incoming-copy-url").ClickAsync();
+        await Expect(card.Locator(".incoming-copy-url")).ToContainTextAsync("Copied");
+        var url = await page.EvaluateAsync<string>("navigator.clipboard.readText()");
+        Assert.Equal($"{_server.BaseUrl}/hooks/{webhookId}", url);
+
+        // Map: paste a sample; Value is matched by name, Deal is chosen by hand; the preview shows the record.
+        await card.Locator(".incoming-edit-mapping").ClickAsync();
+        await page.Locator("textarea#mapping-sample, #mapping-sample textarea").FillAsync("""{ "deal": { "title": "Acme", "value": "1200" } }""");
+        await Expect(page.Locator(".mapping-key[data-path='$.deal.title']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#mapping-save")).ToBeDisabledAsync();
+        await page.Locator(".mapping-field-row[data-field='Deal'] .mapping-field-select").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = "$.deal.title" }).ClickAsync();
+        await Expect(page.Locator("#mapping-ok")).ToContainTextAsync("would create 1 record");
+        await Expect(page.Locator("#mapping-preview-table")).ToContainTextAsync("Acme");
+        await Expect(page.Locator("#mapping-preview-table")).ToContainTextAsync("1,200");
+        await page.ClickAsync("#mapping-save");
+        await Expect(card.Locator(".incoming-mapping-summary")).ToContainTextAsync("2 of 2 fields mapped");
+
+        // A sender POSTs to the copied URL: the record appears live in the open grid.
+        await page.Locator(".mud-tab", new() { HasText = "Records" }).ClickAsync();
+        using var sender = new HttpClient();
+        var accepted = await sender.SendAsync(Hook(url, key, """{ "deal": { "title": "Globex", "value": 42 } }"""));
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        await Expect(page.Locator("#records-grid").GetByText("Globex")).ToBeVisibleAsync();
+        await Expect(page.Locator("#record-count")).ToContainTextAsync("1 record");
+
+        // The stats counted it, and change live while the card is on screen.
+        await page.Locator(".mud-tab", new() { HasText = "Incoming webhooks" }).ClickAsync();
+        await Expect(card.Locator(".incoming-received .stat-value")).ToHaveTextAsync("1");
+        await Expect(card.Locator(".incoming-accepted .stat-value")).ToHaveTextAsync("1");
+        await Expect(card.Locator(".incoming-last .stat-value")).Not.ToHaveTextAsync("never");
+        var rejected = await sender.SendAsync(Hook(url, key, """{ "deal": { "value": "lots" } }"""));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, rejected.StatusCode);
+        await Expect(card.Locator(".incoming-received .stat-value")).ToHaveTextAsync("2");
+        await Expect(card.Locator(".incoming-rejected .stat-value")).ToHaveTextAsync("1");
+
+        // The request log shows both, newest first, with the payload.
+        await card.Locator(".incoming-view-requests").ClickAsync();
+        await Expect(page.Locator(".request-entry")).ToHaveCountAsync(2);
+        await Expect(page.Locator(".request-entry .request-status").First).ToHaveTextAsync("422");
+    }
+
+    private static HttpRequestMessage Hook(string url, string key, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Api-Key", key);
+        return request;
+    }
+}

@@ -1,0 +1,218 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
+
+namespace Undb.Tests.Features.Webhooks.Incoming;
+
+public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture<IncomingFactory>
+{
+    private readonly HttpClient _client = factory.CreateAnonymousClient();
+
+    [Fact]
+    public async Task Post_ValidPayload_Is201_WithRecordIds_AndCreatesMappedRecord()
+    {
+        var hook = await CreateHookAsync(factory);
+        var response = await _client.SendAsync(Post(hook, """{ "deal": { "title": "Acme", "amount": "1200" } }""", hook.Key));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var ids = (await response.Content.ReadFromJsonAsync<JsonObject>())!["recordIds"]!.AsArray();
+        var id = Assert.Single(ids)!.GetValue<string>();
+        var record = await factory.CreateApiClient().GetFromJsonAsync<JsonObject>($"/api/tables/{hook.TableId}/records/{id}");
+        Assert.Equal("Acme", record!["values"]!["Deal"]!.GetValue<string>());
+        Assert.Equal(1200, record["values"]!["Value"]!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public async Task Post_WithBearerKey_IsAccepted()
+    {
+        var hook = await CreateHookAsync(factory);
+        var request = Post(hook, """{ "deal": { "title": "Bearer" } }""");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", hook.Key);
+        Assert.Equal(HttpStatusCode.Created, (await _client.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_RecordsPath_CreatesOneRecordPerElement_AllOrNothing()
+    {
+        var hook = await CreateHookAsync(factory, new { recordsPath = "$.data.items", fields = new { Deal = "$.name", Value = "$.n" } });
+        var ok = await _client.SendAsync(Post(hook, """{ "data": { "items": [ { "name": "A", "n": 1 }, { "name": "B" } ] } }""", hook.Key));
+        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        Assert.Equal(2, (await ok.Content.ReadFromJsonAsync<JsonObject>())!["recordIds"]!.AsArray().Count);
+
+        var bad = await _client.SendAsync(Post(hook, """{ "data": { "items": [ { "name": "C" }, { "n": "x" } ] } }""", hook.Key));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        Assert.Equal(2, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_TopLevelList_WithRecordsPathRoot_CreatesOneRecordPerElement()
+    {
+        var hook = await CreateHookAsync(factory, new { recordsPath = "$", fields = new { Deal = "$.name" } });
+        var response = await _client.SendAsync(Post(hook, """[ { "name": "A" }, { "name": "B" } ]""", hook.Key));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(2, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_Utf8WithByteOrderMark_IsAccepted()
+    {
+        var hook = await CreateHookAsync(factory);
+        var request = Post(hook, null, hook.Key);
+        request.Content = new ByteArrayContent([.. System.Text.Encoding.UTF8.Preamble, .. System.Text.Encoding.UTF8.GetBytes("""{ "deal": { "title": "Bom" } }""")]);
+        request.Content.Headers.ContentType = new("application/json");
+        Assert.Equal(HttpStatusCode.Created, (await _client.SendAsync(request)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("uwk_wrong")]
+    public async Task Post_MissingOrWrongKey_Is401_NothingWritten(string? key)
+    {
+        var hook = await CreateHookAsync(factory);
+        var response = await _client.SendAsync(Post(hook, """{ "deal": { "title": "X" } }""", key));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("API key", (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_UnknownWebhook_Is404()
+    {
+        var response = await _client.PostAsync("/hooks/uwh_nope", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_MalformedJson_Is400_NothingWritten()
+    {
+        var hook = await CreateHookAsync(factory);
+        var response = await _client.SendAsync(Post(hook, """{ "deal": { "title": "X" """, hook.Key));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not valid JSON", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task Post_NotJson_Is415_NothingWritten(string contentType)
+    {
+        var hook = await CreateHookAsync(factory);
+        var response = await _client.SendAsync(Post(hook, """{ "deal": { "title": "X" } }""", hook.Key, contentType));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_JsonSubtypeWithCharset_IsAccepted()
+    {
+        var hook = await CreateHookAsync(factory);
+        var response = await _client.SendAsync(Post(hook, """{ "deal": { "title": "X" } }""", hook.Key, "application/vnd.acme+json; charset=utf-8"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Post_OverBodyLimit_Is413_NothingWritten()
+    {
+        var hook = await CreateHookAsync(factory);
+        var big = $$"""{ "deal": { "title": "X", "notes": "{{new string('x', IncomingFactory.MaxBody)}}" } }""";
+        var response = await _client.SendAsync(Post(hook, big, hook.Key));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_MappingAndTypeErrors_Is422_WithEveryError_NothingWritten()
+    {
+        var hook = await CreateHookAsync(factory, new { fields = new { Deal = "$.title", Value = "$.amount", Stage = "$.stage", Contact = "$.email" } });
+        var response = await _client.SendAsync(Post(hook, """{ "amount": "lots", "stage": "Nowhere", "email": "nope" }""", hook.Key));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsArray();
+        Assert.Equal(["Contact", "Deal", "Stage", "Value"], errors.Select(e => e!["field"]!.GetValue<string>()).Order());
+        Assert.Contains(errors, e => e!["field"]!.GetValue<string>() == "Value" && e["path"]!.GetValue<string>() == "$.amount");
+        Assert.All(errors, e => Assert.False(string.IsNullOrEmpty(e!["message"]!.GetValue<string>())));
+        Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_WhilePaused_Is503_WithMessage_NothingWritten()
+    {
+        var hook = await CreateHookAsync(factory, enabled: false);
+        var response = await _client.SendAsync(Post(hook, """{ "deal": { "title": "X" } }""", hook.Key));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("paused", (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_RepeatedIdempotencyKey_ReturnsFirstAnswer_WritesNothingNew()
+    {
+        var hook = await CreateHookAsync(factory);
+        var first = await _client.SendAsync(Post(hook, """{ "deal": { "title": "Once" } }""", hook.Key, idempotencyKey: "evt-1"));
+        var again = await _client.SendAsync(Post(hook, """{ "deal": { "title": "Twice" } }""", hook.Key, idempotencyKey: "evt-1"));
+        var viaWebhookId = Post(hook, """{ "deal": { "title": "Thrice" } }""", hook.Key);
+        viaWebhookId.Headers.Add("webhook-id", "evt-1");
+        var third = await _client.SendAsync(viaWebhookId);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, third.StatusCode);
+        var firstBody = await first.Content.ReadAsStringAsync();
+        Assert.Equal(firstBody, await again.Content.ReadAsStringAsync());
+        Assert.Equal(firstBody, await third.Content.ReadAsStringAsync());
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(1, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_ConcurrentRequestsWithOneKey_WriteOnce()
+    {
+        var hook = await CreateHookAsync(factory);
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            _client.SendAsync(Post(hook, """{ "deal": { "title": "Race" } }""", hook.Key, idempotencyKey: "evt-race"))));
+
+        // Each answer is the first one (201) or, while that one is still being written, 409 "retry in a moment".
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created && !r.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Post_RejectedThenRetriedWithSameKey_IsProcessedAgain()
+    {
+        var hook = await CreateHookAsync(factory);
+        var rejected = await _client.SendAsync(Post(hook, """{ "deal": { } }""", hook.Key, idempotencyKey: "evt-2"));
+        var retried = await _client.SendAsync(Post(hook, """{ "deal": { "title": "Fixed" } }""", hook.Key, idempotencyKey: "evt-2"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, rejected.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        Assert.Equal(1, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Fact]
+    public async Task Requests_AreCounted_AndLogged_WithinRetention()
+    {
+        var hook = await CreateHookAsync(factory);
+        await _client.SendAsync(Post(hook, """{ "deal": { "title": "A" } }""", hook.Key));
+        await _client.SendAsync(Post(hook, """{ "deal": { } }""", hook.Key));
+        await _client.SendAsync(Post(hook, "{}", "uwk_wrong"));
+
+        var stats = (await GetHookAsync(factory, hook.Id))["stats"]!;
+        Assert.Equal((3, 1, 2), (stats["received"]!.GetValue<int>(), stats["accepted"]!.GetValue<int>(), stats["rejected"]!.GetValue<int>()));
+        Assert.NotNull(stats["lastReceivedAt"]);
+
+        var log = await RequestLogAsync(factory, hook.Id);
+        Assert.Equal([401, 422, 201], log.Select(r => r!["status"]!.GetValue<int>()));
+        Assert.Null(log[0]!["payload"]); // an unauthenticated body is not kept
+        Assert.Contains("Deal", log[1]!["error"]!.GetValue<string>());
+        Assert.Single(log[2]!["recordIds"]!.AsArray());
+        Assert.Contains("\"A\"", log[2]!["payload"]!.GetValue<string>());
+
+        for (var i = 0; i < IncomingFactory.LogMax; i++)
+        {
+            await _client.SendAsync(Post(hook, "{}", hook.Key));
+        }
+        Assert.Equal(IncomingFactory.LogMax, (await RequestLogAsync(factory, hook.Id)).Count);
+    }
+}

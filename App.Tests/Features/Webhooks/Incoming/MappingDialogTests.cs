@@ -1,0 +1,138 @@
+using Bunit;
+using MudBlazor;
+using Undb.Features.Tables;
+using FieldType = Undb.Features.Tables.FieldType;
+using Undb.Features.Webhooks.Incoming;
+using Undb.Features.Webhooks.Incoming.Components;
+
+namespace Undb.Tests.Features.Webhooks.Incoming;
+
+public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitContext(factory)
+{
+    private Task<(IRenderedComponent<DialogHost> Host, IDialogReference Dialog)> OpenAsync(TableSnapshot table, IncomingWebhookView hook, string? sample = null) =>
+        ShowDialogAsync("Mapping", new DialogParameters<MappingDialog> { { d => d.Webhook, hook }, { d => d.Table, table }, { d => d.Sample, sample } });
+
+    private static string SelectedPath(IRenderedComponent<DialogHost> host, string field) =>
+        host.Find($".mapping-field-row[data-field='{field}'] input").GetAttribute("value") ?? "";
+
+    [Fact]
+    public async Task PastingASample_ListsItsKeys_AndAutoMatchesFieldsByName()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook);
+
+        await host.WaitForElement("#mapping-sample", Patience).InputAsync(new() { Value = """{ "DEAL": "Acme", "order": { "value": "12", "Stage": "won" }, "contact_": "a@b.co", "extra key": 1 }""" });
+
+        host.WaitForAssertion(() => Assert.NotNull(host.Find(".mapping-key[data-path=\"$['extra key']\"]")), Patience);
+        Assert.Equal("$.DEAL", SelectedPath(host, "Deal"));
+        Assert.Equal("$.order.value", SelectedPath(host, "Value"));
+        Assert.Equal("$.order.Stage", SelectedPath(host, "Stage"));
+        Assert.Equal("$.contact_", SelectedPath(host, "Contact"));
+        Assert.Equal("", SelectedPath(host, "Notes"));
+        Assert.Contains("would create 1 record", host.Find("#mapping-ok").TextContent);
+        Assert.Contains("Won", host.Find("#mapping-preview-table").TextContent);
+    }
+
+    [Fact]
+    public async Task RequiredFieldUnmapped_IsFlagged_AndSaveIsDisabled()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook, """{ "title": "Acme" }""");
+
+        Assert.True(host.Find("#mapping-save").HasAttribute("disabled"));
+        Assert.Contains("Deal", host.Find("#mapping-missing").TextContent);
+        Assert.Contains("no path is mapped", host.Find("#mapping-errors").TextContent);
+    }
+
+    [Fact]
+    public async Task Preview_ShowsCoercionErrors()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook, """{ "deal": "Acme", "value": "lots", "close": "next week" }""");
+
+        var errors = host.Find("#mapping-errors").TextContent;
+        Assert.Contains("Value ($.value): expects a number", errors);
+        Assert.Contains("Close ($.close): expects an ISO 8601 date", errors);
+        Assert.False(host.Find("#mapping-save").HasAttribute("disabled")); // mapping is complete; the sample is what is wrong
+    }
+
+    [Fact]
+    public async Task AListPayload_MakesOneRecordPerElement_WithRelativePaths()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook, """{ "data": { "items": [ { "deal": "A" }, { "deal": "B" }, { "deal": "C" } ] } }""");
+
+        Assert.Equal("$.deal", SelectedPath(host, "Deal"));
+        Assert.Contains("would create 3 records", host.Find("#mapping-ok").TextContent);
+    }
+
+    [Fact]
+    public async Task AnOrderWithLineItems_StaysOneRecordPerRequest()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook, """{ "deal": "Order 7", "lines": [ { "sku": "A" }, { "sku": "B" } ] }""");
+
+        Assert.Equal("$.deal", SelectedPath(host, "Deal"));
+        Assert.Contains("would create 1 record", host.Find("#mapping-ok").TextContent);
+    }
+
+    [Fact]
+    public async Task Save_StoresTheMapping_AndClosesWithIt()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, dialog) = await OpenAsync(table, hook.Webhook, """{ "items": [ { "deal": "A", "value": 1 } ] }""");
+
+        await host.Find("#mapping-save").ClickAsync(new());
+
+        var result = await dialog.Result;
+        Assert.False(result!.Canceled);
+        var saved = (await Hooks.GetAsync(hook.Webhook.Id))!.Mapping;
+        Assert.Equal("$.items", saved.RecordsPath);
+        Assert.Equal("$.deal", saved.Fields[table.Fields.Single(f => f.Name == "Deal").Id]);
+        Assert.Equal("$.value", saved.Fields[table.Fields.Single(f => f.Name == "Value").Id]);
+    }
+
+    [Fact]
+    public async Task CreateFieldFromKey_AddsATypedField_AndMapsIt()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook, """{ "deal": "Acme", "score": 7 }""");
+
+        await host.Find(".mapping-key[data-path='$.score'] .mapping-create-field").ClickAsync(new());
+
+        var field = (await Tables.GetAsync(table.Id))!.Fields.Single(f => f.Name == "score");
+        Assert.Equal(FieldType.Number, field.Type);
+        host.WaitForAssertion(() => Assert.Equal("$.score", SelectedPath(host, "score")), Patience);
+        Assert.Contains("7", host.Find("#mapping-preview-table").TextContent);
+    }
+
+    [Fact]
+    public async Task WaitForAFirstRequest_TakesTheNextRequestAsTheSample()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook);
+
+        await host.WaitForElement("#mapping-wait", Patience).ClickAsync(new());
+        Assert.NotNull(host.Find("#mapping-waiting"));
+        await PostAsync(hook, """{ "deal": { "name": "Captured" } }""");
+
+        host.WaitForAssertion(() => Assert.Contains("Captured", host.Find("#mapping-sample").TextContent + host.Find("#mapping-sample").GetAttribute("value")), Patience);
+        Assert.Empty(host.FindAll("#mapping-waiting"));
+        Assert.NotNull(host.Find(".mapping-key[data-path='$.deal.name']"));
+    }
+
+    [Fact]
+    public async Task OpeningWithoutASample_UsesTheNewestLoggedPayload_AndKeepsTheSavedMapping()
+    {
+        var (table, hook) = await CreateAsync(mapping: null);
+        var mapped = await Hooks.UpdateAsync(hook.Webhook.Id, null, MapByName(table, null, ("Deal", "$.who")), null);
+        await PostAsync(hook, """{ "who": "Logged", "value": 3 }""");
+
+        var (host, _) = await OpenAsync(table, mapped);
+
+        // The log is read after the dialog opens: wait for the sample to arrive.
+        host.WaitForAssertion(() => Assert.Contains("Logged", host.Find("#mapping-preview-table").TextContent), Patience);
+        Assert.Equal("$.who", SelectedPath(host, "Deal"));
+        Assert.Equal("$.value", SelectedPath(host, "Value"));
+    }
+}

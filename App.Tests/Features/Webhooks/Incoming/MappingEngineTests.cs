@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using Undb.Features.Tables;
+using Undb.Features.Webhooks.Incoming;
+
+namespace Undb.Tests.Features.Webhooks.Incoming;
+
+public sealed class MappingEngineTests
+{
+    private static FieldEntity F(string name, FieldType type, bool required = false, params string[] choices) =>
+        new() { Id = "fld_" + name.ToLowerInvariant(), TableId = "tbl_1", Name = name, Type = type, Required = required, Choices = choices.ToList() };
+
+    private static readonly TableSnapshot Table = new("tbl_1", "Deals",
+    [
+        F("Deal", FieldType.Text, required: true),
+        F("Notes", FieldType.LongText),
+        F("Value", FieldType.Number),
+        F("Won", FieldType.Checkbox),
+        F("Stage", FieldType.SingleSelect, false, "Lead", "Won"),
+        F("Tags", FieldType.MultiSelect, false, "hot", "vip"),
+        F("Close", FieldType.Date),
+        F("Contact", FieldType.Email),
+        F("Site", FieldType.Url),
+    ]);
+
+    private static IncomingMapping Map(string? recordsPath, params (string Field, string Path)[] fields) =>
+        new(recordsPath, fields.ToDictionary(f => "fld_" + f.Field.ToLowerInvariant(), f => f.Path));
+
+    [Fact]
+    public void Apply_NestedPathsAndIndexes_CoerceToEveryFieldType()
+    {
+        var payload = JsonNode.Parse("""
+            { "deal": { "title": "Acme", "amount": "1200.50", "won": "true", "stage": "lead", "notes": "long\ntext",
+                        "tags": ["HOT", "vip"], "close": "2026-11-22T16:35:20+01:00" },
+              "contacts": [ { "email": " ada@example.com " } ], "links": { "site": "https://acme.example" } }
+            """);
+        var result = MappingEngine.Apply(payload, Map(null,
+            ("Deal", "$.deal.title"), ("Notes", "$.deal.notes"), ("Value", "$.deal.amount"), ("Won", "$.deal.won"),
+            ("Stage", "$.deal.stage"), ("Tags", "$.deal.tags"), ("Close", "$.deal.close"), ("Contact", "$.contacts[0].email"),
+            ("Site", "$['links']['site']")), Table);
+
+        Assert.True(result.Ok, string.Join("; ", result.Errors));
+        var record = Assert.Single(result.Records).Coerced;
+        Assert.Equal("Acme", record["fld_deal"]!.GetValue<string>());
+        Assert.Equal("long\ntext", record["fld_notes"]!.GetValue<string>());
+        Assert.Equal(1200.5m, record["fld_value"]!.GetValue<decimal>());
+        Assert.True(record["fld_won"]!.GetValue<bool>());
+        Assert.Equal("Lead", record["fld_stage"]!.GetValue<string>());
+        Assert.Equal("""["hot","vip"]""", record["fld_tags"]!.ToJsonString());
+        Assert.Equal("2026-11-22T15:35:20.000Z", record["fld_close"]!.GetValue<string>());
+        Assert.Equal("ada@example.com", record["fld_contact"]!.GetValue<string>());
+        Assert.Equal("https://acme.example", record["fld_site"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Apply_RecordsPath_MakesOneRecordPerElement_WithRelativePaths()
+    {
+        var payload = JsonNode.Parse("""{ "data": { "items": [ { "name": "A", "n": 1 }, { "name": "B", "n": "2" }, { "name": "C" } ] } }""");
+        var result = MappingEngine.Apply(payload, Map("$.data.items", ("Deal", "$.name"), ("Value", "$.n")), Table);
+
+        Assert.True(result.Ok, string.Join("; ", result.Errors));
+        Assert.Equal(["A", "B", "C"], result.Records.Select(r => r.Coerced["fld_deal"]!.GetValue<string>()));
+        Assert.Equal(2m, result.Records[1].Coerced["fld_value"]!.GetValue<decimal>());
+        Assert.False(result.Records[2].Inputs.ContainsKey("fld_value"));
+    }
+
+    [Fact]
+    public void Apply_MissingAndNullValues_MeanNoValue_ButRequiredFieldsError()
+    {
+        var payload = JsonNode.Parse("""{ "title": null, "amount": null }""");
+        var result = MappingEngine.Apply(payload, Map(null, ("Deal", "$.title"), ("Value", "$.amount"), ("Won", "$.nowhere")), Table);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(("Deal", "$.title"), (error.Field, error.Path));
+        Assert.Contains("required", error.Message);
+        Assert.Empty(result.Records[0].Inputs);
+    }
+
+    [Fact]
+    public void Apply_ReportsEveryError_WithPathFieldAndIndex()
+    {
+        var payload = JsonNode.Parse("""{ "rows": [ { "name": "ok", "n": "abc", "stage": "Nope" }, { "n": 3 } ] }""");
+        var result = MappingEngine.Apply(payload, Map("$.rows", ("Deal", "$.name"), ("Value", "$.n"), ("Stage", "$.stage")), Table);
+
+        Assert.Equal(3, result.Errors.Count);
+        Assert.Contains(result.Errors, e => e is { Field: "Value", Path: "$.n", Index: 0 } && e.Message.Contains("number"));
+        Assert.Contains(result.Errors, e => e is { Field: "Stage", Path: "$.stage", Index: 0 } && e.Message.Contains("\"Lead\""));
+        Assert.Contains(result.Errors, e => e is { Field: "Deal", Index: 1 } && e.Message.Contains("required"));
+    }
+
+    [Fact]
+    public void Apply_UnmappedRequiredField_IsAnError()
+    {
+        var result = MappingEngine.Apply(JsonNode.Parse("{}"), IncomingMapping.Empty, Table);
+        Assert.Contains(result.Errors, e => e.Field == "Deal" && e.Message.Contains("no path is mapped"));
+    }
+
+    [Theory]
+    [InlineData("""{ "items": 5 }""", "expected a list")]
+    [InlineData("""{ }""", "missing")]
+    public void Apply_RecordsPathNotAList_IsAnError(string json, string message)
+    {
+        var result = MappingEngine.Apply(JsonNode.Parse(json), Map("$.items", ("Deal", "$.name")), Table);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(MappingEngine.RecordsField, error.Field);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Apply_RecordsPathToOneObject_MakesOneRecord()
+    {
+        var result = MappingEngine.Apply(JsonNode.Parse("""{ "item": { "name": "Solo" } }"""), Map("$.item", ("Deal", "$.name")), Table);
+        Assert.True(result.Ok);
+        Assert.Equal("Solo", Assert.Single(result.Records).Coerced["fld_deal"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(FieldType.Number, "true", "expects a number")]
+    [InlineData(FieldType.Checkbox, "\"yes\"", "expects true or false")]
+    [InlineData(FieldType.Date, "\"22/11/2026\"", "ISO 8601")]
+    [InlineData(FieldType.Email, "\"not-an-email\"", "email")]
+    [InlineData(FieldType.Url, "\"ftp://x\"", "URL")]
+    [InlineData(FieldType.Text, "{ \"a\": 1 }", "expects text")]
+    [InlineData(FieldType.MultiSelect, "[\"hot\", \"warm\"]", "choices")]
+    public void Apply_ValueOfWrongType_IsACoercionError(FieldType type, string valueJson, string message)
+    {
+        var table = new TableSnapshot("tbl_2", "T", [F("Deal", FieldType.Text), F("X", type, false, "hot")]);
+        var result = MappingEngine.Apply(JsonNode.Parse($$"""{ "x": {{valueJson}} }"""), new IncomingMapping(null, new Dictionary<string, string> { ["fld_x"] = "$.x" }), table);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(("X", "$.x"), (error.Field, error.Path));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Resolve_AcceptsNamesOrIds_AndRejectsUnknownFieldsAndBadPaths()
+    {
+        var errors = new Dictionary<string, string[]>();
+        var mapping = MappingEngine.Resolve(" $['data'].items ", new Dictionary<string, string?>
+        {
+            ["deal"] = "$.name", ["fld_value"] = "$['n']", ["Nope"] = "$.x", ["Won"] = "no-dollar", ["Notes"] = "",
+        }, Table, errors);
+
+        Assert.Equal("$.data.items", mapping.RecordsPath);
+        Assert.Equal("$.name", mapping.Fields["fld_deal"]);
+        Assert.Equal("$.n", mapping.Fields["fld_value"]);
+        Assert.Equal(2, mapping.Fields.Count);
+        Assert.Equal(["mapping.fields.Nope", "mapping.fields.Won"], errors.Keys.Order());
+    }
+}

@@ -1,0 +1,11 @@
+using Microsoft.EntityFrameworkCore;
+using Undb.Features.Webhooks.Incoming;
+
+namespace Undb.Data;
+
+public partial class AppDbContext
+{
+    public DbSet<IncomingWebhookEntity> IncomingWebhooks => Set<IncomingWebhookEntity>();
+    public DbSet<IncomingRequestEntity> IncomingRequests => Set<IncomingRequestEntity>();
+    public DbSet<IncomingIdempotencyEntity> IncomingIdempotencyKeys => Set<IncomingIdempotencyEntity>();
+}

@@ -1,0 +1,263 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using Undb.Features.Accounts;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Incoming.Components;
+
+/// <summary>
+/// The setup screen: a sample (pasted, taken from the log, or captured from the next request), its keys as a tree,
+/// a path per field auto-matched by name, the records path, and a live preview through the real mapping engine.
+/// </summary>
+public partial class MappingDialog : IDisposable
+{
+    [Inject] private IncomingWebhookService Hooks { get; set; } = default!;
+    [Inject] private IncomingWebhookNotifier Notifier { get; set; } = default!;
+    [Inject] private TableService Tables { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [CascadingParameter]
+    private IMudDialogInstance Dialog { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState>? AuthState { get; set; }
+
+    [Parameter, EditorRequired]
+    public IncomingWebhookView Webhook { get; set; } = default!;
+
+    [Parameter, EditorRequired]
+    public TableSnapshot Table { get; set; } = default!;
+
+    /// <summary>A sample to start from; without one the newest logged payload is used.</summary>
+    [Parameter]
+    public string? Sample { get; set; }
+
+    private TableSnapshot _table = default!;
+    private string _sampleText = "";
+    private string? _sampleError;
+    private JsonNode? _sample;
+    private IReadOnlyList<string> _listPaths = [];
+    private IReadOnlyList<PayloadKey> _keys = [];
+    private string? _recordsPath;
+    private readonly Dictionary<string, string> _paths = [];
+    private MappingResult? _preview;
+    private bool _waiting;
+    /// <summary>Bumped when the keys change, so the path selects are rebuilt and show the new sample's previews.</summary>
+    private int _keysVersion;
+    private bool _busy;
+    private IDisposable? _subscription;
+
+    private HashSet<string> UsedPaths => _paths.Values.ToHashSet();
+
+    private IReadOnlyList<string> MissingRequired =>
+        _table.Fields.Where(f => f.Required && string.IsNullOrEmpty(_paths.GetValueOrDefault(f.Id))).Select(f => f.Name).ToList();
+
+    /// <summary>Lists in the sample, plus the saved records path even if this sample lacks it.</summary>
+    private IEnumerable<string> RecordsPathOptions =>
+        _listPaths.Append(Webhook.Mapping.RecordsPath).Append(_recordsPath).OfType<string>().Distinct();
+
+    protected override async Task OnInitializedAsync()
+    {
+        _table = Table;
+        _recordsPath = Webhook.Mapping.RecordsPath;
+        foreach (var (fieldId, path) in Webhook.Mapping.Fields)
+        {
+            _paths[fieldId] = path;
+        }
+        _subscription = Notifier.Subscribe(Table.Id, OnActivityAsync);
+        var sample = Sample;
+        if (sample is null)
+        {
+            var logged = await Hooks.ListRequestsAsync(Webhook.Id, 20);
+            sample = logged.FirstOrDefault(r => r.Payload is not null && r.Status != 400)?.Payload;
+        }
+        if (sample is not null)
+        {
+            OnSampleChanged(IncomingFormat.Pretty(sample));
+        }
+        Refresh();
+    }
+
+    /// <summary>Leaf keys a field can take, plus its current path when this sample lacks it (so it is not lost by opening the dialog).</summary>
+    private IEnumerable<PayloadKey> PathOptions(FieldEntity field)
+    {
+        var leaves = _keys.Where(k => k.IsLeaf).ToList();
+        if (_paths.GetValueOrDefault(field.Id) is { Length: > 0 } current && leaves.All(k => k.Path != current))
+        {
+            leaves.Insert(0, new PayloadKey(current, current, 1, JsonValueKind.Undefined, "(not in this sample)"));
+        }
+        return leaves;
+    }
+
+    private void OnSampleChanged(string? text)
+    {
+        _sampleText = text ?? "";
+        _sampleError = null;
+        if (string.IsNullOrWhiteSpace(_sampleText))
+        {
+            _sample = null;
+        }
+        else
+        {
+            try
+            {
+                _sample = JsonNode.Parse(_sampleText);
+            }
+            catch (JsonException ex)
+            {
+                _sampleError = $"Not valid JSON: {ex.Message}";
+                _sample = null;
+            }
+        }
+        _listPaths = PayloadKeys.RecordListPaths(_sample);
+        if (_recordsPath is null && _listPaths is [var only] && !_table.Fields.Any(f => _paths.ContainsKey(f.Id)) && IsOnlyAList(only))
+        {
+            // A payload that is nothing but one list of objects (the usual batch shape) means one record per element.
+            // An order with line items and its own values around them does not: that stays one record per request.
+            _recordsPath = only;
+        }
+        Refresh(autoMatch: true);
+    }
+
+    private bool IsOnlyAList(string listPath)
+    {
+        var inside = listPath + "[";
+        return PayloadKeys.Extract(_sample).All(k => k.Kind is JsonValueKind.Object or JsonValueKind.Array || k.Path.StartsWith(inside, StringComparison.Ordinal));
+    }
+
+    /// <summary>Field paths are relative to the records, so paths that do not exist from the new starting point are re-matched.</summary>
+    private void OnRecordsPathChanged(string? path)
+    {
+        _recordsPath = string.IsNullOrEmpty(path) ? null : path;
+        if (_sample is not null)
+        {
+            var valid = PayloadKeys.ForRecords(_sample, _recordsPath).Select(k => k.Path).ToHashSet();
+            foreach (var fieldId in _paths.Where(p => !valid.Contains(p.Value)).Select(p => p.Key).ToList())
+            {
+                _paths.Remove(fieldId);
+            }
+        }
+        Refresh(autoMatch: true);
+    }
+
+    private void SetPath(FieldEntity field, string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            _paths.Remove(field.Id);
+        }
+        else
+        {
+            _paths[field.Id] = path;
+        }
+        Refresh();
+    }
+
+    /// <summary>Re-derives the keys and the preview; with <paramref name="autoMatch"/>, fills unmapped fields whose name matches a key.</summary>
+    private void Refresh(bool autoMatch = false)
+    {
+        var keys = _sample is null ? [] : PayloadKeys.ForRecords(_sample, _recordsPath);
+        if (!keys.SequenceEqual(_keys))
+        {
+            _keys = keys;
+            _keysVersion++;
+        }
+        if (autoMatch)
+        {
+            foreach (var field in _table.Fields.Where(f => !_paths.ContainsKey(f.Id)))
+            {
+                if (PayloadKeys.BestMatch(field, _keys) is { } match)
+                {
+                    _paths[field.Id] = match;
+                }
+            }
+        }
+        _preview = _sample is null ? null : MappingEngine.Apply(_sample, CurrentMapping(), _table);
+    }
+
+    private IncomingMapping CurrentMapping() =>
+        new(_recordsPath, _paths.Where(p => _table.Fields.Any(f => f.Id == p.Key)).ToDictionary(p => p.Key, p => p.Value));
+
+    /// <summary>"Wait for a first request": the next request's body becomes the sample.</summary>
+    private Task OnActivityAsync(IncomingActivity activity) => InvokeAsync(() =>
+    {
+        if (!_waiting || activity.WebhookId != Webhook.Id || activity.Payload is null)
+        {
+            return;
+        }
+        _waiting = false;
+        OnSampleChanged(IncomingFormat.Pretty(activity.Payload));
+        Snackbar.Add("Captured a request: it is now the sample.", Severity.Success);
+        StateHasChanged();
+    });
+
+    private async Task CreateFieldAsync(PayloadKey key)
+    {
+        _busy = true;
+        try
+        {
+            var element = _recordsPath is null ? _sample : FirstElement();
+            var value = JsonPath.Parse(key.Path).Evaluate(element);
+            var name = UniqueName(key.Label);
+            var user = AuthState is null ? null : (await AuthState).User.UserId();
+            var field = await Tables.AddFieldAsync(_table.Id, new FieldSpec(name, PayloadKeys.SuggestType(value)), user);
+            _table = await Tables.GetAsync(_table.Id) ?? _table;
+            _paths[field.Id] = key.Path;
+            Refresh();
+            Snackbar.Add($"Created the field '{field.Name}' ({field.Type.DisplayName()}) and mapped {key.Path} to it.", Severity.Success);
+        }
+        catch (BadRequestException ex)
+        {
+            Snackbar.Add(ex.Message, Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private JsonNode? FirstElement() =>
+        JsonPath.Parse(_recordsPath!).Evaluate(_sample) is var target && target is JsonArray array ? array.FirstOrDefault() : target;
+
+    private string UniqueName(string label)
+    {
+        var baseName = label.Trim();
+        if (baseName.Length == 0 || SystemFields.IsSystem(baseName))
+        {
+            baseName = "Field " + baseName;
+        }
+        var name = baseName;
+        for (var i = 2; _table.Fields.Any(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase)); i++)
+        {
+            name = $"{baseName} {i}";
+        }
+        return name;
+    }
+
+    private async Task SaveAsync()
+    {
+        if (MissingRequired.Count > 0)
+        {
+            return;
+        }
+        _busy = true;
+        try
+        {
+            var saved = await Hooks.UpdateAsync(Webhook.Id, null, CurrentMapping(), null);
+            Dialog.Close(DialogResult.Ok(saved));
+        }
+        catch (Exception ex) when (ex is BadRequestException or NotFoundException)
+        {
+            Snackbar.Add(ex.Message, Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    public void Dispose() => _subscription?.Dispose();
+}

@@ -1,0 +1,165 @@
+using System.Text.Json.Nodes;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Incoming;
+
+/// <summary>
+/// How a payload becomes records: per field id a JSON path, and an optional records path whose array
+/// yields one record per element (field paths are then relative to the element).
+/// </summary>
+public sealed record IncomingMapping(string? RecordsPath, IReadOnlyDictionary<string, string> Fields)
+{
+    public static IncomingMapping Empty { get; } = new(null, new Dictionary<string, string>());
+}
+
+/// <summary>One reason a payload cannot become records: where in the payload, which field, what is wrong, and which element.</summary>
+public sealed record MappingError(string Path, string Field, string Message, int? Index = null)
+{
+    public override string ToString() => (Index is null ? "" : $"#{Index}: ") + $"{Field} ({Path}): {Message}";
+}
+
+/// <summary>A record the payload would create: raw inputs for RecordService and their coerced preview, keyed by field id.</summary>
+public sealed record MappedRecord(IReadOnlyDictionary<string, JsonNode?> Inputs, JsonObject Coerced);
+
+public sealed record MappingResult(IReadOnlyList<MappedRecord> Records, IReadOnlyList<MappingError> Errors)
+{
+    public bool Ok => Errors.Count == 0;
+}
+
+/// <summary>Applies a mapping to a payload. Pure: the ingest endpoint and the dialog's live preview share it.</summary>
+public static class MappingEngine
+{
+    public const string RecordsField = "(records)";
+
+    public static MappingResult Apply(JsonNode? payload, IncomingMapping mapping, TableSnapshot table)
+    {
+        var errors = new List<MappingError>();
+        var elements = Elements(payload, mapping.RecordsPath, errors);
+        var records = new List<MappedRecord>(elements.Count);
+        var paths = ParsePaths(mapping, table, errors);
+        var indexed = mapping.RecordsPath is not null;
+        for (var i = 0; i < elements.Count; i++)
+        {
+            records.Add(MapOne(elements[i], paths, table, indexed ? i : null, errors));
+        }
+        return new MappingResult(records, errors);
+    }
+
+    /// <summary>The objects that become records: the payload itself, or each element at the records path.</summary>
+    private static List<JsonNode?> Elements(JsonNode? payload, string? recordsPath, List<MappingError> errors)
+    {
+        if (recordsPath is null)
+        {
+            return [payload];
+        }
+        if (!JsonPath.TryParse(recordsPath, out var path, out var error))
+        {
+            errors.Add(new MappingError(recordsPath, RecordsField, error));
+            return [];
+        }
+        return path.Evaluate(payload) switch
+        {
+            JsonArray array => array.ToList(),
+            JsonObject obj => [obj], // a single object where a list was expected: lenient, one record
+            null => Fail("is missing or null; expected a list of records"),
+            var other => Fail($"is {other.GetValueKind().ToString().ToLowerInvariant()}; expected a list of records"),
+        };
+
+        List<JsonNode?> Fail(string message)
+        {
+            errors.Add(new MappingError(path.ToString(), RecordsField, message));
+            return [];
+        }
+    }
+
+    private static List<(FieldEntity Field, JsonPath? Path, string Text)> ParsePaths(IncomingMapping mapping, TableSnapshot table, List<MappingError> errors)
+    {
+        var result = new List<(FieldEntity, JsonPath?, string)>();
+        foreach (var field in table.Fields)
+        {
+            if (!mapping.Fields.TryGetValue(field.Id, out var text) || string.IsNullOrWhiteSpace(text))
+            {
+                if (field.Required)
+                {
+                    errors.Add(new MappingError("", field.Name, "is required but no path is mapped to it"));
+                }
+                continue;
+            }
+            if (!JsonPath.TryParse(text, out var path, out var error))
+            {
+                errors.Add(new MappingError(text, field.Name, error));
+                continue;
+            }
+            result.Add((field, path, path.ToString()));
+        }
+        return result;
+    }
+
+    private static MappedRecord MapOne(JsonNode? element, List<(FieldEntity Field, JsonPath? Path, string Text)> paths, TableSnapshot table, int? index, List<MappingError> errors)
+    {
+        var inputs = new Dictionary<string, JsonNode?>();
+        var coerced = new JsonObject();
+        foreach (var (field, path, text) in paths)
+        {
+            var raw = path!.Evaluate(element);
+            var error = ValueCoercer.TryCoerce(field, raw, out var value);
+            if (error is not null)
+            {
+                var message = raw is null && field.Required ? $"is required, but the payload has no value at {text}" : error;
+                errors.Add(new MappingError(text, field.Name, message, index));
+                continue;
+            }
+            if (value is not null)
+            {
+                inputs[field.Id] = raw!.DeepClone();
+                coerced[field.Id] = value;
+            }
+        }
+        return new MappedRecord(inputs, coerced);
+    }
+
+    /// <summary>Mapping keyed by field name (the API shape) from one keyed by field id; unknown ids are dropped.</summary>
+    public static Dictionary<string, string> FieldsByName(IncomingMapping mapping, TableSnapshot table) =>
+        table.Fields.Where(f => mapping.Fields.ContainsKey(f.Id)).ToDictionary(f => f.Name, f => mapping.Fields[f.Id]);
+
+    /// <summary>
+    /// Resolves a mapping given by field name or id into one keyed by field id, checking every path's syntax.
+    /// Returns the problems keyed like validation errors (<c>mapping.fields.Deal</c>).
+    /// </summary>
+    public static IncomingMapping Resolve(string? recordsPath, IReadOnlyDictionary<string, string?>? fields, TableSnapshot table, Dictionary<string, string[]> errors)
+    {
+        string? records = null;
+        if (!string.IsNullOrWhiteSpace(recordsPath))
+        {
+            if (JsonPath.TryParse(recordsPath, out var p, out var error))
+            {
+                records = p.ToString();
+            }
+            else
+            {
+                errors["mapping.recordsPath"] = [error];
+            }
+        }
+        var byId = new Dictionary<string, string>();
+        foreach (var (key, text) in fields ?? new Dictionary<string, string?>())
+        {
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+            var field = RecordService.ResolveField(table, key);
+            if (field is null)
+            {
+                errors[$"mapping.fields.{key}"] = [$"'{key}' is not a field of table '{table.Name}'."];
+                continue;
+            }
+            if (!JsonPath.TryParse(text, out var path, out var error))
+            {
+                errors[$"mapping.fields.{key}"] = [error];
+                continue;
+            }
+            byId[field.Id] = path.ToString();
+        }
+        return new IncomingMapping(records, byId);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Undb.Data;
+using Undb.Features.Accounts;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Incoming;
+
+public sealed record IncomingStats(long Received, long Accepted, long Rejected, DateTimeOffset? LastReceivedAt);
+
+public sealed record IncomingWebhookView(
+    string Id, string TableId, string Name, bool Enabled, string ApiKeyMasked, IncomingMapping Mapping, IncomingStats Stats, DateTimeOffset CreatedAt);
+
+/// <summary>A webhook with its API key in full: only the create and regenerate answers carry it.</summary>
+public sealed record IncomingWebhookWithKey(IncomingWebhookView Webhook, string ApiKey);
+
+public sealed record IncomingRequestView(
+    string Id, string WebhookId, DateTimeOffset ReceivedAt, int Status, long Size, IReadOnlyList<string> RecordIds, string? Error, string? Payload, bool Replay);
+
+/// <summary>Incoming webhooks of a table: create, change, delete, regenerate keys, read stats and the request log.</summary>
+public sealed class IncomingWebhookService(
+    IDbContextFactory<AppDbContext> dbFactory,
+    TableService tables,
+    IncomingWebhookNotifier notifier,
+    TimeProvider time)
+{
+    public const string KeyPrefix = "uwk_";
+
+    public async Task<IReadOnlyList<IncomingWebhookView>> ListAsync(string tableId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rows = await db.IncomingWebhooks.AsNoTracking().Where(w => w.TableId == tableId).OrderBy(w => w.Id).ToListAsync(ct);
+        return rows.Select(ToView).ToList();
+    }
+
+    public async Task<IncomingWebhookView?> GetAsync(string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.IncomingWebhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct);
+        return row is null ? null : ToView(row);
+    }
+
+    public async Task<IncomingWebhookWithKey> CreateAsync(string tableId, string? name, IncomingMapping? mapping, bool enabled, string? actorId, CancellationToken ct = default)
+    {
+        _ = await tables.GetAsync(tableId, ct) ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
+        var errors = new Dictionary<string, string[]>();
+        var checkedName = TableRules.CheckName(string.IsNullOrWhiteSpace(name) ? "Incoming webhook" : name, "name", errors);
+        ThrowIfAny(errors);
+
+        var key = SecretHasher.NewKey(KeyPrefix);
+        var now = time.GetUtcNow();
+        var entity = new IncomingWebhookEntity
+        {
+            Id = Ids.New(IncomingWebhookEntity.IdPrefix, now),
+            TableId = tableId,
+            Name = checkedName,
+            Enabled = enabled,
+            KeyHash = SecretHasher.Hash(key),
+            KeyMasked = SecretHasher.Mask(key, KeyPrefix.Length),
+            Mapping = MappingJson.Serialize(mapping ?? IncomingMapping.Empty),
+            CreatedAt = now,
+            CreatedById = actorId,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.IncomingWebhooks.Add(entity);
+        await db.SaveChangesAsync(ct);
+        Changed(entity);
+        return new IncomingWebhookWithKey(ToView(entity), key);
+    }
+
+    /// <summary>Changes what is given; null leaves it as it is.</summary>
+    public async Task<IncomingWebhookView> UpdateAsync(string id, string? name, IncomingMapping? mapping, bool? enabled, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var entity = await RequireAsync(db, id, ct);
+        if (name is not null)
+        {
+            var errors = new Dictionary<string, string[]>();
+            entity.Name = TableRules.CheckName(name, "name", errors);
+            ThrowIfAny(errors);
+        }
+        if (mapping is not null)
+        {
+            entity.Mapping = MappingJson.Serialize(mapping);
+        }
+        if (enabled is { } e)
+        {
+            entity.Enabled = e;
+        }
+        await db.SaveChangesAsync(ct);
+        Changed(entity);
+        return ToView(entity);
+    }
+
+    public async Task DeleteAsync(string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var entity = await RequireAsync(db, id, ct);
+        db.IncomingWebhooks.Remove(entity);
+        await db.SaveChangesAsync(ct);
+        Changed(entity);
+    }
+
+    /// <summary>Replaces the key; the old one stops working at once.</summary>
+    public async Task<IncomingWebhookWithKey> RegenerateKeyAsync(string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var entity = await RequireAsync(db, id, ct);
+        var key = SecretHasher.NewKey(KeyPrefix);
+        entity.KeyHash = SecretHasher.Hash(key);
+        entity.KeyMasked = SecretHasher.Mask(key, KeyPrefix.Length);
+        await db.SaveChangesAsync(ct);
+        Changed(entity);
+        return new IncomingWebhookWithKey(ToView(entity), key);
+    }
+
+    /// <summary>The request log, newest first.</summary>
+    public async Task<IReadOnlyList<IncomingRequestView>> ListRequestsAsync(string webhookId, int limit = 100, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (!await db.IncomingWebhooks.AnyAsync(w => w.Id == webhookId, ct))
+        {
+            throw new NotFoundException($"Incoming webhook '{webhookId}' does not exist.");
+        }
+        var rows = await db.IncomingRequests.AsNoTracking().Where(r => r.WebhookId == webhookId)
+            .OrderByDescending(r => r.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
+        return rows.Select(ToView).ToList();
+    }
+
+    public async Task<IncomingRequestView?> GetRequestAsync(string requestId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var row = await db.IncomingRequests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == requestId, ct);
+        return row is null ? null : ToView(row);
+    }
+
+    private static async Task<IncomingWebhookEntity> RequireAsync(AppDbContext db, string id, CancellationToken ct) =>
+        await db.IncomingWebhooks.FirstOrDefaultAsync(w => w.Id == id, ct)
+        ?? throw new NotFoundException($"Incoming webhook '{id}' does not exist.");
+
+    private void Changed(IncomingWebhookEntity entity) => notifier.Publish(new IncomingActivity(entity.Id, entity.TableId, null));
+
+    internal static IncomingWebhookView ToView(IncomingWebhookEntity e) => new(
+        e.Id, e.TableId, e.Name, e.Enabled, e.KeyMasked, MappingJson.Parse(e.Mapping),
+        new IncomingStats(e.Received, e.Accepted, e.Rejected, e.LastReceivedAt), e.CreatedAt);
+
+    internal static IncomingRequestView ToView(IncomingRequestEntity r) => new(
+        r.Id, r.WebhookId, r.ReceivedAt, r.Status, r.Size,
+        JsonSerializer.Deserialize<List<string>>(r.RecordIds) ?? [], r.Error, r.Payload, r.Replay);
+
+    private static void ThrowIfAny(Dictionary<string, string[]> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw new BadRequestException(errors.First().Value[0], errors);
+        }
+    }
+}
+
+/// <summary>The stored form of a mapping.</summary>
+internal static class MappingJson
+{
+    public static string Serialize(IncomingMapping mapping)
+    {
+        var fields = new JsonObject();
+        foreach (var (fieldId, path) in mapping.Fields)
+        {
+            fields[fieldId] = path;
+        }
+        return JsonStorage.Serialize(new JsonObject { ["recordsPath"] = mapping.RecordsPath, ["fields"] = fields });
+    }
+
+    public static IncomingMapping Parse(string json)
+    {
+        var node = JsonNode.Parse(string.IsNullOrWhiteSpace(json) ? "{}" : json) as JsonObject ?? [];
+        var fields = (node["fields"] as JsonObject ?? [])
+            .Where(p => p.Value is JsonValue)
+            .ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
+        return new IncomingMapping(node["recordsPath"]?.GetValue<string>(), fields);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using Undb.Features.Accounts;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Incoming;
+
+public sealed record IncomingMappingDto(string? RecordsPath, Dictionary<string, string?>? Fields);
+
+public sealed record IncomingStatsDto(long Received, long Accepted, long Rejected, DateTimeOffset? LastReceivedAt);
+
+/// <summary>The <c>incoming</c> shape of DESIGN.md; <see cref="ApiKey"/> only in the create and regenerate answers.</summary>
+public sealed record IncomingWebhookDto(
+    string Id, string TableId, string Name, string Url, bool Enabled, string? ApiKey, string ApiKeyMasked,
+    IncomingMappingDto Mapping, IncomingStatsDto Stats, DateTimeOffset CreatedAt);
+
+public sealed record IncomingWebhookRequest(string? Name, IncomingMappingDto? Mapping, bool? Enabled);
+
+public sealed record IncomingRequestDto(
+    string Id, DateTimeOffset ReceivedAt, int Status, long Size, IReadOnlyList<string> RecordIds, string? Error, string? Payload, bool Replay);
+
+public sealed record ReplayDto(int Status, IReadOnlyList<string> RecordIds, string? Error);
+
+/// <summary>REST endpoints for incoming webhooks (DESIGN.md, "REST API"); the key is never readable after it is issued.</summary>
+public static class IncomingWebhooksApi
+{
+    public static IEndpointRouteBuilder MapIncomingWebhooksApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/tables/{tableId}/incoming-webhooks", async (string tableId, HttpRequest http, IncomingWebhookService hooks, TableService tables, IOptions<IncomingWebhooksOptions> options, CancellationToken ct) =>
+        {
+            var table = await RequireTableAsync(tables, tableId, ct);
+            var items = await hooks.ListAsync(tableId, ct);
+            return TypedResults.Ok(new { items = items.Select(h => ToDto(h, table, BaseUrl(http, options.Value), null)).ToList() });
+        }).WithTags("Incoming webhooks");
+
+        app.MapPost("/api/tables/{tableId}/incoming-webhooks", async (string tableId, IncomingWebhookRequest body, HttpRequest http, IncomingWebhookService hooks, TableService tables, IOptions<IncomingWebhooksOptions> options, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var table = await RequireTableAsync(tables, tableId, ct);
+            var mapping = ResolveMapping(body.Mapping, table);
+            var created = await hooks.CreateAsync(tableId, body.Name, mapping, body.Enabled ?? true, user.UserId(), ct);
+            return TypedResults.Created($"/api/incoming-webhooks/{created.Webhook.Id}", ToDto(created.Webhook, table, BaseUrl(http, options.Value), created.ApiKey));
+        }).WithTags("Incoming webhooks");
+
+        var api = app.MapGroup("/api/incoming-webhooks").WithTags("Incoming webhooks");
+
+        api.MapGet("/{id}", async (string id, HttpRequest http, IncomingWebhookService hooks, TableService tables, IOptions<IncomingWebhooksOptions> options, CancellationToken ct) =>
+        {
+            var (hook, table) = await RequireAsync(hooks, tables, id, ct);
+            return TypedResults.Ok(ToDto(hook, table, BaseUrl(http, options.Value), null));
+        });
+
+        api.MapPatch("/{id}", async (string id, IncomingWebhookRequest body, HttpRequest http, IncomingWebhookService hooks, TableService tables, IOptions<IncomingWebhooksOptions> options, CancellationToken ct) =>
+        {
+            var (_, table) = await RequireAsync(hooks, tables, id, ct);
+            var mapping = body.Mapping is null ? null : ResolveMapping(body.Mapping, table);
+            var updated = await hooks.UpdateAsync(id, body.Name, mapping, body.Enabled, ct);
+            return TypedResults.Ok(ToDto(updated, table, BaseUrl(http, options.Value), null));
+        });
+
+        api.MapDelete("/{id}", async (string id, IncomingWebhookService hooks, CancellationToken ct) =>
+        {
+            await hooks.DeleteAsync(id, ct);
+            return TypedResults.NoContent();
+        });
+
+        api.MapPost("/{id}/regenerate-key", async (string id, HttpRequest http, IncomingWebhookService hooks, TableService tables, IOptions<IncomingWebhooksOptions> options, CancellationToken ct) =>
+        {
+            var (_, table) = await RequireAsync(hooks, tables, id, ct);
+            var regenerated = await hooks.RegenerateKeyAsync(id, ct);
+            return TypedResults.Ok(ToDto(regenerated.Webhook, table, BaseUrl(http, options.Value), regenerated.ApiKey));
+        });
+
+        api.MapGet("/{id}/requests", async (string id, int? limit, IncomingWebhookService hooks, CancellationToken ct) =>
+        {
+            var requests = await hooks.ListRequestsAsync(id, limit ?? 100, ct);
+            return TypedResults.Ok(new { items = requests.Select(ToDto).ToList(), total = requests.Count });
+        });
+
+        api.MapPost("/{id}/requests/{requestId}/replay", async (string id, string requestId, IncomingWebhookService hooks, IngestService ingest, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            if (await hooks.GetRequestAsync(requestId, ct) is not { } request || request.WebhookId != id)
+            {
+                throw new NotFoundException($"Request '{requestId}' is not in the log of incoming webhook '{id}'.");
+            }
+            var outcome = await ingest.ReplayAsync(requestId, user.UserId(), ct);
+            return TypedResults.Ok(new ReplayDto(outcome.Status, outcome.RecordIds, outcome.Status < 300 ? null : outcome.Detail));
+        });
+
+        return app;
+    }
+
+    /// <summary>The public base of hook URLs: the configured one, else the host the caller used.</summary>
+    public static string BaseUrl(HttpRequest http, IncomingWebhooksOptions options) =>
+        !string.IsNullOrWhiteSpace(options.PublicBaseUrl) ? options.PublicBaseUrl.TrimEnd('/') : $"{http.Scheme}://{http.Host}{http.PathBase}";
+
+    public static string HookUrl(string baseUrl, string id) => $"{baseUrl.TrimEnd('/')}/hooks/{id}";
+
+    private static IncomingMapping ResolveMapping(IncomingMappingDto? dto, TableSnapshot table)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var mapping = MappingEngine.Resolve(dto?.RecordsPath, dto?.Fields, table, errors);
+        if (errors.Count > 0)
+        {
+            throw new BadRequestException(errors.Count == 1 ? errors.First().Value[0] : "The mapping is not valid.", errors);
+        }
+        return mapping;
+    }
+
+    private static IncomingWebhookDto ToDto(IncomingWebhookView h, TableSnapshot table, string baseUrl, string? apiKey) => new(
+        h.Id, h.TableId, h.Name, HookUrl(baseUrl, h.Id), h.Enabled, apiKey, h.ApiKeyMasked,
+        new IncomingMappingDto(h.Mapping.RecordsPath, MappingEngine.FieldsByName(h.Mapping, table).ToDictionary(p => p.Key, p => (string?)p.Value)),
+        new IncomingStatsDto(h.Stats.Received, h.Stats.Accepted, h.Stats.Rejected, h.Stats.LastReceivedAt), h.CreatedAt);
+
+    private static IncomingRequestDto ToDto(IncomingRequestView r) =>
+        new(r.Id, r.ReceivedAt, r.Status, r.Size, r.RecordIds, r.Error, r.Payload, r.Replay);
+
+    private static async Task<TableSnapshot> RequireTableAsync(TableService tables, string tableId, CancellationToken ct) =>
+        await tables.GetAsync(tableId, ct) ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
+
+    private static async Task<(IncomingWebhookView, TableSnapshot)> RequireAsync(IncomingWebhookService hooks, TableService tables, string id, CancellationToken ct)
+    {
+        var hook = await hooks.GetAsync(id, ct) ?? throw new NotFoundException($"Incoming webhook '{id}' does not exist.");
+        return (hook, await RequireTableAsync(tables, hook.TableId, ct));
+    }
+}

@@ -1,0 +1,36 @@
+namespace Undb.Features.Webhooks.Incoming;
+
+public static class IncomingWebhooksExtensions
+{
+    /// <summary>Incoming webhooks: options (validated at start), services, and the per-webhook rate limiter.</summary>
+    public static IHostApplicationBuilder AddIncomingWebhooks(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<IncomingWebhooksOptions>().BindConfiguration(IncomingWebhooksOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IncomingWebhookNotifier>();
+        services.AddSingleton<IncomingWebhookService>();
+        services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<IngestService>();
+        services.AddRateLimiter(IngestEndpoint.ConfigureRateLimiter);
+        // The limiter is global and keyed by path, so it can sit at the front of the pipeline without touching Program.cs.
+        services.AddSingleton<IStartupFilter, RateLimiterStartupFilter>();
+        return builder;
+    }
+
+    /// <summary><c>POST /hooks/{id}</c> and the REST API.</summary>
+    public static IEndpointRouteBuilder MapIncomingWebhooks(this IEndpointRouteBuilder app)
+    {
+        app.MapIngestEndpoint();
+        app.MapIncomingWebhooksApi();
+        return app;
+    }
+
+    private sealed class RateLimiterStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseRateLimiter();
+            next(app);
+        };
+    }
+}

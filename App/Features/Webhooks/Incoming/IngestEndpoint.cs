@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Undb.Features.Webhooks.Incoming;
+
+/// <summary><c>POST /hooks/{id}</c>: the HTTP side of ingesting (headers, body limit, rate limit); <see cref="IngestService"/> decides.</summary>
+public static class IngestEndpoint
+{
+    public const string ApiKeyHeader = "X-Api-Key";
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string WebhookIdHeader = "webhook-id";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public static IEndpointRouteBuilder MapIngestEndpoint(this IEndpointRouteBuilder app)
+    {
+        // The webhook's own key authenticates, not a user: anonymous as far as the app's login is concerned.
+        app.MapPost("/hooks/{id}", HandleAsync).AllowAnonymous().DisableAntiforgery().WithTags("Incoming webhooks");
+        return app;
+    }
+
+    private static async Task<IResult> HandleAsync(string id, HttpContext context, IngestService ingest, IOptions<IncomingWebhooksOptions> options)
+    {
+        var request = context.Request;
+        var ingestRequest = new IngestRequest(id, ReadApiKey(request), ReadIdempotencyKey(request), IsJson(request.ContentType), request.ContentLength);
+        var outcome = await ingest.IngestAsync(ingestRequest, ct => ReadBodyAsync(context, options.Value.MaxBodyBytes, ct), context.RequestAborted);
+        if (outcome.IdempotentReplay)
+        {
+            context.Response.Headers[ReplayedHeader] = "true";
+        }
+        if (outcome.Status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+        return Results.Json(outcome.Body, statusCode: outcome.Status,
+            contentType: outcome.Status < 300 ? "application/json" : "application/problem+json");
+    }
+
+    public static string? ReadApiKey(HttpRequest request)
+    {
+        var header = request.Headers[ApiKeyHeader].ToString().Trim();
+        return header.Length > 0 ? header : Accounts.ApiTokenAuthenticationHandler.ReadBearer(request);
+    }
+
+    /// <summary>The sender's dedupe key; very long keys are hashed so any length fits the stored column.</summary>
+    public static string? ReadIdempotencyKey(HttpRequest request)
+    {
+        var key = request.Headers[IdempotencyKeyHeader].ToString().Trim();
+        if (key.Length == 0)
+        {
+            key = request.Headers[WebhookIdHeader].ToString().Trim();
+        }
+        if (key.Length == 0)
+        {
+            return null;
+        }
+        return key.Length <= IncomingWebhooksOptions.MaxIdempotencyKeyLength
+            ? key
+            : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+    }
+
+    /// <summary><c>application/json</c> or any <c>application/…+json</c>, with or without a charset.</summary>
+    public static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var media) && media.MediaType is { } type
+        && (type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase)));
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; a bigger body comes back without bytes (413), unread beyond the limit.</summary>
+    private static async Task<IngestBody> ReadBodyAsync(HttpContext context, long limit, CancellationToken ct)
+    {
+        if (context.Request.ContentLength is { } declared && declared > limit)
+        {
+            return new IngestBody(null, declared);
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            // Our limit replaces the server's default (30 MB in Kestrel), in either direction; +1 so we see "over".
+            sizeFeature.MaxRequestBodySize = limit + 1;
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, ct)) > 0)
+        {
+            total += read;
+            if (total > limit)
+            {
+                return new IngestBody(null, total);
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return new IngestBody(buffer.ToArray(), total);
+    }
+
+    /// <summary>
+    /// The ASP.NET Core rate limiter, one fixed window per webhook id. It is the global limiter (keyed by path) so that it
+    /// works from a startup filter, ahead of routing; every other path gets no limiter. Rejected requests do no work at
+    /// all (no database access), so they are not counted in the webhook's stats.
+    /// </summary>
+    internal static void ConfigureRateLimiter(RateLimiterOptions o)
+    {
+        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        {
+            if (!HttpMethods.IsPost(context.Request.Method)
+                || !context.Request.Path.StartsWithSegments("/hooks", out var rest)
+                || rest.Value is not { Length: > 1 } idPath || idPath.IndexOf('/', 1) >= 0)
+            {
+                return RateLimitPartition.GetNoLimiter("");
+            }
+            var options = context.RequestServices.GetRequiredService<IOptions<IncomingWebhooksOptions>>().Value;
+            return RateLimitPartition.GetFixedWindowLimiter(idPath[1..], _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = options.RateLimitPermits,
+                Window = options.RateLimitWindow,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        });
+        o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        o.OnRejected = async (ctx, ct) =>
+        {
+            var retryAfter = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            ctx.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            var body = IngestService.Problem(429, "Too many requests",
+                $"This webhook takes at most {ctx.HttpContext.RequestServices.GetRequiredService<IOptions<IncomingWebhooksOptions>>().Value.RateLimitPermits} requests per window; retry after {seconds} s.");
+            ctx.HttpContext.Response.ContentType = "application/problem+json";
+            await ctx.HttpContext.Response.WriteAsync(body.Body.ToJsonString(Data.JsonStorage.Options), ct);
+        };
+    }
+}

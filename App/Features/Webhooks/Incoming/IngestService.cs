@@ -1,0 +1,272 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Undb.Data;
+using Undb.Features.Accounts;
+using Undb.Features.Tables;
+
+namespace Undb.Features.Webhooks.Incoming;
+
+/// <summary>What the HTTP layer read before the body: who knocked, with which key, what they sent.</summary>
+public sealed record IngestRequest(string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize);
+
+/// <summary>The body, read up to the limit: <see cref="Bytes"/> is null when it was bigger.</summary>
+public sealed record IngestBody(byte[]? Bytes, long Size);
+
+/// <summary>The answer to a sender: status and JSON body (<c>{recordIds}</c> or problem details).</summary>
+public sealed record IngestOutcome(int Status, JsonObject Body, bool IdempotentReplay = false)
+{
+    public IReadOnlyList<string> RecordIds =>
+        Body["recordIds"] is JsonArray ids ? ids.Select(i => i!.GetValue<string>()).ToList() : [];
+
+    public string? Detail => Body["detail"]?.GetValue<string>();
+}
+
+/// <summary>
+/// Turns a request to <c>/hooks/{id}</c> into records, in this order: webhook exists (404), key (401), a repeated
+/// idempotency key returns its first answer, paused (503), JSON content type (415), size (413), syntax (400),
+/// mapping and values (422, nothing written), then one all-or-nothing write through RecordService (201).
+/// Every request to an existing webhook is counted and logged.
+/// </summary>
+public sealed class IngestService(
+    IDbContextFactory<AppDbContext> dbFactory,
+    RecordService records,
+    TableService tables,
+    IdempotencyStore idempotency,
+    IncomingWebhookNotifier notifier,
+    IOptions<IncomingWebhooksOptions> options,
+    TimeProvider time)
+{
+    private readonly IncomingWebhooksOptions _options = options.Value;
+
+    public async Task<IngestOutcome> IngestAsync(IngestRequest request, Func<CancellationToken, Task<IngestBody>> readBody, CancellationToken ct)
+    {
+        IncomingWebhookEntity? webhook;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            webhook = await db.IncomingWebhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == request.WebhookId, ct);
+        }
+        if (webhook is null)
+        {
+            return Problem(404, "Not found", $"There is no incoming webhook '{request.WebhookId}'. Check the URL.");
+        }
+        var log = new IncomingRequestEntity { WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = request.DeclaredSize ?? 0 };
+
+        if (string.IsNullOrEmpty(request.ApiKey) || !SecretHasher.Matches(request.ApiKey, webhook.KeyHash))
+        {
+            var detail = string.IsNullOrEmpty(request.ApiKey)
+                ? "Send the webhook's API key as 'X-Api-Key: uwk_…' or 'Authorization: Bearer uwk_…'."
+                : "The API key is wrong or was regenerated. Copy the current key from the webhook's card.";
+            return await FinishAsync(webhook, log, null, Problem(401, "Unauthorized", detail));
+        }
+
+        if (request.IdempotencyKey is { } key && await idempotency.FindAnswerAsync(webhook.Id, key, ct) is { } first)
+        {
+            log.Error = $"Repeated idempotency key '{key}': answered with the first response ({first.Status}); nothing written.";
+            return await FinishAsync(webhook, log, null, first with { IdempotentReplay = true }, countAsAccepted: first.Status < 300);
+        }
+        if (!webhook.Enabled)
+        {
+            return await FinishAsync(webhook, log, null, Problem(503, "Paused",
+                "This incoming webhook is paused; nothing was written. Retry later, or ask its owner to turn it back on."));
+        }
+        if (!request.IsJson)
+        {
+            return await FinishAsync(webhook, log, null, Problem(415, "Unsupported media type",
+                "Send the body as JSON with 'Content-Type: application/json'."));
+        }
+
+        var body = await readBody(ct);
+        log.Size = body.Size;
+        if (body.Bytes is null)
+        {
+            return await FinishAsync(webhook, log, null, Problem(413, "Payload too large",
+                $"The body is larger than this webhook accepts ({_options.MaxBodyBytes:N0} bytes)."));
+        }
+        // Some senders start UTF-8 with a byte order mark, which the JSON reader refuses.
+        var json = body.Bytes.AsMemory();
+        if (json.Span.StartsWith(Encoding.UTF8.Preamble))
+        {
+            json = json[Encoding.UTF8.Preamble.Length..];
+        }
+        log.Payload = Encoding.UTF8.GetString(json.Span);
+
+        JsonNode? payload;
+        try
+        {
+            payload = JsonNode.Parse(json.Span);
+        }
+        catch (JsonException ex)
+        {
+            return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", $"The body is not valid JSON: {ex.Message}"));
+        }
+
+        if (request.IdempotencyKey is { } claimKey && !await idempotency.TryClaimAsync(webhook.Id, claimKey, ct))
+        {
+            // Lost the race to a concurrent request with the same key: that one's answer is (or will be) the answer.
+            var answer = await idempotency.FindAnswerAsync(webhook.Id, claimKey, ct)
+                ?? Problem(409, "Conflict", $"A request with idempotency key '{claimKey}' is being processed; retry in a moment.");
+            return await FinishAsync(webhook, log, payload, answer with { IdempotentReplay = answer.Status != 409 }, countAsAccepted: answer.Status < 300);
+        }
+
+        IngestOutcome outcome;
+        try
+        {
+            outcome = await WriteAsync(webhook, payload, webhook.CreatedById, ct);
+        }
+        catch when (request.IdempotencyKey is not null)
+        {
+            // Nothing was written (the write is one transaction): free the key so the sender's retry is not refused with 409.
+            await idempotency.CompleteAsync(webhook.Id, request.IdempotencyKey, Problem(500, "Error", "The request failed."));
+            throw;
+        }
+        if (request.IdempotencyKey is { } usedKey)
+        {
+            await idempotency.CompleteAsync(webhook.Id, usedKey, outcome);
+        }
+        return await FinishAsync(webhook, log, payload, outcome);
+    }
+
+    /// <summary>Runs a logged payload through the webhook's current mapping ("replay this payload"); logged, not counted in the stats.</summary>
+    public async Task<IngestOutcome> ReplayAsync(string requestId, string? actorId, CancellationToken ct = default)
+    {
+        IncomingRequestEntity? original;
+        IncomingWebhookEntity? webhook;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            original = await db.IncomingRequests.AsNoTracking().FirstOrDefaultAsync(r => r.Id == requestId, ct)
+                ?? throw new NotFoundException($"Request '{requestId}' is not in the log (any more).");
+            webhook = await db.IncomingWebhooks.AsNoTracking().FirstAsync(w => w.Id == original.WebhookId, ct);
+        }
+        if (original.Payload is null)
+        {
+            throw new BadRequestException("This request's body was not kept (it was rejected before it was read), so it cannot be replayed.");
+        }
+        JsonNode? payload;
+        try
+        {
+            payload = JsonNode.Parse(original.Payload);
+        }
+        catch (JsonException)
+        {
+            throw new BadRequestException("This request's body is not valid JSON, so it cannot be replayed.");
+        }
+        var log = new IncomingRequestEntity
+        {
+            WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = original.Size, Payload = original.Payload, Replay = true,
+        };
+        var outcome = await WriteAsync(webhook, payload, actorId, ct);
+        return await FinishAsync(webhook, log, null, outcome, countInStats: false);
+    }
+
+    /// <summary>Maps and writes; every error is collected first so the sender sees them all, and nothing is written on any.</summary>
+    private async Task<IngestOutcome> WriteAsync(IncomingWebhookEntity webhook, JsonNode? payload, string? actorId, CancellationToken ct)
+    {
+        var table = await tables.GetAsync(webhook.TableId, ct);
+        if (table is null)
+        {
+            return Problem(404, "Not found", "The table of this webhook no longer exists.");
+        }
+        var mapping = MappingJson.Parse(webhook.Mapping);
+        var result = MappingEngine.Apply(payload, mapping, table);
+        if (!result.Ok)
+        {
+            return Unprocessable(result.Errors);
+        }
+        try
+        {
+            var inputs = result.Records.Select(r => new RecordInput(r.Inputs)).ToList();
+            IReadOnlyList<RecordSnapshot> created = inputs.Count switch
+            {
+                0 => [],
+                1 when mapping.RecordsPath is null => [await records.CreateAsync(table.Id, inputs[0], actorId, ct)],
+                _ => await records.BulkCreateAsync(table.Id, inputs, actorId, ct),
+            };
+            return new IngestOutcome(201, new JsonObject { ["recordIds"] = new JsonArray(created.Select(r => (JsonNode?)r.Id).ToArray()) });
+        }
+        catch (RecordValidationException ex)
+        {
+            // The table changed between mapping and writing (a field became required, a choice was removed).
+            var errors = ex.Errors.Select(e => new MappingError(
+                table.Fields.FirstOrDefault(f => f.Name == e.Field) is { } f && mapping.Fields.TryGetValue(f.Id, out var p) ? p : "",
+                e.Field, e.Message, e.Index)).ToList();
+            return Unprocessable(errors);
+        }
+        catch (NotFoundException ex)
+        {
+            return Problem(404, "Not found", ex.Message);
+        }
+    }
+
+    private async Task<IngestOutcome> FinishAsync(
+        IncomingWebhookEntity webhook, IncomingRequestEntity log, JsonNode? capturedPayload, IngestOutcome outcome,
+        bool? countAsAccepted = null, bool countInStats = true)
+    {
+        var accepted = countAsAccepted ?? outcome.Status is >= 200 and < 300;
+        log.Id = Ids.New(IncomingRequestEntity.IdPrefix, log.ReceivedAt);
+        log.Status = outcome.Status;
+        log.RecordIds = JsonSerializer.Serialize(outcome.IdempotentReplay ? [] : outcome.RecordIds);
+        log.Error ??= outcome.Status >= 300 ? Describe(outcome) : null;
+
+        // The answer is already decided; the log and the counters must not be skipped because the sender hung up.
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        db.IncomingRequests.Add(log);
+        await db.SaveChangesAsync(CancellationToken.None);
+        if (countInStats)
+        {
+            var now = log.ReceivedAt;
+            var (a, r) = accepted ? (1, 0) : (0, 1);
+            await db.IncomingWebhooks.Where(w => w.Id == webhook.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(w => w.Received, w => w.Received + 1)
+                .SetProperty(w => w.Accepted, w => w.Accepted + a)
+                .SetProperty(w => w.Rejected, w => w.Rejected + r)
+                .SetProperty(w => w.LastReceivedAt, now), CancellationToken.None);
+        }
+        await PruneLogAsync(db, webhook.Id, log.ReceivedAt);
+        notifier.Publish(new IncomingActivity(webhook.Id, webhook.TableId, capturedPayload));
+        return outcome;
+    }
+
+    private async Task PruneLogAsync(AppDbContext db, string webhookId, DateTimeOffset now)
+    {
+        var cutoff = now - _options.LogMaxAge;
+        await db.IncomingRequests.Where(r => r.WebhookId == webhookId && r.ReceivedAt < cutoff).ExecuteDeleteAsync(CancellationToken.None);
+        var oldestKept = await db.IncomingRequests.Where(r => r.WebhookId == webhookId)
+            .OrderByDescending(r => r.Id).Skip(_options.LogMaxRequests - 1).Select(r => r.Id).FirstOrDefaultAsync(CancellationToken.None);
+        if (oldestKept is not null)
+        {
+            await db.IncomingRequests.Where(r => r.WebhookId == webhookId && string.Compare(r.Id, oldestKept) < 0).ExecuteDeleteAsync(CancellationToken.None);
+        }
+    }
+
+    private static string Describe(IngestOutcome outcome)
+    {
+        // Every mapping error on its own line (the first line is what the log's summary shows); otherwise the detail.
+        if (outcome.Body["errors"] is JsonArray errors && errors.Count > 0)
+        {
+            return string.Join("\n", errors.Select(e => (e?["index"] is { } i ? $"#{i}: " : "") + $"{e?["field"]} ({e?["path"]}): {e?["message"]}"));
+        }
+        return outcome.Detail ?? outcome.Body["title"]?.GetValue<string>() ?? $"HTTP {outcome.Status}";
+    }
+
+    internal static IngestOutcome Unprocessable(IReadOnlyList<MappingError> errors)
+    {
+        var outcome = Problem(422, "The payload does not fit the mapping; nothing was written.",
+            errors.Count == 1 ? errors[0].ToString() : $"{errors.Count} values could not be mapped; see errors.");
+        outcome.Body["errors"] = new JsonArray(errors.Select(e =>
+        {
+            var item = new JsonObject { ["path"] = e.Path, ["field"] = e.Field, ["message"] = e.Message };
+            if (e.Index is { } index)
+            {
+                item["index"] = index;
+            }
+            return (JsonNode?)item;
+        }).ToArray());
+        return outcome;
+    }
+
+    internal static IngestOutcome Problem(int status, string title, string detail) =>
+        new(status, new JsonObject { ["title"] = title, ["status"] = status, ["detail"] = detail });
+}
