@@ -62,7 +62,7 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : IAsyncLifetime
         await UiActions.WaitForCircuitAsync(page);
 
         // The Webhooks tab starts empty with a call to action.
-        await page.GetByRole(AriaRole.Tab, new() { Name = "Webhooks" }).ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Webhooks", Exact = true }).ClickAsync();
         await Expect(page.Locator("#webhooks-empty")).ToBeVisibleAsync();
         await page.ClickAsync("#webhook-create-first");
 
@@ -124,7 +124,7 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : IAsyncLifetime
 
         // Pause and resume from the table page.
         await page.ClickAsync("#deliveries-back");
-        await page.GetByRole(AriaRole.Tab, new() { Name = "Webhooks" }).ClickAsync();
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Webhooks", Exact = true }).ClickAsync();
         var toggle = card.GetByRole(AriaRole.Switch);
         await Expect(toggle).ToBeCheckedAsync();
         await toggle.ClickAsync();
