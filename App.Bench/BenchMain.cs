@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Undb.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project App.Bench -- [--quick] [--json PATH] [--only outbound,incoming,grid,memory]</c>:
+/// <c>dotnet run -c Release --project App.Bench -- [--quick|--profile|--smoke] [--json PATH] [--only outbound,incoming,grid,memory]</c>:
 /// measures the real app next to raw floors on this machine, prints a table and writes JSON.
 /// </summary>
 public static class BenchMain
@@ -14,6 +14,8 @@ public static class BenchMain
     {
         public static readonly Sizes Full = new(20_000, 20, 15, 100_000, 100_000);
         public static readonly Sizes Quick = new(4_000, 5, 5, 100_000, 20_000);
+        /// <summary>Quick, but with a 20 s incoming run: long enough to attach <c>dotnet-trace</c> to the app.</summary>
+        public static readonly Sizes Profile = new(4_000, 5, 20, 100_000, 20_000);
         /// <summary>Enough to prove the harness works end to end (the smoke test in ./test.sh).</summary>
         public static readonly Sizes Smoke = new(200, 1, 1, 500, 300);
     }
@@ -24,7 +26,7 @@ public static class BenchMain
         var smoke = args.Contains("--smoke");
         var jsonPath = ValueOf(args, "--json");
         var only = ValueOf(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var sizes = smoke ? Sizes.Smoke : quick ? Sizes.Quick : Sizes.Full;
+        var sizes = smoke ? Sizes.Smoke : args.Contains("--profile") ? Sizes.Profile : quick ? Sizes.Quick : Sizes.Full;
         try
         {
             var report = await RunAsync(sizes, only, Console.WriteLine);

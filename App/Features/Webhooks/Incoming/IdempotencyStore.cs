@@ -11,7 +11,7 @@ namespace Undb.Features.Webhooks.Incoming;
 /// a sender succeed once the mapping is fixed. The key is claimed (inserted) before writing, so two concurrent
 /// requests with one key, even on two app instances, cannot both write.
 /// </summary>
-public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, IOptions<IncomingWebhooksOptions> options, TimeProvider time)
+public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, DatabaseWriteGate writeGate, IOptions<IncomingWebhooksOptions> options, TimeProvider time)
 {
     private readonly IncomingWebhooksOptions _options = options.Value;
 
@@ -32,6 +32,7 @@ public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, 
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        using var gate = await writeGate.EnterAsync(ct);
         // Expired answers and claims abandoned by a crashed request no longer hold the key.
         var expired = now - _options.IdempotencyWindow;
         var abandoned = now - _options.IdempotencyClaimTimeout;
@@ -59,6 +60,7 @@ public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, 
     public async Task CompleteAsync(string webhookId, string key, IngestOutcome outcome)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        using var gate = await writeGate.EnterAsync(CancellationToken.None);
         var claim = db.IncomingIdempotencyKeys.Where(k => k.WebhookId == webhookId && k.Key == key && k.Status == null);
         if (outcome.Status is >= 200 and < 300)
         {

@@ -35,6 +35,7 @@ public sealed class IngestService(
     RecordService records,
     TableService tables,
     IdempotencyStore idempotency,
+    IncomingLogWriter logWriter,
     IncomingWebhookNotifier notifier,
     IOptions<IncomingWebhooksOptions> options,
     TimeProvider time)
@@ -211,34 +212,9 @@ public sealed class IngestService(
         log.Error ??= outcome.Status >= 300 ? Describe(outcome) : null;
 
         // The answer is already decided; the log and the counters must not be skipped because the sender hung up.
-        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        db.IncomingRequests.Add(log);
-        await db.SaveChangesAsync(CancellationToken.None);
-        if (countInStats)
-        {
-            var now = log.ReceivedAt;
-            var (a, r) = accepted ? (1, 0) : (0, 1);
-            await db.IncomingWebhooks.Where(w => w.Id == webhook.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(w => w.Received, w => w.Received + 1)
-                .SetProperty(w => w.Accepted, w => w.Accepted + a)
-                .SetProperty(w => w.Rejected, w => w.Rejected + r)
-                .SetProperty(w => w.LastReceivedAt, now), CancellationToken.None);
-        }
-        await PruneLogAsync(db, webhook.Id, log.ReceivedAt);
+        await logWriter.WriteAsync(new IncomingLogEntry(log, countInStats, accepted));
         notifier.Publish(new IncomingActivity(webhook.Id, webhook.TableId, capturedPayload));
         return outcome;
-    }
-
-    private async Task PruneLogAsync(AppDbContext db, string webhookId, DateTimeOffset now)
-    {
-        var cutoff = now - _options.LogMaxAge;
-        await db.IncomingRequests.Where(r => r.WebhookId == webhookId && r.ReceivedAt < cutoff).ExecuteDeleteAsync(CancellationToken.None);
-        var oldestKept = await db.IncomingRequests.Where(r => r.WebhookId == webhookId)
-            .OrderByDescending(r => r.Id).Skip(_options.LogMaxRequests - 1).Select(r => r.Id).FirstOrDefaultAsync(CancellationToken.None);
-        if (oldestKept is not null)
-        {
-            await db.IncomingRequests.Where(r => r.WebhookId == webhookId && string.Compare(r.Id, oldestKept) < 0).ExecuteDeleteAsync(CancellationToken.None);
-        }
     }
 
     private static string Describe(IngestOutcome outcome)

@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Undb.Data;
+
+namespace Undb.Features.Webhooks.Incoming;
+
+/// <summary>One answered request to record: its log row and how it counts in the webhook's stats.</summary>
+public sealed record IncomingLogEntry(IncomingRequestEntity Log, bool CountInStats, bool Accepted);
+
+/// <summary>
+/// Writes request logs, stats counters and log pruning for many requests in one transaction (group commit), so a
+/// burst of senders shares one write instead of each queueing for SQLite's single writer four times.
+/// </summary>
+public sealed class IncomingLogWriter : IDisposable
+{
+    private readonly IDbContextFactory<AppDbContext> _dbFactory;
+    private readonly DatabaseWriteGate _writeGate;
+    private readonly IncomingWebhooksOptions _options;
+    private readonly WriteBatcher<IncomingLogEntry, bool> _batcher;
+
+    public IncomingLogWriter(IDbContextFactory<AppDbContext> dbFactory, DatabaseWriteGate writeGate, IOptions<IncomingWebhooksOptions> options)
+    {
+        _dbFactory = dbFactory;
+        _writeGate = writeGate;
+        _options = options.Value;
+        _batcher = new WriteBatcher<IncomingLogEntry, bool>(FlushAsync);
+    }
+
+    /// <summary>Completes once the entry is committed.</summary>
+    public Task WriteAsync(IncomingLogEntry entry) => _batcher.SubmitAsync(entry);
+
+    private async Task<IReadOnlyList<bool>> FlushAsync(IReadOnlyList<IncomingLogEntry> batch, CancellationToken ct)
+    {
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        using (await _writeGate.EnterAsync(WritePriority.High, ct))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            db.IncomingRequests.AddRange(batch.Select(e => e.Log));
+            await db.SaveChangesAsync(ct);
+            foreach (var group in batch.Where(e => e.CountInStats).GroupBy(e => e.Log.WebhookId))
+            {
+                var received = group.Count();
+                var accepted = group.Count(e => e.Accepted);
+                var rejected = received - accepted;
+                var last = group.Max(e => e.Log.ReceivedAt);
+                await db.IncomingWebhooks.Where(w => w.Id == group.Key).ExecuteUpdateAsync(s => s
+                    .SetProperty(w => w.Received, w => w.Received + received)
+                    .SetProperty(w => w.Accepted, w => w.Accepted + accepted)
+                    .SetProperty(w => w.Rejected, w => w.Rejected + rejected)
+                    .SetProperty(w => w.LastReceivedAt, w => w.LastReceivedAt == null || w.LastReceivedAt < last ? last : w.LastReceivedAt), ct);
+            }
+            foreach (var group in batch.GroupBy(e => e.Log.WebhookId))
+            {
+                await PruneAsync(db, group.Key, group.Max(e => e.Log.ReceivedAt), ct);
+            }
+            await tx.CommitAsync(ct);
+        }
+        return batch.Select(_ => true).ToList();
+    }
+
+    /// <summary>Keeps the newest <c>LogMaxRequests</c> entries younger than <c>LogMaxAge</c>.</summary>
+    private async Task PruneAsync(AppDbContext db, string webhookId, DateTimeOffset now, CancellationToken ct)
+    {
+        var cutoff = now - _options.LogMaxAge;
+        await db.IncomingRequests.Where(r => r.WebhookId == webhookId && r.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
+        var oldestKept = await db.IncomingRequests.Where(r => r.WebhookId == webhookId)
+            .OrderByDescending(r => r.Id).Skip(_options.LogMaxRequests - 1).Select(r => r.Id).FirstOrDefaultAsync(ct);
+        if (oldestKept is not null)
+        {
+            await db.IncomingRequests.Where(r => r.WebhookId == webhookId && string.Compare(r.Id, oldestKept) < 0).ExecuteDeleteAsync(ct);
+        }
+    }
+
+    public void Dispose() => _batcher.Dispose();
+}
