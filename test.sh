@@ -14,6 +14,14 @@ if [ ! -x "$PLAYWRIGHT_CHROMIUM_EXECUTABLE" ]; then
 fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+# The Standard Webhooks reference library (npm), which an E2E test uses to verify real deliveries.
+if ! command -v node >/dev/null 2>&1; then
+  echo "test.sh: Node.js is missing; installing Debian's nodejs and npm"
+  $([ "$(id -u)" != 0 ] && echo sudo) apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $([ "$(id -u)" != 0 ] && echo sudo) apt-get install -y -qq nodejs npm >/dev/null
+fi
+npm ci --prefix App.E2E/StandardWebhooks --no-audit --no-fund --silent
+
 dotnet build Undb.Blazor.sln -warnaserror
 
 # One project at a time: the end-to-end tests start app processes and Chromium, and two cores are easily

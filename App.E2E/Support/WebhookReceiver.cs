@@ -16,6 +16,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _bodies = new();
+    private readonly ConcurrentQueue<CapturedRequest> _requests = new();
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
@@ -24,6 +25,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public string Url { get; private set; } = "";
 
     public IReadOnlyList<string> Bodies => _bodies.ToList();
+
+    /// <summary>Every request with its headers (lower-case names) and raw body, for signature checks.</summary>
+    public IReadOnlyList<CapturedRequest> Requests => _requests.ToList();
 
     public static async Task<WebhookReceiver> StartAsync()
     {
@@ -35,7 +39,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
         app.Run(async ctx =>
         {
             using var reader = new StreamReader(ctx.Request.Body);
-            receiver._bodies.Enqueue(await reader.ReadToEndAsync());
+            var body = await reader.ReadToEndAsync();
+            var headers = ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+            receiver._requests.Enqueue(new CapturedRequest(headers, body));
+            receiver._bodies.Enqueue(body);
             var status = receiver.StatusCode;
             ctx.Response.StatusCode = status;
             await ctx.Response.WriteAsync(status < 300 ? "{\"received\":true}" : "receiver is down");
@@ -52,3 +59,5 @@ public sealed class WebhookReceiver : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
+
+public sealed record CapturedRequest(IReadOnlyDictionary<string, string> Headers, string Body);
