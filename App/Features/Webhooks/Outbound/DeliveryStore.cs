@@ -18,6 +18,7 @@ public sealed class DeliveryStore : IDisposable
     private readonly DatabaseWriteGate _writeGate;
     private readonly RetryPolicy _retry;
     private readonly DeliveryNotifier _notifier;
+    private readonly DeliveryQueue _queue;
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<WebhooksOptions> _options;
     private readonly ILogger<DeliveryStore> _logger;
@@ -29,6 +30,7 @@ public sealed class DeliveryStore : IDisposable
         DatabaseWriteGate writeGate,
         RetryPolicy retry,
         DeliveryNotifier notifier,
+        DeliveryQueue queue,
         TimeProvider time,
         IOptionsMonitor<WebhooksOptions> options,
         ILogger<DeliveryStore> logger)
@@ -37,6 +39,7 @@ public sealed class DeliveryStore : IDisposable
         _writeGate = writeGate;
         _retry = retry;
         _notifier = notifier;
+        _queue = queue;
         _time = time;
         _options = options;
         _logger = logger;
@@ -88,6 +91,12 @@ public sealed class DeliveryStore : IDisposable
                 }
                 await tx.CommitAsync(ct);
             }
+        }
+        // Settled deliveries may be queued again (a retry that comes due) before anyone hears of them, so a sweep
+        // prompted by this news cannot find them still marked as in hand.
+        foreach (var r in batch)
+        {
+            _queue.Release(r.Delivery.Id);
         }
         // Published after the commit, so a subscriber that reacts sees the delivery and the webhook's health settled.
         for (var i = 0; i < batch.Count; i++)
