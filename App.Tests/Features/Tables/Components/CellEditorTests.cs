@@ -18,6 +18,33 @@ public sealed class CellEditorTests : BunitContext
     private static FieldEntity Field(FieldType type) => new() { TableId = "tbl_x", Name = type.ToString(), Type = type };
 
     [Fact]
+    public async Task DateTime_EditedAsItsDay_KeepsItsTimeOfDay()
+    {
+        CellSave? saved = null;
+        var cut = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Date)).Add(c => c.Value, JsonValue.Create("2026-11-22T15:35:20.000Z"))
+            .Add(c => c.OnSave, s => saved = s));
+
+        Assert.Equal("2026-11-22", cut.Find("input").GetAttribute("value"));
+        cut.Find("input").Input("2026-12-01");
+        await cut.Find(".cell-editor").TriggerEventAsync("onkeydown", new KeyboardEventArgs { Key = "Enter" });
+
+        Assert.Equal("2026-12-01T15:35:20.000Z", saved!.Value!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DateOnly_StaysDateOnly()
+    {
+        CellSave? saved = null;
+        var cut = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Date)).Add(c => c.Value, JsonValue.Create("2026-11-22"))
+            .Add(c => c.OnSave, s => saved = s));
+
+        cut.Find("input").Input("2026-12-01");
+        await cut.Find(".cell-editor").TriggerEventAsync("onkeydown", new KeyboardEventArgs { Key = "Enter" });
+
+        Assert.Equal("2026-12-01", saved!.Value!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Keys_MapToSaveMoveAndCancel()
     {
         var saves = new List<CellSave>();

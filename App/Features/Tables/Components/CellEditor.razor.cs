@@ -41,6 +41,8 @@ public partial class CellEditor
     private string? _text;
     private List<string> _list = [];
     private bool _saving;
+    /// <summary>The stored time of a date-time value (<c>T15:35:20.000Z</c>), kept when only the day is edited.</summary>
+    private string? _timeOfDay;
 
     private string InputType => Field.Type switch
     {
@@ -59,9 +61,10 @@ public partial class CellEditor
             JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
             _ => Value.ToJsonString(),
         };
-        // A date input takes yyyy-MM-dd only; a stored date and time is edited as its day.
+        // A date input takes yyyy-MM-dd only; a stored date and time is edited as its day and keeps its time.
         if (Field.Type == FieldType.Date && _text is { Length: > 10 })
         {
+            _timeOfDay = _text[10..];
             _text = _text[..10];
         }
         if (Field.Type == FieldType.Number && _text is not null && decimal.TryParse(_text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
@@ -96,6 +99,7 @@ public partial class CellEditor
     private JsonNode? Current() => Field.Type switch
     {
         FieldType.MultiSelect => _list.Count == 0 ? null : new JsonArray(_list.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
+        FieldType.Date when _timeOfDay is not null && _text is { Length: 10 } => JsonValue.Create(_text + _timeOfDay),
         _ => string.IsNullOrWhiteSpace(_text) ? null : JsonValue.Create(_text),
     };
 
