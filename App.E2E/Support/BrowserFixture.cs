@@ -22,6 +22,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"Chromium not found at {ChromiumPath}. Run ./test.sh (it installs Debian's chromium) or set PLAYWRIGHT_CHROMIUM_EXECUTABLE.");
         }
+        // Web-first assertions retry until this; 5 s (Playwright's default) is short for a loaded 2-core machine.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -40,7 +42,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
             Permissions = ["clipboard-read", "clipboard-write"],
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: on a 2-core CI machine a first Blazor load can take seconds; a timeout is not a speed assertion.
+        context.SetDefaultTimeout(30_000);
         return context;
     }
 

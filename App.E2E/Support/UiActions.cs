@@ -11,7 +11,8 @@ public static class UiActions
         await page.FillAsync("#email", email);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(url => !url.Contains("/account/login"));
+        // The circuit check below is the real readiness signal; waiting for "load" as well only adds a way to time out.
+        await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
         await WaitForCircuitAsync(page);
     }
 
