@@ -79,15 +79,18 @@ public sealed class DeliveryStore : IDisposable
     private async Task<IReadOnlyList<bool>> SettleBatchAsync(IReadOnlyList<SettleRequest> batch, CancellationToken ct)
     {
         var results = new List<bool>(batch.Count);
+        // Settle copies: if this batch rolls back, WriteBatcher retries each item from the state it was given.
+        var deliveries = batch.Select(r => r.Delivery.Copy()).ToList();
         await using (var db = await _dbFactory.CreateDbContextAsync(ct))
         {
             using (await _writeGate.EnterAsync(WritePriority.High, ct))
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                foreach (var r in batch)
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    db.Attach(r.Delivery);
-                    results.Add(await SettleOneAsync(db, r.Webhook, r.Delivery, r.Result, r.Token, r.PreviousStatus, ct));
+                    var r = batch[i];
+                    db.Attach(deliveries[i]);
+                    results.Add(await SettleOneAsync(db, r.Webhook, deliveries[i], r.Result, r.Token, r.PreviousStatus, ct));
                 }
                 await tx.CommitAsync(ct);
             }
@@ -101,7 +104,7 @@ public sealed class DeliveryStore : IDisposable
         // Published after the commit, so a subscriber that reacts sees the delivery and the webhook's health settled.
         for (var i = 0; i < batch.Count; i++)
         {
-            _notifier.Publish(new DeliveryChange(batch[i].Webhook.Id, batch[i].Delivery.Id, results[i] ? batch[i].Delivery.Status : null));
+            _notifier.Publish(new DeliveryChange(batch[i].Webhook.Id, deliveries[i].Id, results[i] ? deliveries[i].Status : null));
         }
         return results;
     }

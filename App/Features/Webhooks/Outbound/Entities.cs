@@ -41,6 +41,9 @@ public sealed class WebhookEntity
 /// <summary>The outbox: one event for one webhook, written in the same transaction as the change.</summary>
 public sealed class DeliveryEntity
 {
+    /// <summary>A detached copy, so a write that is rolled back and retried starts from the state it was given.</summary>
+    internal DeliveryEntity Copy() => (DeliveryEntity)MemberwiseClone();
+
     public string Id { get; set; } = Ids.New(WebhookIds.Delivery);
     public required string WebhookId { get; set; }
     public required string TableId { get; set; }
