@@ -153,15 +153,15 @@ public sealed class RecordService(
     {
         var actor = await users.GetAsync(actorId, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        (IReadOnlyList<RecordChange> Changes, List<Action> AfterCommit, bool Committed) written;
+        (IReadOnlyList<RecordChange> Changes, List<Action> AfterCommit) written;
         using (await writeGate.EnterAsync(ct))
         {
             written = await WriteInTransactionAsync(db, tableId, actor, bulkKind, change, ct);
         }
-        var (changes, afterCommit, committed) = written;
-        if (!committed)
+        var (changes, afterCommit) = written;
+        if (changes.Count == 0)
         {
-            return changes;
+            return changes; // nothing changed, nothing was committed
         }
 
         foreach (var action in afterCommit)
@@ -180,7 +180,8 @@ public sealed class RecordService(
         return changes;
     }
 
-    private async Task<(IReadOnlyList<RecordChange> Changes, List<Action> AfterCommit, bool Committed)> WriteInTransactionAsync(
+    /// <summary>Inside the write gate: load the table, run the change, let sinks add their rows, commit (unless nothing changed).</summary>
+    private async Task<(IReadOnlyList<RecordChange> Changes, List<Action> AfterCommit)> WriteInTransactionAsync(
         AppDbContext db, string tableId, UserRef? actor, ChangeKind? bulkKind, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -190,7 +191,7 @@ public sealed class RecordService(
         var changes = await change(new WriteContext(db, table, actor, now));
         if (changes.Count == 0)
         {
-            return (changes, [], false);
+            return (changes, []);
         }
 
         var batch = ChangeBatch.Create(table, actor, now, changes, bulkKind);
@@ -204,7 +205,7 @@ public sealed class RecordService(
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(CancellationToken.None);
-        return (changes, afterCommit, true);
+        return (changes, afterCommit);
     }
 
     private static async Task<Dictionary<string, RecordEntity>> LoadRecordsAsync(WriteContext w, IReadOnlyList<string> ids, CancellationToken ct)
