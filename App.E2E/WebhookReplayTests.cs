@@ -8,48 +8,29 @@ namespace Undb.E2E;
 
 /// <summary>Deliveries that ran out of retries are replayed from the history page after a confirmation that says how many.</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class WebhookReplayTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class WebhookReplayTests(BrowserFixture browser) : WebhookBrowserTest(browser, new Dictionary<string, string>
 {
     // One immediate retry, then the delivery is given up on: "failed" within a sweep or two instead of days.
-    private readonly AppServer _server = new(new Dictionary<string, string>
-    {
-        ["Webhooks:AllowPrivateNetworks"] = "true",
-        ["Webhooks:RetrySchedule:0"] = "00:00:00",
-        ["Webhooks:SweepInterval"] = "00:00:01",
-    });
-    private WebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        // Expectations wait for server round trips (a first HTTP send warms up the client); 5 s is short when every
-        // test project runs at once. This is a hang guard, not a performance bound.
-        SetDefaultExpectTimeout(30_000);
-        _receiver = await WebhookReceiver.StartAsync();
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _receiver.DisposeAsync();
-    }
-
+    ["Webhooks:RetrySchedule:0"] = "00:00:00",
+    ["Webhooks:SweepInterval"] = "00:00:01",
+})
+{
     [Fact]
     public async Task ReplayFailedSince_ConfirmsTheCount_ThenTheDeliveriesSucceed()
     {
-        using var api = _server.CreateApiClient();
+        using var api = Server.CreateApiClient();
         var table = await api.PostAsJsonAsync("/api/tables", new { name = "Orders", fields = new object[] { new { name = "Order", type = "text" } } });
         var tableId = JsonNode.Parse(await table.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
-        var webhook = await api.PostAsJsonAsync($"/api/tables/{tableId}/webhooks", new { name = "Fulfilment", url = _receiver.Url, events = new[] { "record.created" } });
+        var webhook = await api.PostAsJsonAsync($"/api/tables/{tableId}/webhooks", new { name = "Fulfilment", url = Receiver.Url, events = new[] { "record.created" } });
         var webhookId = JsonNode.Parse(await webhook.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
-        _receiver.StatusCode = 503;
+        Receiver.StatusCode = 503;
         foreach (var order in new[] { "A-1", "A-2" })
         {
             var created = await api.PostAsJsonAsync($"/api/tables/{tableId}/records", new { values = new { Order = order } });
             Assert.True(created.IsSuccessStatusCode);
         }
 
-        await using var context = await browser.NewContextAsync(_server.BaseUrl);
+        await using var context = await Browser.NewContextAsync(Server.BaseUrl);
         var page = await context.NewPageAsync();
         await UiActions.LoginAsync(page);
         await page.GotoAsync($"/webhooks/{webhookId}/deliveries");
@@ -65,7 +46,7 @@ public sealed class WebhookReplayTests(BrowserFixture browser) : IAsyncLifetime
 
         await page.ClickAsync("#deliveries-replay");
         await Expect(page.Locator("#replay-count")).ToContainTextAsync("2 failed deliveries will be sent again.");
-        _receiver.StatusCode = 200;
+        Receiver.StatusCode = 200;
         await page.ClickAsync("#replay-confirm");
 
         // The "succeeded" filter is still on: the replayed deliveries appear in it live.

@@ -8,31 +8,12 @@ namespace Undb.E2E;
 
 /// <summary>A user sets up, tests, watches and repairs an outbound webhook without leaving the browser (issue 5).</summary>
 [Collection(BrowserCollection.Name)]
-public sealed class WebhooksUiTests(BrowserFixture browser) : IAsyncLifetime
+public sealed class WebhooksUiTests(BrowserFixture browser) : WebhookBrowserTest(browser, new Dictionary<string, string>
 {
     // The first retry comes 10 minutes after a failure (not 5 s), so no scheduled retry races the test's own redeliver.
-    private readonly AppServer _server = new(new Dictionary<string, string>
-    {
-        ["Webhooks:AllowPrivateNetworks"] = "true",
-        ["Webhooks:RetrySchedule:0"] = "00:10:00",
-    });
-    private WebhookReceiver _receiver = null!;
-
-    public async Task InitializeAsync()
-    {
-        // Expectations wait for server round trips (a first HTTP send warms up the client); 5 s is short when every
-        // test project runs at once. This is a hang guard, not a performance bound.
-        SetDefaultExpectTimeout(30_000);
-        _receiver = await WebhookReceiver.StartAsync();
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _receiver.DisposeAsync();
-    }
-
+    ["Webhooks:RetrySchedule:0"] = "00:10:00",
+})
+{
     private async Task<string> CreateTableAsync(HttpClient api)
     {
         var response = await api.PostAsJsonAsync("/api/tables", new { name = "Deals", fields = new object[] { new { name = "Deal", type = "text" }, new { name = "Value", type = "number" } } });
@@ -53,9 +34,9 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : IAsyncLifetime
     [Fact]
     public async Task CreateTestWatchRepairPauseAndResume_AWebhook()
     {
-        using var api = _server.CreateApiClient();
+        using var api = Server.CreateApiClient();
         var tableId = await CreateTableAsync(api);
-        await using var context = await browser.NewContextAsync(_server.BaseUrl);
+        await using var context = await Browser.NewContextAsync(Server.BaseUrl);
         var page = await context.NewPageAsync();
         await UiActions.LoginAsync(page);
         await page.GotoAsync($"/tables/{tableId}");
@@ -70,7 +51,7 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : IAsyncLifetime
         await page.FillAsync("#webhook-name input, input#webhook-name", "CRM sync");
         await page.FillAsync("#webhook-url input, input#webhook-url", "ftp://example.com");
         await Expect(page.GetByText("Only http and https URLs can receive webhooks, not 'ftp'.")).ToBeVisibleAsync();
-        await page.FillAsync("#webhook-url input, input#webhook-url", _receiver.Url);
+        await page.FillAsync("#webhook-url input, input#webhook-url", Receiver.Url);
         await Expect(page.GetByText("Only http and https URLs can receive webhooks, not 'ftp'.")).ToBeHiddenAsync();
 
         // Send a test before saving and read the receiver's answer inline.
@@ -104,7 +85,7 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : IAsyncLifetime
         await page.ClickAsync("#delivery-detail-close");
 
         // The receiver goes down: the next delivery fails and a retry is scheduled, live in the open history.
-        _receiver.StatusCode = 500;
+        Receiver.StatusCode = 500;
         var second = await CreateRecordAsync(api, tableId, "Globex");
         var secondRow = Row(page, second);
         await Expect(secondRow.Locator("[data-testid=delivery-status]")).ToHaveTextAsync("pending");
@@ -112,7 +93,7 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : IAsyncLifetime
         await Expect(secondRow.Locator("[data-testid=delivery-next]")).ToContainTextAsync("UTC");
 
         // The receiver is back: redeliver from the detail drawer.
-        _receiver.StatusCode = 200;
+        Receiver.StatusCode = 200;
         await secondRow.Locator("td").First.ClickAsync();
         await Expect(page.Locator("#delivery-detail")).ToHaveAttributeAsync("data-delivery-id", new System.Text.RegularExpressions.Regex("^dlv_"));
         await Expect(detail.Locator("[data-testid=attempt-title-status]")).ToHaveTextAsync(["500"]);
