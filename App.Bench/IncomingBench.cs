@@ -11,7 +11,7 @@ public static class IncomingBench
 {
     public sealed record Result(double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, int Requests);
 
-    private const int Workers = 32;
+    private static readonly int Workers = int.TryParse(Environment.GetEnvironmentVariable("UNDB_BENCH_INCOMING_CLIENTS"), out var n) ? n : 32;
 
     public static async Task<Result> RunAsync(AppProcess app, Receiver receiver, double seconds, Action<string> log)
     {

@@ -6,7 +6,7 @@ using Undb.Features.Tables;
 namespace Undb.Tests.TestSupport;
 
 /// <summary>One call of the sink, with what it could see of the write path's transaction.</summary>
-public sealed record RecordedBatch(ChangeBatch Batch, bool InTransaction, int PendingRecordWrites);
+public sealed record RecordedBatch(ChangeBatch Batch, bool InTransaction, int PendingRecordWrites, Guid? TransactionId = null);
 
 /// <summary>
 /// A test <see cref="IRecordChangeSink"/>: records every batch per table and lets a test give its own table a
@@ -22,7 +22,7 @@ public sealed class RecordingChangeSink : IRecordChangeSink
     public ValueTask<Action?> OnChangesAsync(AppDbContext db, ChangeBatch batch, CancellationToken ct)
     {
         var pending = db.ChangeTracker.Entries<RecordEntity>().Count(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted);
-        _batches.Enqueue(new RecordedBatch(batch, db.Database.CurrentTransaction is not null, pending));
+        _batches.Enqueue(new RecordedBatch(batch, db.Database.CurrentTransaction is not null, pending, db.Database.CurrentTransaction?.TransactionId));
         return ValueTask.FromResult(Behaviours.TryGetValue(batch.Table.Id, out var behaviour) ? behaviour(db, batch) : null);
     }
 

@@ -18,16 +18,37 @@ public sealed record RecordPatch(string Id, IReadOnlyDictionary<string, JsonNode
 /// the change to <see cref="TableChangeNotifier"/>. A rejected input throws <see cref="RecordValidationException"/>
 /// and writes nothing; a bulk operation is all-or-nothing.
 /// </summary>
-public sealed class RecordService(
-    IDbContextFactory<AppDbContext> dbFactory,
-    IEnumerable<IRecordChangeSink> sinks,
-    TableChangeNotifier notifier,
-    UserDirectory users,
-    DatabaseWriteGate writeGate,
-    TimeProvider time,
-    ILogger<RecordService> logger)
+public sealed class RecordService : IDisposable
 {
-    private readonly IRecordChangeSink[] _sinks = sinks.ToArray();
+    private readonly IDbContextFactory<AppDbContext> _dbFactory;
+    private readonly IRecordChangeSink[] _sinks;
+    private readonly TableChangeNotifier _notifier;
+    private readonly UserDirectory _users;
+    private readonly DatabaseWriteGate _writeGate;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RecordService> _logger;
+    private readonly WriteBatcher<PendingWrite, WriteOutcome> _writes;
+
+    public RecordService(
+        IDbContextFactory<AppDbContext> dbFactory,
+        IEnumerable<IRecordChangeSink> sinks,
+        TableChangeNotifier notifier,
+        UserDirectory users,
+        DatabaseWriteGate writeGate,
+        TimeProvider time,
+        ILogger<RecordService> logger)
+    {
+        _dbFactory = dbFactory;
+        _sinks = sinks.ToArray();
+        _notifier = notifier;
+        _users = users;
+        _writeGate = writeGate;
+        _time = time;
+        _logger = logger;
+        _writes = new WriteBatcher<PendingWrite, WriteOutcome>(FlushAsync, maxBatch: 64);
+    }
+
+    public void Dispose() => _writes.Dispose();
 
     public async Task<RecordSnapshot> CreateAsync(string tableId, RecordInput input, string? actorId, CancellationToken ct = default) =>
         (await CreateCoreAsync(tableId, [input], actorId, bulk: false, ct))[0];
@@ -147,24 +168,31 @@ public sealed class RecordService(
 
     private sealed record WriteContext(AppDbContext Db, TableSnapshot Table, UserRef? Actor, DateTimeOffset Now);
 
+    /// <summary>One call's write, waiting for its turn in a group commit.</summary>
+    private sealed record PendingWrite(
+        string TableId, UserRef? Actor, ChangeKind? BulkKind, Func<WriteContext, Task<List<RecordChange>>> Change, CancellationToken Ct);
+
+    /// <summary>What a write came to: its committed changes and post-commit actions, or why it wrote nothing.</summary>
+    private sealed record WriteOutcome(IReadOnlyList<RecordChange> Changes, IReadOnlyList<Action> AfterCommit, Exception? Error = null);
+
     /// <summary>The transaction every operation shares: load the table, run the change, let sinks add their rows, commit, publish.</summary>
     private async Task<IReadOnlyList<RecordChange>> WriteAsync(
         string tableId, string? actorId, ChangeKind? bulkKind, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
     {
-        var actor = await users.GetAsync(actorId, ct);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        (IReadOnlyList<RecordChange> Changes, List<Action> AfterCommit) written;
-        using (await writeGate.EnterAsync(ct))
+        var actor = await _users.GetAsync(actorId, ct);
+        ct.ThrowIfCancellationRequested();
+        // Not abandoned on cancellation once submitted: the caller learns whether it committed.
+        var outcome = await _writes.SubmitAsync(new PendingWrite(tableId, actor, bulkKind, change, ct));
+        if (outcome.Error is { } error)
         {
-            written = await WriteInTransactionAsync(db, tableId, actor, bulkKind, change, ct);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
         }
-        var (changes, afterCommit) = written;
-        if (changes.Count == 0)
+        if (outcome.Changes.Count == 0)
         {
-            return changes; // nothing changed, nothing was committed
+            return outcome.Changes; // nothing changed, nothing was committed
         }
 
-        foreach (var action in afterCommit)
+        foreach (var action in outcome.AfterCommit)
         {
             try
             {
@@ -173,39 +201,82 @@ public sealed class RecordService(
             catch (Exception ex)
             {
                 // The change is committed; sinks recover missed wake-ups from the database (the outbox sweeper).
-                logger.LogError(ex, "A post-commit action failed for table {TableId}", tableId);
+                _logger.LogError(ex, "A post-commit action failed for table {TableId}", tableId);
             }
         }
-        notifier.Publish(new TableChange(tableId, TableChangeKind.RecordsChanged, changes.Select(c => c.Record.Id).ToList(), actorId));
-        return changes;
+        _notifier.Publish(new TableChange(tableId, TableChangeKind.RecordsChanged, outcome.Changes.Select(c => c.Record.Id).ToList(), actorId));
+        return outcome.Changes;
     }
 
-    /// <summary>Inside the write gate: load the table, run the change, let sinks add their rows, commit (unless nothing changed).</summary>
-    private async Task<(IReadOnlyList<RecordChange> Changes, List<Action> AfterCommit)> WriteInTransactionAsync(
-        AppDbContext db, string tableId, UserRef? actor, ChangeKind? bulkKind, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
+    /// <summary>
+    /// Group commit: the writes that gathered while the previous batch committed run one after another in one
+    /// transaction, each seeing the ones before it, so N concurrent callers cost one transaction (and one read of each
+    /// table's fields) instead of N. A write that is rejected before it changes anything (invalid values, unknown
+    /// records) gets its own error and the others go on; any other failure rolls the batch back and
+    /// <see cref="WriteBatcher{TIn,TOut}"/> runs its writes again one at a time, so each caller gets its own answer.
+    /// </summary>
+    private async Task<IReadOnlyList<WriteOutcome>> FlushAsync(IReadOnlyList<PendingWrite> batch, CancellationToken stopping)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var table = await TableQueries.LoadSnapshotAsync(db, tableId, ct)
-            ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
-        var now = time.GetUtcNow();
-        var changes = await change(new WriteContext(db, table, actor, now));
+        var outcomes = new WriteOutcome[batch.Count];
+        await using var db = await _dbFactory.CreateDbContextAsync(stopping);
+        // Each write's SaveChanges needs no savepoint: a failed one fails the whole batch, which is then retried item by item.
+        db.Database.AutoSavepointsEnabled = false;
+        using (await _writeGate.EnterAsync(stopping))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(stopping);
+            var tables = new Dictionary<string, TableSnapshot?>();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var write = batch[i];
+                try
+                {
+                    write.Ct.ThrowIfCancellationRequested();
+                    if (!tables.TryGetValue(write.TableId, out var table))
+                    {
+                        tables[write.TableId] = table = await TableQueries.LoadSnapshotAsync(db, write.TableId, write.Ct);
+                    }
+                    if (table is null)
+                    {
+                        throw new NotFoundException($"Table '{write.TableId}' does not exist.");
+                    }
+                    outcomes[i] = await WriteOneAsync(db, table, write);
+                }
+                catch (Exception ex) when (IsRejection(ex) && !db.ChangeTracker.HasChanges())
+                {
+                    outcomes[i] = new WriteOutcome([], [], ex);
+                }
+                // Later writes load what they need from the database, which now includes this one's changes.
+                db.ChangeTracker.Clear();
+            }
+            await tx.CommitAsync(CancellationToken.None);
+        }
+        return outcomes;
+    }
+
+    private static bool IsRejection(Exception ex) =>
+        ex is RecordValidationException or NotFoundException or BadRequestException or OperationCanceledException;
+
+    /// <summary>Inside the batch's transaction: run the change, let sinks add their rows, save (unless nothing changed).</summary>
+    private async Task<WriteOutcome> WriteOneAsync(AppDbContext db, TableSnapshot table, PendingWrite write)
+    {
+        var now = _time.GetUtcNow();
+        var changes = await write.Change(new WriteContext(db, table, write.Actor, now));
         if (changes.Count == 0)
         {
-            return (changes, []);
+            return new WriteOutcome(changes, []);
         }
-
-        var batch = ChangeBatch.Create(table, actor, now, changes, bulkKind);
+        var batch = ChangeBatch.Create(table, write.Actor, now, changes, write.BulkKind);
         var afterCommit = new List<Action>();
         foreach (var sink in _sinks)
         {
-            if (await sink.OnChangesAsync(db, batch, ct) is { } action)
+            if (await sink.OnChangesAsync(db, batch, write.Ct) is { } action)
             {
                 afterCommit.Add(action);
             }
         }
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(CancellationToken.None);
-        return (changes, afterCommit);
+        // Not cancelled half-way: once the rows are going in, the caller gets the real outcome.
+        await db.SaveChangesAsync(CancellationToken.None);
+        return new WriteOutcome(changes, afterCommit);
     }
 
     private static async Task<Dictionary<string, RecordEntity>> LoadRecordsAsync(WriteContext w, IReadOnlyList<string> ids, CancellationToken ct)
@@ -296,7 +367,7 @@ public sealed class RecordService(
     internal static JsonObject ParseData(string data) => JsonNode.Parse(data) as JsonObject ?? new JsonObject();
 
     private async Task<RecordSnapshot> SnapshotAsync(RecordEntity e, JsonObject data, CancellationToken ct) =>
-        new(e.Id, data, e.CreatedAt, await users.GetAsync(e.CreatedById, ct), e.UpdatedAt, await users.GetAsync(e.UpdatedById, ct));
+        new(e.Id, data, e.CreatedAt, await _users.GetAsync(e.CreatedById, ct), e.UpdatedAt, await _users.GetAsync(e.UpdatedById, ct));
 
     private static void ThrowIfAny(List<FieldError> errors)
     {

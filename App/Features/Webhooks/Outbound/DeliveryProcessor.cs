@@ -25,20 +25,18 @@ public sealed class DeliveryProcessor(
     /// </summary>
     public async Task ProcessAsync(string deliveryId, Action sent, CancellationToken ct)
     {
-        var delivery = await store.ClaimAsync(deliveryId).WaitAsync(ct);
-        if (delivery is null)
+        if (await store.ClaimAsync(deliveryId).WaitAsync(ct) is not { } claimed)
         {
             return;
         }
+        var (delivery, webhook) = claimed;
         var token = delivery.LeaseToken!;
-        var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.Attach(delivery);
-        var webhook = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == delivery.WebhookId, ct);
         if (webhook is not { Enabled: true })
         {
             // A disabled webhook sends nothing; its deliveries can be replayed once it is enabled again.
-            DeliveryStore.Settle(delivery, DeliveryStatus.Cancelled, now, "Not sent: the webhook is disabled.");
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            db.Attach(delivery);
+            DeliveryStore.Settle(delivery, DeliveryStatus.Cancelled, time.GetUtcNow(), "Not sent: the webhook is disabled.");
             using (await writeGate.EnterAsync(ct))
             {
                 await db.SaveChangesAsync(ct);
@@ -55,6 +53,7 @@ public sealed class DeliveryProcessor(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down: hand the delivery back now rather than waiting for the lease to expire.
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
             using (await writeGate.EnterAsync(CancellationToken.None))
             {
                 await db.Deliveries.Where(d => d.Id == deliveryId && d.LeaseToken == token)
@@ -63,7 +62,6 @@ public sealed class DeliveryProcessor(
             throw;
         }
         sent();
-        db.Entry(delivery).State = EntityState.Detached;
         await store.SettleAsync(new SettleRequest(webhook, delivery, result, token, DeliveryStatus.Pending));
     }
 

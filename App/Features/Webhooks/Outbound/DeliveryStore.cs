@@ -7,6 +7,9 @@ namespace Undb.Features.Webhooks.Outbound;
 /// <summary>A finished send to record: the attempt, how to settle the delivery, and the claim it was made under.</summary>
 public sealed record SettleRequest(WebhookEntity Webhook, DeliveryEntity Delivery, SendResult Result, string Token, DeliveryStatus PreviousStatus);
 
+/// <summary>A delivery claimed under its lease token, with its webhook (null if the webhook was deleted meanwhile).</summary>
+public sealed record ClaimedDelivery(DeliveryEntity Delivery, WebhookEntity? Webhook);
+
 /// <summary>
 /// The database side of delivery: claiming due deliveries with a lease and settling them after a send, with the
 /// webhook's health. Both go through a <see cref="WriteBatcher{TIn,TOut}"/>, so many concurrent sends share one
@@ -22,7 +25,7 @@ public sealed class DeliveryStore : IDisposable
     private readonly TimeProvider _time;
     private readonly IOptionsMonitor<WebhooksOptions> _options;
     private readonly ILogger<DeliveryStore> _logger;
-    private readonly WriteBatcher<string, DeliveryEntity?> _claims;
+    private readonly WriteBatcher<string, ClaimedDelivery?> _claims;
     private readonly WriteBatcher<SettleRequest, bool> _settlements;
 
     public DeliveryStore(
@@ -43,27 +46,32 @@ public sealed class DeliveryStore : IDisposable
         _time = time;
         _options = options;
         _logger = logger;
-        _claims = new WriteBatcher<string, DeliveryEntity?>(ClaimBatchAsync);
+        _claims = new WriteBatcher<string, ClaimedDelivery?>(ClaimBatchAsync);
         _settlements = new WriteBatcher<SettleRequest, bool>(SettleBatchAsync);
     }
 
     /// <summary>Claims the delivery if it is due (or its lease expired) and nobody else holds it; null otherwise.</summary>
-    public Task<DeliveryEntity?> ClaimAsync(string deliveryId) => _claims.SubmitAsync(deliveryId);
+    public Task<ClaimedDelivery?> ClaimAsync(string deliveryId) => _claims.SubmitAsync(deliveryId);
 
     /// <summary>Stores the attempt, settles the delivery and updates the webhook's health; false if the claim was lost meanwhile.</summary>
     public Task<bool> SettleAsync(SettleRequest request) => _settlements.SubmitAsync(request);
 
-    /// <summary>One conditional UPDATE (provider-neutral) claims every due delivery of the batch under one lease token.</summary>
-    private async Task<IReadOnlyList<DeliveryEntity?>> ClaimBatchAsync(IReadOnlyList<string> ids, CancellationToken ct)
+    /// <summary>
+    /// One conditional UPDATE (provider-neutral) claims every due delivery of the batch under one lease token; the
+    /// claimed rows and their webhooks are then read back in two queries, whatever the size of the batch.
+    /// </summary>
+    private async Task<IReadOnlyList<ClaimedDelivery?>> ClaimBatchAsync(IReadOnlyList<string> ids, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
         var token = Guid.NewGuid().ToString("N");
         var leaseUntil = now + _options.CurrentValue.LeaseDuration;
+        // The same id twice in one batch must not hand one claim to two senders.
+        var distinct = ids.Distinct().ToList();
         await using var db = await _dbFactory.CreateDbContextAsync(ct);
         using (await _writeGate.EnterAsync(WritePriority.High, ct))
         {
             await db.Deliveries
-                .Where(d => ids.Contains(d.Id)
+                .Where(d => distinct.Contains(d.Id)
                     && ((d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
                         || (d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt <= now)))
                 .ExecuteUpdateAsync(s => s
@@ -72,25 +80,57 @@ public sealed class DeliveryStore : IDisposable
                     .SetProperty(d => d.LeaseToken, token)
                     .SetProperty(d => d.UpdatedAt, now), ct);
         }
-        var claimed = await db.Deliveries.AsNoTracking().Where(d => ids.Contains(d.Id) && d.LeaseToken == token).ToDictionaryAsync(d => d.Id, ct);
-        return ids.Select(id => claimed.GetValueOrDefault(id)).ToList();
+        var claimed = await db.Deliveries.AsNoTracking().Where(d => distinct.Contains(d.Id) && d.LeaseToken == token).ToDictionaryAsync(d => d.Id, ct);
+        var webhookIds = claimed.Values.Select(d => d.WebhookId).Distinct().ToList();
+        var webhooks = webhookIds.Count == 0
+            ? []
+            : await db.Webhooks.AsNoTracking().Where(w => webhookIds.Contains(w.Id)).ToDictionaryAsync(w => w.Id, ct);
+        var handedOut = new HashSet<string>();
+        return ids.Select(id => claimed.TryGetValue(id, out var d) && handedOut.Add(id)
+            ? new ClaimedDelivery(d, webhooks.GetValueOrDefault(d.WebhookId))
+            : null).ToList();
     }
 
+    /// <summary>
+    /// Settles a batch in one transaction with a fixed number of statements: one read of the lease tokens, one
+    /// SaveChanges for every attempt and delivery, and one or two health updates per webhook.
+    /// </summary>
     private async Task<IReadOnlyList<bool>> SettleBatchAsync(IReadOnlyList<SettleRequest> batch, CancellationToken ct)
     {
+        var now = _time.GetUtcNow();
         var results = new List<bool>(batch.Count);
         // Settle copies: if this batch rolls back, WriteBatcher retries each item from the state it was given.
         var deliveries = batch.Select(r => r.Delivery.Copy()).ToList();
+        var disabled = new List<string>();
         await using (var db = await _dbFactory.CreateDbContextAsync(ct))
         {
             using (await _writeGate.EnterAsync(WritePriority.High, ct))
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
+                var ids = deliveries.Select(d => d.Id).Distinct().ToList();
+                var tokens = await db.Deliveries.Where(d => ids.Contains(d.Id)).Select(d => new { d.Id, d.LeaseToken }).ToDictionaryAsync(d => d.Id, d => d.LeaseToken, ct);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var r = batch[i];
-                    db.Attach(deliveries[i]);
-                    results.Add(await SettleOneAsync(db, r.Webhook, deliveries[i], r.Result, r.Token, r.PreviousStatus, ct));
+                    var delivery = deliveries[i];
+                    db.DeliveryAttempts.Add(r.Result.Attempt);
+                    var stillOurs = tokens.GetValueOrDefault(delivery.Id) == r.Token;
+                    if (stillOurs)
+                    {
+                        db.Attach(delivery);
+                        Apply(delivery, r.Result, r.PreviousStatus, now);
+                        tokens[delivery.Id] = null; // settled: a second request for it in this batch no longer holds it
+                    }
+                    results.Add(stillOurs);
+                }
+                await db.SaveChangesAsync(ct);
+                foreach (var group in batch.Select(r => r.Result.Attempt).GroupBy(a => a.WebhookId))
+                {
+                    if (await UpdateHealthAsync(db, group.Key, group.ToList(), now, ct) is { } reason)
+                    {
+                        disabled.Add(group.Key);
+                        _logger.LogWarning("Webhook {WebhookId} was disabled: {Reason}", group.Key, reason);
+                    }
                 }
                 await tx.CommitAsync(ct);
             }
@@ -106,47 +146,42 @@ public sealed class DeliveryStore : IDisposable
         {
             _notifier.Publish(new DeliveryChange(batch[i].Webhook.Id, deliveries[i].Id, results[i] ? deliveries[i].Status : null));
         }
+        foreach (var webhookId in disabled)
+        {
+            _notifier.Publish(new DeliveryChange(webhookId, null, null, WebhookChanged: true));
+        }
         return results;
     }
 
-    private async Task<bool> SettleOneAsync(AppDbContext db, WebhookEntity webhook, DeliveryEntity delivery, SendResult result, string token, DeliveryStatus previousStatus, CancellationToken ct)
+    /// <summary>Settles a delivery we still hold after an attempt: succeeded, failed, or pending again per the retry schedule.</summary>
+    private void Apply(DeliveryEntity delivery, SendResult result, DeliveryStatus previousStatus, DateTimeOffset now)
     {
-        var now = _time.GetUtcNow();
         var attempt = result.Attempt;
-        db.DeliveryAttempts.Add(attempt);
-        var stillOurs = await db.Deliveries.Where(d => d.Id == delivery.Id).Select(d => d.LeaseToken).FirstOrDefaultAsync(ct) == token;
-        var gone = attempt.ResponseStatus == StatusCodes.Status410Gone;
-        if (stillOurs)
+        delivery.AttemptCount++;
+        delivery.LastStatusCode = attempt.ResponseStatus;
+        delivery.LastError = attempt.Error;
+        if (attempt.Succeeded)
         {
-            delivery.AttemptCount++;
-            delivery.LastStatusCode = attempt.ResponseStatus;
-            delivery.LastError = attempt.Error;
-            if (attempt.Succeeded)
-            {
-                Settle(delivery, DeliveryStatus.Succeeded, now, null);
-            }
-            else if (gone)
-            {
-                Settle(delivery, DeliveryStatus.Failed, now, attempt.Error);
-            }
-            else if (attempt.Trigger != AttemptTrigger.Scheduled)
-            {
-                Settle(delivery, previousStatus == DeliveryStatus.Pending ? DeliveryStatus.Pending : DeliveryStatus.Failed, now, attempt.Error);
-            }
-            else if (_retry.NextAttemptAt(delivery.RetryStep, now, result.RetryAfter) is { } next)
-            {
-                Settle(delivery, DeliveryStatus.Pending, now, attempt.Error);
-                delivery.RetryStep++;
-                delivery.NextAttemptAt = next;
-            }
-            else
-            {
-                Settle(delivery, DeliveryStatus.Failed, now, attempt.Error);
-            }
+            Settle(delivery, DeliveryStatus.Succeeded, now, null);
         }
-        await db.SaveChangesAsync(ct);
-        await UpdateHealthAsync(db, webhook.Id, attempt, gone, now, ct);
-        return stillOurs;
+        else if (attempt.ResponseStatus == StatusCodes.Status410Gone)
+        {
+            Settle(delivery, DeliveryStatus.Failed, now, attempt.Error);
+        }
+        else if (attempt.Trigger != AttemptTrigger.Scheduled)
+        {
+            Settle(delivery, previousStatus == DeliveryStatus.Pending ? DeliveryStatus.Pending : DeliveryStatus.Failed, now, attempt.Error);
+        }
+        else if (_retry.NextAttemptAt(delivery.RetryStep, now, result.RetryAfter) is { } next)
+        {
+            Settle(delivery, DeliveryStatus.Pending, now, attempt.Error);
+            delivery.RetryStep++;
+            delivery.NextAttemptAt = next;
+        }
+        else
+        {
+            Settle(delivery, DeliveryStatus.Failed, now, attempt.Error);
+        }
     }
 
     internal static void Settle(DeliveryEntity delivery, DeliveryStatus status, DateTimeOffset now, string? error)
@@ -159,41 +194,63 @@ public sealed class DeliveryStore : IDisposable
         delivery.CompletedAt = status is DeliveryStatus.Pending or DeliveryStatus.InFlight ? null : now;
     }
 
-    /// <summary>Health counters are updated in SQL, not from a loaded row, so concurrent sends to one webhook do not lose counts.</summary>
-    private async Task UpdateHealthAsync(AppDbContext db, string webhookId, DeliveryAttemptEntity attempt, bool gone, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Health counters are updated in SQL, not from a loaded row, so concurrent sends to one webhook do not lose
+    /// counts. The attempts (in order) fold into at most two updates: a success resets the failure streak, and the
+    /// failures after the last success extend it. Returns the reason when this disabled the webhook.
+    /// </summary>
+    private async Task<string?> UpdateHealthAsync(AppDbContext db, string webhookId, IReadOnlyList<DeliveryAttemptEntity> attempts, DateTimeOffset now, CancellationToken ct)
     {
         var webhooks = db.Webhooks.Where(w => w.Id == webhookId);
-        if (attempt.Succeeded)
+        var lastSuccess = -1;
+        for (var i = 0; i < attempts.Count; i++)
+        {
+            if (attempts[i].Succeeded)
+            {
+                lastSuccess = i;
+            }
+        }
+        if (lastSuccess >= 0)
+        {
+            var failedBefore = attempts.Take(lastSuccess).Any(a => !a.Succeeded);
+            await webhooks.ExecuteUpdateAsync(s =>
+            {
+                s.SetProperty(w => w.LastSuccessAt, now)
+                    .SetProperty(w => w.FailingSince, (DateTimeOffset?)null)
+                    .SetProperty(w => w.ConsecutiveFailures, 0);
+                if (failedBefore)
+                {
+                    s.SetProperty(w => w.LastFailureAt, now);
+                }
+            }, ct);
+        }
+        var failures = attempts.Count - lastSuccess - 1;
+        if (failures > 0)
         {
             await webhooks.ExecuteUpdateAsync(s => s
-                .SetProperty(w => w.LastSuccessAt, now)
-                .SetProperty(w => w.FailingSince, (DateTimeOffset?)null)
-                .SetProperty(w => w.ConsecutiveFailures, 0), ct);
-            return;
+                .SetProperty(w => w.LastFailureAt, now)
+                .SetProperty(w => w.FailingSince, w => w.FailingSince ?? now)
+                .SetProperty(w => w.ConsecutiveFailures, w => w.ConsecutiveFailures + failures), ct);
         }
-        await webhooks.ExecuteUpdateAsync(s => s
-            .SetProperty(w => w.LastFailureAt, now)
-            .SetProperty(w => w.FailingSince, w => w.FailingSince ?? now)
-            .SetProperty(w => w.ConsecutiveFailures, w => w.ConsecutiveFailures + 1), ct);
 
-        string? reason = null;
+        string reason;
         int disabled;
-        if (gone)
+        if (attempts.Any(a => a.ResponseStatus == StatusCodes.Status410Gone))
         {
             reason = $"Disabled on {now:yyyy-MM-dd HH:mm} UTC: the endpoint answered 410 Gone.";
             disabled = await Disable(webhooks.Where(w => w.Enabled), reason, now, ct);
         }
-        else
+        else if (failures > 0)
         {
             var threshold = now - _options.CurrentValue.AutoDisableAfter;
-            reason = $"Disabled on {now:yyyy-MM-dd HH:mm} UTC: every delivery failed for {_options.CurrentValue.AutoDisableAfter.TotalDays:0.#} days. Last error: {attempt.Error}";
+            reason = $"Disabled on {now:yyyy-MM-dd HH:mm} UTC: every delivery failed for {_options.CurrentValue.AutoDisableAfter.TotalDays:0.#} days. Last error: {attempts[^1].Error}";
             disabled = await Disable(webhooks.Where(w => w.Enabled && w.FailingSince != null && w.FailingSince <= threshold), reason, now, ct);
         }
-        if (disabled > 0)
+        else
         {
-            _logger.LogWarning("Webhook {WebhookId} was disabled: {Reason}", webhookId, reason);
-            _notifier.Publish(new DeliveryChange(webhookId, null, null, WebhookChanged: true));
+            return null;
         }
+        return disabled > 0 ? reason : null;
     }
 
     private static Task<int> Disable(IQueryable<WebhookEntity> query, string reason, DateTimeOffset now, CancellationToken ct) =>

@@ -1,0 +1,152 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Undb.Data;
+using Undb.Features.Tables;
+using Undb.Tests.TestSupport;
+
+namespace Undb.Tests.Features.Tables;
+
+/// <summary>
+/// Concurrent writes share one transaction (group commit) and still behave as if each ran alone. To make a batch
+/// form for sure, each test holds the database write gate while it submits its writes, then lets go.
+/// </summary>
+public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) : IClassFixture<RecordingUndbFactory>
+{
+    private RecordService Records => factory.Services.GetRequiredService<RecordService>();
+
+    private DatabaseWriteGate Gate => factory.Services.GetRequiredService<DatabaseWriteGate>();
+
+    private static RecordInput Input(string json) => new(Values(json));
+
+    private static IReadOnlyDictionary<string, JsonNode?> Values(string json) =>
+        JsonNode.Parse(json)!.AsObject().ToDictionary(p => p.Key, p => p.Value?.DeepClone());
+
+    private async Task<List<RecordEntity>> RowsAsync(string tableId)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        return await db.Records.AsNoTracking().Where(r => r.TableId == tableId).ToListAsync();
+    }
+
+    /// <summary>Starts the writes while the gate is held, so they gather into one batch, then releases it.</summary>
+    private async Task<Task<T>[]> WhileGateHeldAsync<T>(params Func<Task<T>>[] writes)
+    {
+        Task<T>[] started;
+        using (await Gate.EnterAsync())
+        {
+            started = writes.Select(w => w()).ToArray();
+            // Give the batcher a moment to take what has gathered; it then waits on the gate with all of it.
+            await Task.Delay(50);
+            Assert.All(started, t => Assert.False(t.IsCompleted));
+        }
+        return started;
+    }
+
+    [Fact]
+    public async Task ConcurrentCreates_ShareOneTransaction_AndARejectedOneFailsAlone()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+
+        var writes = await WhileGateHeldAsync(
+            () => Records.CreateAsync(table.Id, Input("""{"Deal":"one"}"""), null),
+            () => Records.CreateAsync(table.Id, Input("""{"Deal":"two","Value":"not a number"}"""), null),
+            () => Records.CreateAsync(table.Id, Input("""{"Deal":"three"}"""), null),
+            () => Records.CreateAsync(table.Id, Input("""{"Deal":"four"}"""), null));
+
+        var rejected = await Assert.ThrowsAsync<RecordValidationException>(() => writes[1]);
+        Assert.Equal("Value", Assert.Single(rejected.Errors).Field);
+        var created = new[] { await writes[0], await writes[2], await writes[3] };
+        var rows = await RowsAsync(table.Id);
+        Assert.Equal(created.Select(c => c.Id).Order(), rows.Select(r => r.Id).Order());
+        Assert.DoesNotContain(rows, r => r.Data.Contains("two"));
+
+        // The three accepted writes were committed together, after the first of them was batched on its own at most.
+        var transactions = factory.Sink.For(table.Id).Select(b => b.TransactionId).ToList();
+        Assert.Equal(3, transactions.Count);
+        Assert.All(transactions, t => Assert.NotNull(t));
+        Assert.True(transactions.Distinct().Count() < transactions.Count, "expected writes to share a transaction");
+    }
+
+    [Fact]
+    public async Task UpdatesToOneRecordInOneBatch_SeeEachOther_InOrder()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var record = await Records.CreateAsync(table.Id, Input("""{"Deal":"Acme","Value":1}"""), null);
+        var value = table.Fields.Single(f => f.Name == "Value").Id;
+
+        var writes = await WhileGateHeldAsync(
+            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, Values("""{"Value":2}""")), null),
+            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, Values("""{"Value":3,"Stage":"Won"}""")), null),
+            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, Values("""{"Value":3}""")), null));
+        await Task.WhenAll(writes);
+
+        var updates = factory.Sink.For(table.Id).Skip(1).Select(b => Assert.Single(b.Batch.Changes)).ToList();
+        Assert.Equal(2, updates.Count); // the third changed nothing, so it fired nothing
+        Assert.Equal(1m, updates[0].Previous![value]!.GetValue<decimal>());
+        Assert.Equal(2m, updates[1].Previous![value]!.GetValue<decimal>());
+        var row = Assert.Single(await RowsAsync(table.Id));
+        Assert.Equal(3m, JsonNode.Parse(row.Data)![value]!.GetValue<decimal>());
+        Assert.Equal(3m, (await writes[2]).Values[value]!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public async Task DeleteThenUpdateInOneBatch_TheUpdateFindsNoRecord()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var record = await Records.CreateAsync(table.Id, Input("""{"Deal":"Acme"}"""), null);
+
+        var writes = await WhileGateHeldAsync(
+            async () => { await Records.DeleteAsync(table.Id, record.Id, null); return (RecordSnapshot?)null; },
+            async () => (RecordSnapshot?)await Records.UpdateAsync(table.Id, new RecordPatch(record.Id, Values("""{"Stage":"Won"}""")), null));
+
+        await writes[0];
+        await Assert.ThrowsAsync<NotFoundException>(() => writes[1]);
+        Assert.Empty(await RowsAsync(table.Id));
+    }
+
+    [Fact]
+    public async Task AFailingSinkInABatch_FailsOnlyItsOwnWrite()
+    {
+        var good = await TablesSeed.DealsAsync(factory.Services);
+        var bad = await TablesSeed.DealsAsync(factory.Services);
+        factory.Sink.Behaviours[bad.Id] = (db, _) =>
+        {
+            db.Tables.Add(new TableEntity { Name = "row the failing sink added " + bad.Id });
+            throw new InvalidOperationException("outbox unavailable");
+        };
+
+        var writes = await WhileGateHeldAsync(
+            () => Records.CreateAsync(good.Id, Input("""{"Deal":"before"}"""), null),
+            () => Records.CreateAsync(bad.Id, Input("""{"Deal":"lost"}"""), null),
+            () => Records.CreateAsync(good.Id, Input("""{"Deal":"after"}"""), null));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => writes[1]);
+        await writes[0];
+        await writes[2];
+        Assert.Equal(2, (await RowsAsync(good.Id)).Count);
+        Assert.Empty(await RowsAsync(bad.Id));
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        Assert.False(await db.Tables.AnyAsync(t => t.Name == "row the failing sink added " + bad.Id));
+    }
+
+    [Fact]
+    public async Task AWriteCancelledWhileWaiting_WritesNothing_AndTheOthersCommit()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        using var cancel = new CancellationTokenSource();
+
+        var writes = await WhileGateHeldAsync(
+            () => Records.CreateAsync(table.Id, Input("""{"Deal":"kept"}"""), null),
+            () =>
+            {
+                var write = Records.CreateAsync(table.Id, Input("""{"Deal":"cancelled"}"""), null, cancel.Token);
+                cancel.Cancel();
+                return write;
+            });
+
+        await writes[0];
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writes[1]);
+        var row = Assert.Single(await RowsAsync(table.Id));
+        Assert.Contains("kept", row.Data);
+    }
+}
