@@ -1,0 +1,122 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Undb.Data;
+using Undb.Features.Webhooks.Outbound;
+using Undb.Tests.TestSupport;
+
+namespace Undb.Tests.Features.Webhooks.Outbound;
+
+/// <summary>
+/// Many finished sends settled in one batch: each delivery settles as if alone, and the webhook's health folds the
+/// attempts in order. The test holds the write gate while it submits, so the settlements gather into one batch.
+/// </summary>
+public sealed class SettlementBatchTests(OutboundFactory factory) : IClassFixture<OutboundFactory>
+{
+    private IDbContextFactory<AppDbContext> DbFactory => factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
+
+    private async Task<(WebhookEntity Webhook, List<DeliveryEntity> Deliveries)> InFlightAsync(int count)
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        // Paused, so the worker leaves the test's deliveries alone.
+        var (webhookId, _) = await factory.CreateApiClient().CreateWebhookAsync(table.Id, new { name = "batch", url = "http://127.0.0.1:9/", events = new[] { "record.created" }, enabled = false });
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var now = DateTimeOffset.UtcNow;
+        var deliveries = Enumerable.Range(0, count).Select(i => new DeliveryEntity
+        {
+            WebhookId = webhookId, TableId = table.Id, EventId = Ids.New("evt"), EventName = "record.created", Payload = "{}",
+            Status = DeliveryStatus.InFlight, LeaseToken = "token" + i, LeaseExpiresAt = now.AddMinutes(5), NextAttemptAt = now,
+            CreatedAt = now, UpdatedAt = now,
+        }).ToList();
+        db.Deliveries.AddRange(deliveries);
+        await db.SaveChangesAsync();
+        var webhook = await db.Webhooks.AsNoTracking().SingleAsync(w => w.Id == webhookId);
+        return (webhook, deliveries.Select(d => d.Copy()).ToList());
+    }
+
+    private static SettleRequest Finished(WebhookEntity webhook, DeliveryEntity delivery, int status, string? token = null) =>
+        new(webhook, delivery, new SendResult(new DeliveryAttemptEntity
+        {
+            DeliveryId = delivery.Id, WebhookId = webhook.Id, Number = 1, Trigger = AttemptTrigger.Scheduled, StartedAt = DateTimeOffset.UtcNow,
+            RequestMethod = "POST", RequestUrl = webhook.Url, RequestBody = "{}", ResponseStatus = status,
+            Succeeded = status is >= 200 and < 300, Error = status >= 300 ? $"The endpoint answered {status}." : null,
+        }, null), token ?? delivery.LeaseToken!, DeliveryStatus.Pending);
+
+    private async Task<bool[]> SettleInOneBatchAsync(params SettleRequest[] requests)
+    {
+        var store = factory.Services.GetRequiredService<DeliveryStore>();
+        Task<bool>[] settling;
+        using (await factory.Services.GetRequiredService<DatabaseWriteGate>().EnterAsync(WritePriority.High))
+        {
+            settling = requests.Select(store.SettleAsync).ToArray();
+            await Task.Delay(50);
+            Assert.All(settling, t => Assert.False(t.IsCompleted));
+        }
+        return await Task.WhenAll(settling);
+    }
+
+    [Fact]
+    public async Task FailSucceedFailFail_SettlesEachDelivery_AndLeavesAStreakOfTwo()
+    {
+        var (webhook, d) = await InFlightAsync(4);
+
+        var settled = await SettleInOneBatchAsync(
+            Finished(webhook, d[0], 500), Finished(webhook, d[1], 204), Finished(webhook, d[2], 503), Finished(webhook, d[3], 500));
+
+        Assert.All(settled, Assert.True);
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var rows = await db.Deliveries.AsNoTracking().Where(x => x.WebhookId == webhook.Id).OrderBy(x => x.Id).ToListAsync();
+        Assert.Equal([DeliveryStatus.Pending, DeliveryStatus.Succeeded, DeliveryStatus.Pending, DeliveryStatus.Pending], rows.Select(r => r.Status));
+        Assert.All(rows, r => Assert.Equal(1, r.AttemptCount));
+        Assert.All(rows, r => Assert.Null(r.LeaseToken));
+        Assert.Equal([1, 0, 1, 1], rows.Select(r => r.RetryStep));
+        Assert.Equal(4, await db.DeliveryAttempts.CountAsync(a => a.WebhookId == webhook.Id));
+
+        var health = await db.Webhooks.AsNoTracking().SingleAsync(w => w.Id == webhook.Id);
+        Assert.Equal(2, health.ConsecutiveFailures);
+        Assert.NotNull(health.LastSuccessAt);
+        Assert.NotNull(health.LastFailureAt);
+        Assert.NotNull(health.FailingSince);
+    }
+
+    [Fact]
+    public async Task ASuccessLast_ResetsTheStreak_AndAnswersFromALostClaimOnlyAddTheirAttempt()
+    {
+        var (webhook, d) = await InFlightAsync(2);
+
+        var settled = await SettleInOneBatchAsync(
+            Finished(webhook, d[0], 500),
+            Finished(webhook, d[1], 500, token: "someone else's claim"),
+            Finished(webhook, d[0], 204)); // the same delivery again: its claim was used by the first
+
+        Assert.Equal([true, false, false], settled);
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var first = await db.Deliveries.AsNoTracking().SingleAsync(x => x.Id == d[0].Id);
+        Assert.Equal(DeliveryStatus.Pending, first.Status);
+        Assert.Equal(1, first.AttemptCount);
+        var second = await db.Deliveries.AsNoTracking().SingleAsync(x => x.Id == d[1].Id);
+        Assert.Equal(DeliveryStatus.InFlight, second.Status); // still held by the other claim
+        Assert.Equal(3, await db.DeliveryAttempts.CountAsync(a => a.WebhookId == webhook.Id));
+
+        var health = await db.Webhooks.AsNoTracking().SingleAsync(w => w.Id == webhook.Id);
+        Assert.Equal(0, health.ConsecutiveFailures);
+        Assert.Null(health.FailingSince);
+        Assert.NotNull(health.LastFailureAt);
+    }
+
+    [Fact]
+    public async Task A410AnywhereInTheBatch_DisablesTheWebhook()
+    {
+        var (webhook, d) = await InFlightAsync(2);
+        await using (var db = await DbFactory.CreateDbContextAsync())
+        {
+            await db.Webhooks.Where(w => w.Id == webhook.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.Enabled, true));
+        }
+
+        await SettleInOneBatchAsync(Finished(webhook, d[0], 410), Finished(webhook, d[1], 204));
+
+        await using var check = await DbFactory.CreateDbContextAsync();
+        var health = await check.Webhooks.AsNoTracking().SingleAsync(w => w.Id == webhook.Id);
+        Assert.False(health.Enabled);
+        Assert.Contains("410", health.DisabledReason);
+    }
+}
