@@ -10,13 +10,16 @@ public sealed record DeliveryWork(string DeliveryId, string WebhookId);
 /// <summary>
 /// The in-process wake-up for the worker: a bounded channel of delivery ids. It is not the source of truth (the
 /// Delivery table is): an id that does not fit, or is lost in a crash, is found again by the sweeper.
-/// An id already queued or being sent is not queued twice.
+/// An id already queued or being sent is not queued twice. When ids were turned away because it was full, it
+/// tells the sweeper as soon as half of it is free again, so a burst bigger than the queue keeps flowing.
 /// </summary>
 public sealed class DeliveryQueue
 {
     private readonly Channel<DeliveryWork> _channel;
     private readonly ConcurrentDictionary<string, byte> _held = new();
     private readonly int _capacity;
+    private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _overflowed;
 
     public DeliveryQueue(IOptions<WebhooksOptions> options)
     {
@@ -31,12 +34,23 @@ public sealed class DeliveryQueue
     /// <summary>Deliveries queued or being sent in this process.</summary>
     public int Depth => _held.Count;
 
+    /// <summary>How many more ids fit.</summary>
+    public int Room => Math.Max(0, _capacity - _held.Count);
+
     public bool IsHeld(string deliveryId) => _held.ContainsKey(deliveryId);
+
+    /// <summary>Completes when ids were turned away and half of the queue is free again (the sweeper then brings them in).</summary>
+    public Task RoomAfterOverflow => Volatile.Read(ref _room).Task;
 
     /// <summary>Queues the delivery unless it is already held or the queue is full (then the sweeper brings it back).</summary>
     public bool TryEnqueue(DeliveryWork work)
     {
-        if (_held.Count >= _capacity || !_held.TryAdd(work.DeliveryId, 0))
+        if (_held.Count >= _capacity)
+        {
+            Volatile.Write(ref _overflowed, 1);
+            return false;
+        }
+        if (!_held.TryAdd(work.DeliveryId, 0))
         {
             return false;
         }
@@ -51,5 +65,11 @@ public sealed class DeliveryQueue
     public IAsyncEnumerable<DeliveryWork> ReadAllAsync(CancellationToken ct) => _channel.Reader.ReadAllAsync(ct);
 
     /// <summary>Called when the worker is done with an id, so a later sweep or wake-up may queue it again.</summary>
-    public void Release(string deliveryId) => _held.TryRemove(deliveryId, out _);
+    public void Release(string deliveryId)
+    {
+        if (_held.TryRemove(deliveryId, out _) && _held.Count <= _capacity / 2 && Interlocked.Exchange(ref _overflowed, 0) == 1)
+        {
+            Interlocked.Exchange(ref _room, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
 }

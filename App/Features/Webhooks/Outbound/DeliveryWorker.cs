@@ -95,7 +95,7 @@ public sealed class DeliveryWorker(
             try
             {
                 await SweepOnceAsync(ct);
-                await Task.Delay(options.CurrentValue.SweepInterval, time, ct);
+                await WaitForNextSweepAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -116,19 +116,48 @@ public sealed class DeliveryWorker(
         }
     }
 
-    /// <summary>Queues due and lease-expired deliveries, oldest due first; returns how many were queued.</summary>
+    /// <summary>Until the sweep interval has passed, or sooner when the queue turned ids away and has room again.</summary>
+    private async Task WaitForNextSweepAsync(CancellationToken ct)
+    {
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var interval = Task.Delay(options.CurrentValue.SweepInterval, time, done.Token);
+        await Task.WhenAny(interval, queue.RoomAfterOverflow.WaitAsync(done.Token));
+        await done.CancelAsync();
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Queues due and lease-expired deliveries, oldest due first, until the queue is full or none are left; returns
+    /// how many were queued. It pages past the ones this process already holds, so a backlog bigger than the queue
+    /// is not hidden behind them.
+    /// </summary>
     public async Task<int> SweepOnceAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow();
+        var pageSize = options.CurrentValue.SweepBatchSize;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var due = await db.Deliveries.AsNoTracking()
-            .Where(d => (d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
-                || (d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt <= now))
-            .OrderBy(d => d.NextAttemptAt)
-            .Select(d => new DeliveryWork(d.Id, d.WebhookId))
-            .Take(options.CurrentValue.SweepBatchSize)
-            .ToListAsync(ct);
-        var queued = due.Count(w => !queue.IsHeld(w.DeliveryId) && queue.TryEnqueue(w));
+        var queued = 0;
+        (DateTimeOffset At, string Id)? after = null;
+        while (queue.Room > 0)
+        {
+            var due = db.Deliveries.AsNoTracking()
+                .Where(d => (d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
+                    || (d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt <= now));
+            if (after is var (afterAt, afterId))
+            {
+                due = due.Where(d => d.NextAttemptAt > afterAt || (d.NextAttemptAt == afterAt && string.Compare(d.Id, afterId) > 0));
+            }
+            var page = await due.OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id)
+                .Select(d => new { d.Id, d.WebhookId, d.NextAttemptAt })
+                .Take(pageSize)
+                .ToListAsync(ct);
+            queued += page.Count(d => !queue.IsHeld(d.Id) && queue.TryEnqueue(new DeliveryWork(d.Id, d.WebhookId)));
+            if (page.Count < pageSize)
+            {
+                break;
+            }
+            after = (page[^1].NextAttemptAt, page[^1].Id);
+        }
         if (queued > 0)
         {
             logger.LogDebug("The sweeper queued {Count} due deliveries", queued);
