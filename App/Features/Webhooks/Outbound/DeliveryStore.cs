@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Undb.Data;
@@ -70,15 +71,16 @@ public sealed class DeliveryStore : IDisposable
         await using var db = await _dbFactory.CreateDbContextAsync(ct);
         using (await _writeGate.EnterAsync(WritePriority.High, ct))
         {
+            // The rows are found by primary key only and the claim condition is applied per column. Put in the WHERE
+            // clause, the condition invites SQLite to walk the (Status, NextAttemptAt) index over the whole backlog
+            // instead of looking up the batch's ids, which made every claim as slow as the backlog was long.
             await db.Deliveries
-                .Where(d => distinct.Contains(d.Id)
-                    && ((d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now)
-                        || (d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt <= now)))
+                .Where(d => distinct.Contains(d.Id))
                 .ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.Status, DeliveryStatus.InFlight)
-                    .SetProperty(d => d.LeaseExpiresAt, leaseUntil)
-                    .SetProperty(d => d.LeaseToken, token)
-                    .SetProperty(d => d.UpdatedAt, now), ct);
+                    .SetProperty(d => d.Status, IfClaimable(now, DeliveryStatus.InFlight, d => d.Status))
+                    .SetProperty(d => d.LeaseExpiresAt, IfClaimable<DateTimeOffset?>(now, leaseUntil, d => d.LeaseExpiresAt))
+                    .SetProperty(d => d.LeaseToken, IfClaimable<string?>(now, token, d => d.LeaseToken))
+                    .SetProperty(d => d.UpdatedAt, IfClaimable(now, now, d => d.UpdatedAt)), ct);
         }
         var claimed = await db.Deliveries.AsNoTracking().Where(d => distinct.Contains(d.Id) && d.LeaseToken == token).ToDictionaryAsync(d => d.Id, ct);
         var webhookIds = claimed.Values.Select(d => d.WebhookId).Distinct().ToList();
@@ -89,6 +91,22 @@ public sealed class DeliveryStore : IDisposable
         return ids.Select(id => claimed.TryGetValue(id, out var d) && handedOut.Add(id)
             ? new ClaimedDelivery(d, webhooks.GetValueOrDefault(d.WebhookId))
             : null).ToList();
+    }
+
+    /// <summary><c>d => claimable(d) ? value : current(d)</c>, where claimable means due, or held under an expired lease.</summary>
+    private static Expression<Func<DeliveryEntity, T>> IfClaimable<T>(DateTimeOffset now, T value, Expression<Func<DeliveryEntity, T>> current)
+    {
+        Expression<Func<DeliveryEntity, bool>> claimable = d =>
+            (d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now) || (d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt <= now);
+        Expression<Func<T>> constant = () => value; // a captured value, so EF sends it as a parameter
+        var row = current.Parameters[0];
+        var test = new ReplaceParameter(claimable.Parameters[0], row).Visit(claimable.Body);
+        return Expression.Lambda<Func<DeliveryEntity, T>>(Expression.Condition(test, constant.Body, current.Body), row);
+    }
+
+    private sealed class ReplaceParameter(ParameterExpression from, Expression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
     }
 
     /// <summary>

@@ -7,10 +7,10 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
 /// <summary>
-/// Many finished sends settled in one batch: each delivery settles as if alone, and the webhook's health folds the
-/// attempts in order. The test holds the write gate while it submits, so the settlements gather into one batch.
+/// Claims and settlements in batches: each delivery is claimed and settled as if alone, and the webhook's health
+/// folds the attempts in order. The tests hold the write gate while they submit, so the requests gather into one batch.
 /// </summary>
-public sealed class SettlementBatchTests(OutboundFactory factory) : IClassFixture<OutboundFactory>
+public sealed class DeliveryStoreBatchTests(OutboundFactory factory) : IClassFixture<OutboundFactory>
 {
     private IDbContextFactory<AppDbContext> DbFactory => factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
 
@@ -118,5 +118,43 @@ public sealed class SettlementBatchTests(OutboundFactory factory) : IClassFixtur
         var health = await check.Webhooks.AsNoTracking().SingleAsync(w => w.Id == webhook.Id);
         Assert.False(health.Enabled);
         Assert.Contains("410", health.DisabledReason);
+    }
+
+    [Fact]
+    public async Task AClaimBatch_TakesOnlyDueAndAbandonedDeliveries_AndEachOnce()
+    {
+        var (_, d) = await InFlightAsync(5);
+        var now = DateTimeOffset.UtcNow;
+        await using (var db = await DbFactory.CreateDbContextAsync())
+        {
+            async Task Set(DeliveryEntity delivery, DeliveryStatus status, DateTimeOffset next, DateTimeOffset? lease, string? token) =>
+                await db.Deliveries.Where(x => x.Id == delivery.Id).ExecuteUpdateAsync(s => s
+                    .SetProperty(x => x.Status, status).SetProperty(x => x.NextAttemptAt, next)
+                    .SetProperty(x => x.LeaseExpiresAt, lease).SetProperty(x => x.LeaseToken, token));
+            await Set(d[0], DeliveryStatus.Pending, now.AddMinutes(-1), null, null);                  // due
+            await Set(d[1], DeliveryStatus.Pending, now.AddHours(1), null, null);                     // a retry not yet due
+            await Set(d[2], DeliveryStatus.InFlight, now, now.AddMinutes(5), "live");                  // being sent
+            await Set(d[3], DeliveryStatus.InFlight, now.AddMinutes(-10), now.AddMinutes(-1), "dead"); // its sender crashed
+            await Set(d[4], DeliveryStatus.Succeeded, now.AddMinutes(-1), null, null);                // done
+        }
+        var store = factory.Services.GetRequiredService<DeliveryStore>();
+        Task<ClaimedDelivery?>[] claiming;
+        using (await factory.Services.GetRequiredService<DatabaseWriteGate>().EnterAsync(WritePriority.High))
+        {
+            claiming = new[] { d[0].Id, d[1].Id, d[2].Id, d[3].Id, d[4].Id, d[0].Id }.Select(store.ClaimAsync).ToArray();
+            await Task.Delay(50);
+        }
+        var claims = await Task.WhenAll(claiming);
+
+        Assert.Equal([true, false, false, true, false, false], claims.Select(c => c is not null));
+        Assert.All(claims.OfType<ClaimedDelivery>(), c => Assert.Equal(d[0].WebhookId, c.Webhook?.Id));
+        await using var check = await DbFactory.CreateDbContextAsync();
+        var rows = await check.Deliveries.AsNoTracking().Where(x => x.WebhookId == d[0].WebhookId).OrderBy(x => x.Id).ToListAsync();
+        Assert.Equal([DeliveryStatus.InFlight, DeliveryStatus.Pending, DeliveryStatus.InFlight, DeliveryStatus.InFlight, DeliveryStatus.Succeeded], rows.Select(r => r.Status));
+        Assert.Equal(claims[0]!.Delivery.LeaseToken, rows[0].LeaseToken);
+        Assert.Equal(claims[0]!.Delivery.LeaseToken, rows[3].LeaseToken);
+        Assert.Null(rows[1].LeaseToken);
+        Assert.Equal("live", rows[2].LeaseToken);
+        Assert.Null(rows[4].LeaseToken);
     }
 }
