@@ -55,14 +55,14 @@ public static class DataExtensions
 /// <summary>
 /// Per-connection SQLite settings, applied once per physical connection (they stay with it in the pool; EF opens and
 /// closes a pooled connection for every query). In WAL mode synchronous=NORMAL survives a process crash without an
-/// fsync per commit; memory-mapped reads spare a system call per page read.
+/// fsync per commit. (Memory-mapped reads were tried: mapped pages count in the working set, and the 100k-event burst
+/// peaked at 461 MB with them against 354 MB without, for no measurable gain in throughput.)
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
 
-    /// <summary>Up to 256 MB of the file is mapped; only pages actually read take memory, and the OS can drop them.</summary>
-    internal const string Settings = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA mmap_size=268435456;";
+    internal const string Settings = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _applied = new();
 
