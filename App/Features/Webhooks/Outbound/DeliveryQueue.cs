@@ -18,8 +18,8 @@ public sealed class DeliveryQueue
     private readonly Channel<DeliveryWork> _channel;
     private readonly ConcurrentDictionary<string, byte> _held = new();
     private readonly int _capacity;
-    private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _overflowed;
+    private readonly SemaphoreSlim _room = new(0, 1);
+    private int _backlog;
 
     public DeliveryQueue(IOptions<WebhooksOptions> options)
     {
@@ -39,15 +39,40 @@ public sealed class DeliveryQueue
 
     public bool IsHeld(string deliveryId) => _held.ContainsKey(deliveryId);
 
-    /// <summary>Completes when ids were turned away and half of the queue is free again (the sweeper then brings them in).</summary>
-    public Task RoomAfterOverflow => Volatile.Read(ref _room).Task;
+    /// <summary>
+    /// Completes once due deliveries were left out because the queue was full (<see cref="NoteBacklog"/>) and half of
+    /// it is free again; the sweeper then brings them in. A signal given while nobody waits is kept for the next wait.
+    /// </summary>
+    public Task WaitForRoomAsync(CancellationToken ct) => _room.WaitAsync(ct);
+
+    /// <summary>Due deliveries were left out because the queue was full.</summary>
+    public void NoteBacklog()
+    {
+        Volatile.Write(ref _backlog, 1);
+        SignalIfRoom(); // the queue may have drained before the note was taken
+    }
+
+    private void SignalIfRoom()
+    {
+        if (_held.Count <= _capacity / 2 && Interlocked.Exchange(ref _backlog, 0) == 1)
+        {
+            try
+            {
+                _room.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled and not yet taken: one wake-up is enough.
+            }
+        }
+    }
 
     /// <summary>Queues the delivery unless it is already held or the queue is full (then the sweeper brings it back).</summary>
     public bool TryEnqueue(DeliveryWork work)
     {
         if (_held.Count >= _capacity)
         {
-            Volatile.Write(ref _overflowed, 1);
+            NoteBacklog();
             return false;
         }
         if (!_held.TryAdd(work.DeliveryId, 0))
@@ -67,9 +92,9 @@ public sealed class DeliveryQueue
     /// <summary>Called when the worker is done with an id, so a later sweep or wake-up may queue it again.</summary>
     public void Release(string deliveryId)
     {
-        if (_held.TryRemove(deliveryId, out _) && _held.Count <= _capacity / 2 && Interlocked.Exchange(ref _overflowed, 0) == 1)
+        if (_held.TryRemove(deliveryId, out _))
         {
-            Interlocked.Exchange(ref _room, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            SignalIfRoom();
         }
     }
 }

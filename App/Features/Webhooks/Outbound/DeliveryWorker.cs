@@ -121,7 +121,7 @@ public sealed class DeliveryWorker(
     {
         using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var interval = Task.Delay(options.CurrentValue.SweepInterval, time, done.Token);
-        await Task.WhenAny(interval, queue.RoomAfterOverflow.WaitAsync(done.Token));
+        await Task.WhenAny(interval, queue.WaitForRoomAsync(done.Token));
         await done.CancelAsync();
         ct.ThrowIfCancellationRequested();
     }
@@ -157,6 +157,10 @@ public sealed class DeliveryWorker(
                 break;
             }
             after = (page[^1].NextAttemptAt, page[^1].Id);
+        }
+        if (queue.Room == 0)
+        {
+            queue.NoteBacklog(); // there may be more: sweep again as soon as there is room
         }
         if (queued > 0)
         {
