@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Undb.Features.Tables;
 
@@ -20,4 +21,10 @@ public static class TablesSeed
             new FieldSpec("Contact", FieldType.Email),
             new FieldSpec("Site", FieldType.Url),
         ], actorId: null);
+
+    /// <summary>Record values from a JSON object, keyed as written (field names or ids).</summary>
+    public static IReadOnlyDictionary<string, JsonNode?> Values(string json) =>
+        JsonNode.Parse(json)!.AsObject().ToDictionary(p => p.Key, p => p.Value?.DeepClone());
+
+    public static RecordInput Input(string json) => new(Values(json));
 }

@@ -15,31 +15,10 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
 {
     private RecordService Records => factory.Services.GetRequiredService<RecordService>();
 
-    private DatabaseWriteGate Gate => factory.Services.GetRequiredService<DatabaseWriteGate>();
-
-    private static RecordInput Input(string json) => new(Values(json));
-
-    private static IReadOnlyDictionary<string, JsonNode?> Values(string json) =>
-        JsonNode.Parse(json)!.AsObject().ToDictionary(p => p.Key, p => p.Value?.DeepClone());
-
     private async Task<List<RecordEntity>> RowsAsync(string tableId)
     {
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         return await db.Records.AsNoTracking().Where(r => r.TableId == tableId).ToListAsync();
-    }
-
-    /// <summary>Starts the writes while the gate is held, so they gather into one batch, then releases it.</summary>
-    private async Task<Task<T>[]> WhileGateHeldAsync<T>(params Func<Task<T>>[] writes)
-    {
-        Task<T>[] started;
-        using (await Gate.EnterAsync())
-        {
-            started = writes.Select(w => w()).ToArray();
-            // Give the batcher a moment to take what has gathered; it then waits on the gate with all of it.
-            await Task.Delay(50);
-            Assert.All(started, t => Assert.False(t.IsCompleted));
-        }
-        return started;
     }
 
     [Fact]
@@ -47,11 +26,11 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
     {
         var table = await TablesSeed.DealsAsync(factory.Services);
 
-        var writes = await WhileGateHeldAsync(
-            () => Records.CreateAsync(table.Id, Input("""{"Deal":"one"}"""), null),
-            () => Records.CreateAsync(table.Id, Input("""{"Deal":"two","Value":"not a number"}"""), null),
-            () => Records.CreateAsync(table.Id, Input("""{"Deal":"three"}"""), null),
-            () => Records.CreateAsync(table.Id, Input("""{"Deal":"four"}"""), null));
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services, 
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"one"}"""), null),
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"two","Value":"not a number"}"""), null),
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"three"}"""), null),
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"four"}"""), null));
 
         var rejected = await Assert.ThrowsAsync<RecordValidationException>(() => writes[1]);
         Assert.Equal("Value", Assert.Single(rejected.Errors).Field);
@@ -71,13 +50,13 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
     public async Task UpdatesToOneRecordInOneBatch_SeeEachOther_InOrder()
     {
         var table = await TablesSeed.DealsAsync(factory.Services);
-        var record = await Records.CreateAsync(table.Id, Input("""{"Deal":"Acme","Value":1}"""), null);
+        var record = await Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"Acme","Value":1}"""), null);
         var value = table.Fields.Single(f => f.Name == "Value").Id;
 
-        var writes = await WhileGateHeldAsync(
-            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, Values("""{"Value":2}""")), null),
-            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, Values("""{"Value":3,"Stage":"Won"}""")), null),
-            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, Values("""{"Value":3}""")), null));
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services, 
+            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, TablesSeed.Values("""{"Value":2}""")), null),
+            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, TablesSeed.Values("""{"Value":3,"Stage":"Won"}""")), null),
+            () => Records.UpdateAsync(table.Id, new RecordPatch(record.Id, TablesSeed.Values("""{"Value":3}""")), null));
         await Task.WhenAll(writes);
 
         var updates = factory.Sink.For(table.Id).Skip(1).Select(b => Assert.Single(b.Batch.Changes)).ToList();
@@ -93,11 +72,11 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
     public async Task DeleteThenUpdateInOneBatch_TheUpdateFindsNoRecord()
     {
         var table = await TablesSeed.DealsAsync(factory.Services);
-        var record = await Records.CreateAsync(table.Id, Input("""{"Deal":"Acme"}"""), null);
+        var record = await Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"Acme"}"""), null);
 
-        var writes = await WhileGateHeldAsync(
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services, 
             async () => { await Records.DeleteAsync(table.Id, record.Id, null); return (RecordSnapshot?)null; },
-            async () => (RecordSnapshot?)await Records.UpdateAsync(table.Id, new RecordPatch(record.Id, Values("""{"Stage":"Won"}""")), null));
+            async () => (RecordSnapshot?)await Records.UpdateAsync(table.Id, new RecordPatch(record.Id, TablesSeed.Values("""{"Stage":"Won"}""")), null));
 
         await writes[0];
         await Assert.ThrowsAsync<NotFoundException>(() => writes[1]);
@@ -115,10 +94,10 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
             throw new InvalidOperationException("outbox unavailable");
         };
 
-        var writes = await WhileGateHeldAsync(
-            () => Records.CreateAsync(good.Id, Input("""{"Deal":"before"}"""), null),
-            () => Records.CreateAsync(bad.Id, Input("""{"Deal":"lost"}"""), null),
-            () => Records.CreateAsync(good.Id, Input("""{"Deal":"after"}"""), null));
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services, 
+            () => Records.CreateAsync(good.Id, TablesSeed.Input("""{"Deal":"before"}"""), null),
+            () => Records.CreateAsync(bad.Id, TablesSeed.Input("""{"Deal":"lost"}"""), null),
+            () => Records.CreateAsync(good.Id, TablesSeed.Input("""{"Deal":"after"}"""), null));
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => writes[1]);
         await writes[0];
@@ -135,11 +114,11 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
         var table = await TablesSeed.DealsAsync(factory.Services);
         using var cancel = new CancellationTokenSource();
 
-        var writes = await WhileGateHeldAsync(
-            () => Records.CreateAsync(table.Id, Input("""{"Deal":"kept"}"""), null),
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services, 
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"kept"}"""), null),
             () =>
             {
-                var write = Records.CreateAsync(table.Id, Input("""{"Deal":"cancelled"}"""), null, cancel.Token);
+                var write = Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"cancelled"}"""), null, cancel.Token);
                 cancel.Cancel();
                 return write;
             });

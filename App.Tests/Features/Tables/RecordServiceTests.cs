@@ -15,10 +15,9 @@ public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFix
 
     private TableChangeNotifier Notifier => factory.Services.GetRequiredService<TableChangeNotifier>();
 
-    private static IReadOnlyDictionary<string, JsonNode?> Values(string json) =>
-        JsonNode.Parse(json)!.AsObject().ToDictionary(p => p.Key, p => p.Value?.DeepClone());
+    private static IReadOnlyDictionary<string, JsonNode?> Values(string json) => TablesSeed.Values(json);
 
-    private static RecordInput Input(string json) => new(Values(json));
+    private static RecordInput Input(string json) => TablesSeed.Input(json);
 
     private static string FieldId(TableSnapshot table, string name) => table.Fields.Single(f => f.Name == name).Id;
 

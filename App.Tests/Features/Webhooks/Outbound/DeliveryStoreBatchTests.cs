@@ -44,14 +44,7 @@ public sealed class DeliveryStoreBatchTests(OutboundFactory factory) : IClassFix
     private async Task<bool[]> SettleInOneBatchAsync(params SettleRequest[] requests)
     {
         var store = factory.Services.GetRequiredService<DeliveryStore>();
-        Task<bool>[] settling;
-        using (await factory.Services.GetRequiredService<DatabaseWriteGate>().EnterAsync(WritePriority.High))
-        {
-            settling = requests.Select(store.SettleAsync).ToArray();
-            await Task.Delay(50);
-            Assert.All(settling, t => Assert.False(t.IsCompleted));
-        }
-        return await Task.WhenAll(settling);
+        return await Task.WhenAll(await WriteGateBatches.StartWhileHeldAsync(factory.Services, requests.Select(r => (Func<Task<bool>>)(() => store.SettleAsync(r))).ToArray()));
     }
 
     [Fact]
@@ -138,12 +131,8 @@ public sealed class DeliveryStoreBatchTests(OutboundFactory factory) : IClassFix
             await Set(d[4], DeliveryStatus.Succeeded, now.AddMinutes(-1), null, null);                // done
         }
         var store = factory.Services.GetRequiredService<DeliveryStore>();
-        Task<ClaimedDelivery?>[] claiming;
-        using (await factory.Services.GetRequiredService<DatabaseWriteGate>().EnterAsync(WritePriority.High))
-        {
-            claiming = new[] { d[0].Id, d[1].Id, d[2].Id, d[3].Id, d[4].Id, d[0].Id }.Select(store.ClaimAsync).ToArray();
-            await Task.Delay(50);
-        }
+        var ids = new[] { d[0].Id, d[1].Id, d[2].Id, d[3].Id, d[4].Id, d[0].Id };
+        var claiming = await WriteGateBatches.StartWhileHeldAsync(factory.Services, ids.Select(id => (Func<Task<ClaimedDelivery?>>)(() => store.ClaimAsync(id))).ToArray());
         var claims = await Task.WhenAll(claiming);
 
         Assert.Equal([true, false, false, true, false, false], claims.Select(c => c is not null));
