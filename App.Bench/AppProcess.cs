@@ -115,8 +115,13 @@ public sealed partial class AppProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The App.dll next to the bench's own build, or the one <c>UNDB_BENCH_APP_DLL</c> names (to compare two builds).</summary>
     public static string FindAppDll()
     {
+        if (Environment.GetEnvironmentVariable("UNDB_BENCH_APP_DLL") is { Length: > 0 } chosen)
+        {
+            return File.Exists(chosen) ? Path.GetFullPath(chosen) : throw new FileNotFoundException("UNDB_BENCH_APP_DLL does not exist", chosen);
+        }
         var bin = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
         var configuration = new DirectoryInfo(bin).Parent!.Name;
         var dir = new DirectoryInfo(bin);

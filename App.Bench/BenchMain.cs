@@ -5,20 +5,27 @@ using System.Text.Json;
 namespace Undb.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project App.Bench -- [--quick|--profile|--smoke] [--json PATH] [--only outbound,incoming,grid,memory]</c>:
+/// <c>dotnet run -c Release --project App.Bench -- [--quick|--profile|--smoke] [--cold] [--json PATH] [--only outbound,incoming,grid,memory]</c>:
 /// measures the real app next to raw floors on this machine, prints a table and writes JSON.
+/// The app first runs an unmeasured warm-up of the same kinds of load (skipped by <c>--cold</c> and <c>--smoke</c>), so the
+/// figures are of a running server rather than of a process whose hot code the runtime is still compiling.
 /// </summary>
 public static class BenchMain
 {
-    public sealed record Sizes(int OutboundEvents, double PacedSeconds, double IncomingSeconds, int GridRows, int BurstEvents)
+    public sealed record Sizes(int OutboundEvents, double PacedSeconds, double IncomingSeconds, int GridRows, int BurstEvents, bool WarmUp = true)
     {
         public static readonly Sizes Full = new(20_000, 20, 15, 100_000, 100_000);
         public static readonly Sizes Quick = new(4_000, 5, 5, 100_000, 20_000);
         /// <summary>Quick, but with a 20 s incoming run: long enough to attach <c>dotnet-trace</c> to the app.</summary>
         public static readonly Sizes Profile = new(4_000, 5, 20, 100_000, 20_000);
         /// <summary>Enough to prove the harness works end to end (the smoke test in ./test.sh).</summary>
-        public static readonly Sizes Smoke = new(200, 1, 1, 500, 300);
+        public static readonly Sizes Smoke = new(200, 1, 1, 500, 300, WarmUp: false);
     }
+
+    /// <summary>The warm-up: a bulk burst, paced single creations and incoming requests, each on a table of its own.</summary>
+    private const int WarmUpEvents = 6_000;
+    private const double WarmUpPacedSeconds = 4;
+    private static readonly TimeSpan WarmUpIncoming = TimeSpan.FromSeconds(6);
 
     public static async Task<int> Main(string[] args)
     {
@@ -27,6 +34,10 @@ public static class BenchMain
         var jsonPath = ValueOf(args, "--json");
         var only = ValueOf(args, "--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var sizes = smoke ? Sizes.Smoke : args.Contains("--profile") ? Sizes.Profile : quick ? Sizes.Quick : Sizes.Full;
+        if (args.Contains("--cold"))
+        {
+            sizes = sizes with { WarmUp = false };
+        }
         try
         {
             var report = await RunAsync(sizes, only, Console.WriteLine);
@@ -55,6 +66,15 @@ public static class BenchMain
 
         await using (var app = await AppProcess.StartAsync(settings))
         {
+            if (sizes.WarmUp && (Wanted("outbound") || Wanted("incoming")))
+            {
+                log("warm-up (not measured)…");
+                var warm = Stopwatch.StartNew();
+                await OutboundBench.WarmUpAsync(app, receiver, WarmUpEvents, WarmUpPacedSeconds, 500);
+                var requests = await IncomingBench.WarmUpAsync(app, receiver, WarmUpIncoming);
+                report.WarmUpSeconds = Round(warm.Elapsed.TotalSeconds, 1);
+                log($"  warm-up: {WarmUpEvents:N0} bulk + {WarmUpPacedSeconds * 500:N0} paced creations, {requests:N0} incoming requests in {report.WarmUpSeconds} s");
+            }
             if (Wanted("outbound"))
             {
                 log("outbound…");
@@ -96,6 +116,7 @@ public static class BenchMain
     {
         Console.WriteLine();
         Console.WriteLine($"Undb.Blazor benchmarks — {r.Machine}");
+        Console.WriteLine(r.WarmUpSeconds > 0 ? $"(after a {r.WarmUpSeconds:F0} s unmeasured warm-up of the app process)" : "(cold: no warm-up)");
         Console.WriteLine(new string('-', 78));
         if (r.Outbound is { } o)
         {
@@ -157,5 +178,7 @@ public sealed class BenchReport
     public GridFigures? Grid { get; set; }
     public MemoryFigures? Memory { get; set; }
     public string Machine { get; set; } = "";
+    /// <summary>How long the app ran the unmeasured warm-up before the figures were taken; 0 for a cold run.</summary>
+    public double WarmUpSeconds { get; set; }
     public double Seconds { get; set; }
 }

@@ -15,8 +15,35 @@ public static class IncomingBench
 
     public static async Task<Result> RunAsync(AppProcess app, Receiver receiver, double seconds, Action<string> log)
     {
+        var (hookUrl, apiKey) = await SetUpAsync(app, receiver, "Incoming bench");
+        var body = Payload();
+        log($"  incoming payload: {Encoding.UTF8.GetByteCount(body)} bytes");
+
+        var deliveredBefore = receiver.Verified;
+        var (rate, latencies, count) = await LoadAsync(hookUrl, apiKey, body, TimeSpan.FromSeconds(Math.Min(2, seconds / 4)), TimeSpan.FromSeconds(seconds), 201);
+        // Each accepted request created a record whose record.created must reach the receiver too.
+        await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
+
+        await using var floor = await FloorServer.StartAsync();
+        var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
+        return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count);
+    }
+
+    /// <summary>Unmeasured load on a table of its own, for the warm-up phase; returns the requests made once all their deliveries arrived.</summary>
+    public static async Task<int> WarmUpAsync(AppProcess app, Receiver receiver, TimeSpan duration)
+    {
+        var (hookUrl, apiKey) = await SetUpAsync(app, receiver, "Incoming warm-up");
+        var deliveredBefore = receiver.Verified;
+        var (_, _, count) = await LoadAsync(hookUrl, apiKey, Payload(), TimeSpan.Zero, duration, 201);
+        await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
+        return count;
+    }
+
+    /// <summary>A table with one outbound webhook to the receiver and one incoming webhook mapping <see cref="Payload"/>; returns its URL and key.</summary>
+    private static async Task<(string Url, string ApiKey)> SetUpAsync(AppProcess app, Receiver receiver, string tableName)
+    {
         using var api = app.CreateApiClient();
-        var tableId = await BenchApi.CreateTableAsync(api, "Incoming bench");
+        var tableId = await BenchApi.CreateTableAsync(api, tableName);
         var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
         receiver.UseSecret(secret);
         var incoming = await BenchApi.PostAsync(api, $"/api/tables/{tableId}/incoming-webhooks", new
@@ -36,19 +63,7 @@ public static class IncomingBench
                 },
             },
         });
-        var hookUrl = app.BaseUrl + "/hooks/" + incoming["id"]!.GetValue<string>();
-        var apiKey = incoming["apiKey"]!.GetValue<string>();
-        var body = Payload();
-        log($"  incoming payload: {Encoding.UTF8.GetByteCount(body)} bytes");
-
-        var deliveredBefore = receiver.Verified;
-        var (rate, latencies, count) = await LoadAsync(hookUrl, apiKey, body, TimeSpan.FromSeconds(Math.Min(2, seconds / 4)), TimeSpan.FromSeconds(seconds), 201);
-        // Each accepted request created a record whose record.created must reach the receiver too.
-        await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
-
-        await using var floor = await FloorServer.StartAsync();
-        var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
-        return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count);
+        return (app.BaseUrl + "/hooks/" + incoming["id"]!.GetValue<string>(), incoming["apiKey"]!.GetValue<string>());
     }
 
     /// <summary>Closed-loop load: <see cref="Workers"/> clients each send the next request when the last one answers.</summary>

@@ -37,6 +37,19 @@ public static class OutboundBench
             Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), Stats.Percentile(latencies, 99.9));
     }
 
+    /// <summary>Unmeasured load on a table of its own, for the warm-up phase: a bulk burst, then single creations at the paced rate.</summary>
+    public static async Task WarmUpAsync(AppProcess app, Receiver receiver, int events, double pacedSeconds, double pacedRate)
+    {
+        using var api = app.CreateApiClient();
+        var tableId = await BenchApi.CreateTableAsync(api, "Outbound warm-up");
+        var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
+        receiver.UseSecret(secret);
+        var start = receiver.Verified;
+        await BenchApi.BulkCreateAsync(api, tableId, 0, events, chunk: 500);
+        await receiver.WaitForAsync(start + events, TimeSpan.FromMinutes(5));
+        await PacedAsync(api, receiver, tableId, (int)(pacedSeconds * pacedRate), pacedRate);
+    }
+
     /// <summary>The same signed POSTs straight from HttpClient to the same receiver: no database, no queue.</summary>
     private static async Task<double> FloorAsync(Receiver receiver, string secret, int events)
     {
