@@ -19,8 +19,9 @@ public sealed class RecordingChangeSink : IRecordChangeSink
     /// <summary>Per table id: runs after the batch is recorded; its result is the sink's answer.</summary>
     public ConcurrentDictionary<string, Func<AppDbContext, ChangeBatch, Action?>> Behaviours { get; } = new();
 
-    public ValueTask<Action?> OnChangesAsync(AppDbContext db, ChangeBatch batch, CancellationToken ct)
+    public ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct)
     {
+        var db = scope.Db;
         var pending = db.ChangeTracker.Entries<RecordEntity>().Count(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted);
         _batches.Enqueue(new RecordedBatch(batch, db.Database.CurrentTransaction is not null, pending, db.Database.CurrentTransaction?.TransactionId));
         return ValueTask.FromResult(Behaviours.TryGetValue(batch.Table.Id, out var behaviour) ? behaviour(db, batch) : null);

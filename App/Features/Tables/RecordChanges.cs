@@ -43,11 +43,22 @@ public sealed record ChangeBatch(
 }
 
 /// <summary>
+/// One RecordService transaction as a sink sees it: the context to add rows to, and <see cref="Items"/>, state kept
+/// for as long as the transaction (a group commit runs many writes in one, so a sink can read what it needs once).
+/// </summary>
+public sealed class RecordWriteScope(AppDbContext db)
+{
+    public AppDbContext Db { get; } = db;
+
+    public Dictionary<object, object?> Items { get; } = [];
+}
+
+/// <summary>
 /// The extension point of the one write path. Called inside RecordService's transaction, before it is saved:
-/// a sink adds its own rows (an outbox, an audit log) to <paramref name="db"/> so they commit with the records.
+/// a sink adds its own rows (an outbox, an audit log) to the scope's context so they commit with the records.
 /// It may return an action to run after the commit (for instance, waking a delivery worker).
 /// </summary>
 public interface IRecordChangeSink
 {
-    ValueTask<Action?> OnChangesAsync(AppDbContext db, ChangeBatch batch, CancellationToken ct);
+    ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct);
 }

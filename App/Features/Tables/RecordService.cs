@@ -224,6 +224,7 @@ public sealed class RecordService : IDisposable
         using (await _writeGate.EnterAsync(stopping))
         {
             await using var tx = await db.Database.BeginTransactionAsync(stopping);
+            var scope = new RecordWriteScope(db);
             var tables = new Dictionary<string, TableSnapshot?>();
             for (var i = 0; i < batch.Count; i++)
             {
@@ -239,7 +240,7 @@ public sealed class RecordService : IDisposable
                     {
                         throw new NotFoundException($"Table '{write.TableId}' does not exist.");
                     }
-                    outcomes[i] = await WriteOneAsync(db, table, write);
+                    outcomes[i] = await WriteOneAsync(scope, table, write);
                 }
                 catch (Exception ex) when (IsRejection(ex) && !db.ChangeTracker.HasChanges())
                 {
@@ -257,8 +258,9 @@ public sealed class RecordService : IDisposable
         ex is RecordValidationException or NotFoundException or BadRequestException or OperationCanceledException;
 
     /// <summary>Inside the batch's transaction: run the change, let sinks add their rows, save (unless nothing changed).</summary>
-    private async Task<WriteOutcome> WriteOneAsync(AppDbContext db, TableSnapshot table, PendingWrite write)
+    private async Task<WriteOutcome> WriteOneAsync(RecordWriteScope scope, TableSnapshot table, PendingWrite write)
     {
+        var db = scope.Db;
         var now = _time.GetUtcNow();
         var changes = await write.Change(new WriteContext(db, table, write.Actor, now));
         if (changes.Count == 0)
@@ -269,7 +271,7 @@ public sealed class RecordService : IDisposable
         var afterCommit = new List<Action>();
         foreach (var sink in _sinks)
         {
-            if (await sink.OnChangesAsync(db, batch, write.Ct) is { } action)
+            if (await sink.OnChangesAsync(scope, batch, write.Ct) is { } action)
             {
                 afterCommit.Add(action);
             }

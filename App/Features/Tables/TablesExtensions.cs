@@ -5,6 +5,7 @@ public static class TablesExtensions
     public static IHostApplicationBuilder AddTables(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<TableService>();
+        builder.Services.AddSingleton<TableSnapshotCache>();
         builder.Services.AddSingleton<RecordService>();
         builder.Services.AddSingleton<RecordQueryService>();
         builder.Services.AddSingleton<CsvExporter>();

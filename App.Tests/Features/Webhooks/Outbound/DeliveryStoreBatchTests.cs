@@ -146,4 +146,30 @@ public sealed class DeliveryStoreBatchTests(OutboundFactory factory) : IClassFix
         Assert.Equal("live", rows[2].LeaseToken);
         Assert.Null(rows[4].LeaseToken);
     }
+
+    [Fact]
+    public async Task OneGroupCommitAcrossTables_WritesEachChangeTheOutboxRowsOfItsOwnTablesWebhooks()
+    {
+        var api = factory.CreateApiClient();
+        var a = await TablesSeed.DealsAsync(factory.Services);
+        var b = await TablesSeed.DealsAsync(factory.Services);
+        var (onA, _) = await api.CreateWebhookAsync(a.Id, new { name = "a", url = "http://127.0.0.1:9/", events = new[] { "record.created" } });
+        var (updatesOnA, _) = await api.CreateWebhookAsync(a.Id, new { name = "a updates", url = "http://127.0.0.1:9/", events = new[] { "record.updated" } });
+        var (onB, _) = await api.CreateWebhookAsync(b.Id, new { name = "b", url = "http://127.0.0.1:9/", events = new[] { "record.created" } });
+        var records = factory.Services.GetRequiredService<Undb.Features.Tables.RecordService>();
+
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services,
+            () => records.CreateAsync(a.Id, TablesSeed.Input("""{"Deal":"a1"}"""), null),
+            () => records.CreateAsync(b.Id, TablesSeed.Input("""{"Deal":"b1"}"""), null),
+            () => records.CreateAsync(a.Id, TablesSeed.Input("""{"Deal":"a2"}"""), null));
+        var created = await Task.WhenAll(writes);
+
+        await using var db = await DbFactory.CreateDbContextAsync();
+        var outbox = await db.Deliveries.AsNoTracking()
+            .Where(d => d.WebhookId == onA || d.WebhookId == updatesOnA || d.WebhookId == onB)
+            .Select(d => new { d.WebhookId, d.TableId, d.RecordId }).ToListAsync();
+        Assert.Equal(
+            new[] { (onA, a.Id, created[0].Id), (onB, b.Id, created[1].Id), (onA, a.Id, created[2].Id) }.Order(),
+            outbox.Select(d => (d.WebhookId, d.TableId, d.RecordId!)).Order());
+    }
 }

@@ -33,7 +33,7 @@ public sealed record IngestOutcome(int Status, JsonObject Body, bool IdempotentR
 public sealed class IngestService(
     IDbContextFactory<AppDbContext> dbFactory,
     RecordService records,
-    TableService tables,
+    TableSnapshotCache tables,
     IdempotencyStore idempotency,
     IncomingLogWriter logWriter,
     IncomingWebhookNotifier notifier,

@@ -10,11 +10,18 @@ namespace Undb.Features.Webhooks.Outbound;
 /// </summary>
 internal sealed class OutboxSink(DeliveryQueue queue) : IRecordChangeSink
 {
-    public async ValueTask<Action?> OnChangesAsync(AppDbContext db, ChangeBatch batch, CancellationToken ct)
+    public async ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct)
     {
-        var webhooks = await db.Webhooks.AsNoTracking()
-            .Where(w => w.TableId == batch.Table.Id && w.Enabled)
-            .ToListAsync(ct);
+        var db = scope.Db;
+        // Read once per table per transaction: a group commit runs many writes to the same table in one.
+        var key = (typeof(OutboxSink), batch.Table.Id);
+        if (scope.Items.GetValueOrDefault(key) is not List<WebhookEntity> webhooks)
+        {
+            webhooks = await db.Webhooks.AsNoTracking()
+                .Where(w => w.TableId == batch.Table.Id && w.Enabled)
+                .ToListAsync(ct);
+            scope.Items[key] = webhooks;
+        }
         if (webhooks.Count == 0)
         {
             return null;
