@@ -15,9 +15,12 @@ public static class DataExtensions
         var connectionString = ResolveConnectionString(
             builder.Configuration.GetConnectionString("Default") ?? DefaultConnectionString,
             builder.Environment.ContentRootPath);
-        builder.Services.AddDbContextFactory<AppDbContext>(o => o
+        // Pooled: a context is reset and reused rather than built with its own internal services each time (most calls
+        // use a context for one or two queries; see docs/benchmarks.md for the gain). Identity's stores take one from the scope.
+        builder.Services.AddPooledDbContextFactory<AppDbContext>(o => o
             .UseSqlite(connectionString)
             .AddInterceptors(SqlitePragmas.Instance));
+        builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         // SQLite has one writer at a time: queue writers here rather than in SQLite's sleeping busy handler.
         builder.Services.AddSingleton(new DatabaseWriteGate(serialize: true));
         return builder;
