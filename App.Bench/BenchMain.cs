@@ -100,6 +100,7 @@ public static class BenchMain
             var m = await MemoryBench.RunAsync(receiver, settings, sizes.BurstEvents, log);
             report.Memory = new MemoryFigures(m.BurstEvents, Round(m.PeakWorkingSetMb, 1));
         }
+        report.DuplicateDeliveries = receiver.Duplicates;
         report.Seconds = Round(total.Elapsed.TotalSeconds, 1);
         return report;
     }
@@ -137,7 +138,7 @@ public static class BenchMain
         {
             Row($"Peak working set, {m.BurstEvents:N0}-event burst", $"{m.PeakWorkingSetMb:F0} MB", "", "");
         }
-        Console.WriteLine($"(took {r.Seconds:F0} s)");
+        Console.WriteLine($"(took {r.Seconds:F0} s; {r.DuplicateDeliveries} events arrived more than once)");
     }
 
     private static void Row(string what, string value, string floor, string ratio) =>
@@ -178,6 +179,8 @@ public sealed class BenchReport
     public GridFigures? Grid { get; set; }
     public MemoryFigures? Memory { get; set; }
     public string Machine { get; set; } = "";
+    /// <summary>Events the receiver got more than once over the whole run (at-least-once allows it; no figure counts them).</summary>
+    public long DuplicateDeliveries { get; set; }
     /// <summary>How long the app ran the unmeasured warm-up before the figures were taken; 0 for a cold run.</summary>
     public double WarmUpSeconds { get; set; }
     public double Seconds { get; set; }

@@ -19,7 +19,7 @@ public static class IncomingBench
         var body = Payload();
         log($"  incoming payload: {Encoding.UTF8.GetByteCount(body)} bytes");
 
-        var deliveredBefore = receiver.Verified;
+        var deliveredBefore = receiver.DistinctEvents;
         var (rate, latencies, count) = await LoadAsync(hookUrl, apiKey, body, TimeSpan.FromSeconds(Math.Min(2, seconds / 4)), TimeSpan.FromSeconds(seconds), 201);
         // Each accepted request created a record whose record.created must reach the receiver too.
         await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
@@ -33,7 +33,7 @@ public static class IncomingBench
     public static async Task<int> WarmUpAsync(AppProcess app, Receiver receiver, TimeSpan duration)
     {
         var (hookUrl, apiKey) = await SetUpAsync(app, receiver, "Incoming warm-up");
-        var deliveredBefore = receiver.Verified;
+        var deliveredBefore = receiver.DistinctEvents;
         var (_, _, count) = await LoadAsync(hookUrl, apiKey, Payload(), TimeSpan.Zero, duration, 201);
         await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
         return count;

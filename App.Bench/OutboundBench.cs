@@ -18,11 +18,11 @@ public static class OutboundBench
         receiver.UseSecret(secret);
 
         // Warm-up: JIT, connection pools, SQLite page cache.
-        var start = receiver.Verified;
+        var start = receiver.DistinctEvents;
         await BenchApi.BulkCreateAsync(api, tableId, 0, 500, chunk: 100);
         await receiver.WaitForAsync(start + 500, TimeSpan.FromMinutes(2));
 
-        start = receiver.Verified;
+        start = receiver.DistinctEvents;
         var sw = Stopwatch.StartNew();
         await BenchApi.BulkCreateAsync(api, tableId, 1_000, events, chunk: 500);
         await receiver.WaitForAsync(start + events, TimeSpan.FromMinutes(10));
@@ -44,7 +44,7 @@ public static class OutboundBench
         var tableId = await BenchApi.CreateTableAsync(api, "Outbound warm-up");
         var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
         receiver.UseSecret(secret);
-        var start = receiver.Verified;
+        var start = receiver.DistinctEvents;
         await BenchApi.BulkCreateAsync(api, tableId, 0, events, chunk: 500);
         await receiver.WaitForAsync(start + events, TimeSpan.FromMinutes(5));
         await PacedAsync(api, receiver, tableId, (int)(pacedSeconds * pacedRate), pacedRate);
@@ -85,7 +85,7 @@ public static class OutboundBench
         {
         }
         receiver.MeasureLatency = true;
-        var start = receiver.Verified;
+        var start = receiver.DistinctEvents;
         var interval = TimeSpan.FromSeconds(1 / rate);
         var inFlight = new List<Task>(count);
         var sw = Stopwatch.StartNew();

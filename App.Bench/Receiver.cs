@@ -104,15 +104,18 @@ public sealed class Receiver : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until <paramref name="count"/> verified deliveries have arrived, or throws after <paramref name="timeout"/>.</summary>
+    /// <summary>Sends that repeated an event already received (allowed, at-least-once; counted so no figure includes them).</summary>
+    public long Duplicates => Verified - DistinctEvents;
+
+    /// <summary>Waits until <paramref name="count"/> distinct verified events have arrived, or throws after <paramref name="timeout"/>.</summary>
     public async Task WaitForAsync(long count, TimeSpan timeout)
     {
         var sw = Stopwatch.StartNew();
-        while (Verified < count)
+        while (DistinctEvents < count)
         {
             if (sw.Elapsed > timeout)
             {
-                throw new TimeoutException($"Only {Verified} of {count} deliveries arrived within {timeout} ({Rejected} rejected).");
+                throw new TimeoutException($"Only {DistinctEvents} of {count} events arrived within {timeout} ({Rejected} rejected, {Duplicates} duplicates).");
             }
             await Task.Delay(5);
         }
