@@ -59,7 +59,9 @@ public sealed class OutboundCrashTests(ITestOutputHelper output)
         {
             ["Webhooks:AllowPrivateNetworks"] = "true",
             ["Webhooks:AttemptTimeout"] = "00:00:03",
-            ["Webhooks:LeaseDuration"] = "00:00:04",
+            // Longer than the test may take: the restarted process must free what the killed one held at start-up
+            // (leases under its own instance name), not wait for the leases to run out.
+            ["Webhooks:LeaseDuration"] = "00:10:00",
             ["Webhooks:SweepInterval"] = "00:00:01",
             ["DataProtection:KeysPath"] = Path.Combine(dataDirectory, "keys"),
         };

@@ -16,20 +16,26 @@ public sealed class DeliveryProcessor(
     DeliveryStore store,
     DeliveryNotifier notifier,
     DatabaseWriteGate writeGate,
+    WebhookVersions versions,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options)
 {
     /// <summary>
-    /// The scheduled path: sends the delivery if it is due (or its lease expired) and nobody else holds it.
-    /// <paramref name="sent"/> is called once the request is over (or was not made), before the result is recorded.
+    /// The scheduled path: sends the delivery if it is due (or its lease expired) and nobody else holds it, or if it
+    /// comes claimed by the transaction that created it. <paramref name="sent"/> is called once the request is over
+    /// (or was not made), before the result is recorded.
     /// </summary>
-    public async Task ProcessAsync(string deliveryId, Action sent, CancellationToken ct)
+    public async Task ProcessAsync(DeliveryWork work, Action sent, CancellationToken ct)
     {
-        if (await store.ClaimAsync(deliveryId).WaitAsync(ct) is not { } claimed)
+        var claimed = work.Claim is { } claim
+            ? await UsePreClaimAsync(claim, ct)
+            : await store.ClaimAsync(work.DeliveryId).WaitAsync(ct);
+        if (claimed is null)
         {
             return;
         }
         var (delivery, webhook) = claimed;
+        var deliveryId = delivery.Id;
         var token = delivery.LeaseToken!;
         if (webhook is not { Enabled: true })
         {
@@ -66,13 +72,36 @@ public sealed class DeliveryProcessor(
     }
 
     /// <summary>
+    /// A pre-claimed delivery is sent under its claim while the lease outlasts an attempt (otherwise it waits for the
+    /// lease to run out and the sweeper); its webhook is read again if it changed since, or was read too long ago.
+    /// </summary>
+    private async Task<ClaimedDelivery?> UsePreClaimAsync(PreClaim claim, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var delivery = claim.Delivery;
+        if (delivery.LeaseExpiresAt - now <= options.CurrentValue.AttemptTimeout)
+        {
+            return null;
+        }
+        if (!versions.ChangedSince(claim.Webhook.Id, claim.ReadAt) && now - delivery.CreatedAt < WebhookVersions.MaxAge)
+        {
+            return new ClaimedDelivery(delivery, claim.Webhook);
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // Deleting the webhook deleted the delivery too: nothing to send.
+        return await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == claim.Webhook.Id, ct) is { } webhook
+            ? new ClaimedDelivery(delivery, webhook)
+            : null;
+    }
+
+    /// <summary>
     /// The manual and test path: sends now whatever the status, unless another send holds it right now. A failed
     /// manual attempt does not start a retry schedule; a pending delivery keeps its own.
     /// </summary>
     public async Task<DeliveryAttemptEntity> SendNowAsync(string deliveryId, AttemptTrigger trigger, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var token = Guid.NewGuid().ToString("N");
+        var token = store.NewLeaseToken();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var current = await db.Deliveries.AsNoTracking().Where(d => d.Id == deliveryId)
             .Select(d => new { d.Status, d.LeaseExpiresAt }).FirstOrDefaultAsync(ct)

@@ -4,8 +4,18 @@ using Microsoft.Extensions.Options;
 
 namespace Undb.Features.Webhooks.Outbound;
 
-/// <summary>A delivery to try now, and the webhook it goes to (so the worker can pick the right lane without a query).</summary>
-public sealed record DeliveryWork(string DeliveryId, string WebhookId);
+/// <summary>
+/// A delivery to try now, and the webhook it goes to (so the worker can pick the right lane without a query).
+/// <see cref="Claim"/> is set when the delivery was claimed in the transaction that created it.
+/// </summary>
+public sealed record DeliveryWork(string DeliveryId, string WebhookId, PreClaim? Claim = null);
+
+/// <summary>
+/// A fresh delivery claimed (under <see cref="DeliveryEntity.LeaseToken"/>) by the transaction that created it, with
+/// the webhook as that transaction read it after <see cref="WebhookVersions"/> stood at <see cref="ReadAt"/>: the
+/// worker sends it without another claim, and reads the webhook again only if it may have changed since.
+/// </summary>
+public sealed record PreClaim(DeliveryEntity Delivery, WebhookEntity Webhook, long ReadAt);
 
 /// <summary>
 /// The in-process wake-up for the worker: a bounded channel of delivery ids. It is not the source of truth (the

@@ -57,6 +57,60 @@ public sealed class DeliveryStore : IDisposable
     /// <summary>Stores the attempt, settles the delivery and updates the webhook's health; false if the claim was lost meanwhile.</summary>
     public Task<bool> SettleAsync(SettleRequest request) => _settlements.SubmitAsync(request);
 
+    /// <summary>A new lease token, under this instance's name (see <see cref="WebhooksOptions.InstanceId"/>).</summary>
+    public string NewLeaseToken() => $"{_options.CurrentValue.EffectiveInstanceId}:{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Hands back claims this process took but will not send (pre-claimed deliveries the queue had no room for):
+    /// they are pending again, and the sweeper brings them in when the queue has room. Never throws: if this fails,
+    /// the leases simply run out.
+    /// </summary>
+    public async Task ReleaseAsync(IReadOnlyList<DeliveryEntity> deliveries)
+    {
+        try
+        {
+            var now = _time.GetUtcNow();
+            await using var db = await _dbFactory.CreateDbContextAsync();
+            using (await _writeGate.EnterAsync(WritePriority.High, CancellationToken.None))
+            {
+                foreach (var group in deliveries.GroupBy(d => d.LeaseToken))
+                {
+                    foreach (var chunk in group.Select(d => d.Id).Chunk(500))
+                    {
+                        await db.Deliveries.Where(d => chunk.Contains(d.Id) && d.LeaseToken == group.Key)
+                            .ExecuteUpdateAsync(s => s
+                                .SetProperty(d => d.Status, DeliveryStatus.Pending)
+                                .SetProperty(d => d.LeaseToken, (string?)null)
+                                .SetProperty(d => d.LeaseExpiresAt, (DateTimeOffset?)null)
+                                .SetProperty(d => d.UpdatedAt, now));
+                    }
+                }
+            }
+            _queue.NoteBacklog();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Could not hand back {Count} claimed deliveries; they are sent when their leases run out", deliveries.Count);
+        }
+    }
+
+    /// <summary>
+    /// At start-up, before this process claims anything: leases under this instance's name were taken by a process
+    /// that is gone, so they expire now and the first sweep sends their deliveries. Returns how many there were.
+    /// </summary>
+    public async Task<int> ExpireLeasesOfEarlierRunsAsync(CancellationToken ct)
+    {
+        var prefix = _options.CurrentValue.EffectiveInstanceId + ":";
+        var now = _time.GetUtcNow();
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
+        using (await _writeGate.EnterAsync(WritePriority.High, ct))
+        {
+            return await db.Deliveries
+                .Where(d => d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt > now && d.LeaseToken!.StartsWith(prefix))
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseExpiresAt, now), ct);
+        }
+    }
+
     /// <summary>
     /// One conditional UPDATE (provider-neutral) claims every due delivery of the batch under one lease token; the
     /// claimed rows and their webhooks are then read back in two queries, whatever the size of the batch.
@@ -64,7 +118,7 @@ public sealed class DeliveryStore : IDisposable
     private async Task<IReadOnlyList<ClaimedDelivery?>> ClaimBatchAsync(IReadOnlyList<string> ids, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
-        var token = Guid.NewGuid().ToString("N");
+        var token = NewLeaseToken();
         var leaseUntil = now + _options.CurrentValue.LeaseDuration;
         // The same id twice in one batch must not hand one claim to two senders.
         var distinct = ids.Distinct().ToList();

@@ -10,10 +10,12 @@ namespace Undb.Features.Webhooks.Outbound;
 /// webhook (at most <c>MaxConcurrencyPerWebhook</c> at once) and a global cap, so a slow endpoint only ever
 /// occupies its own lane. A sweeper, at start-up and every <c>SweepInterval</c>, re-queues deliveries that are due
 /// (retries) or whose lease expired (a crash), which makes the channel a wake-up and the database the truth.
+/// Fresh deliveries usually arrive already claimed by the transaction that created them (see <see cref="OutboxSink"/>).
 /// </summary>
 public sealed class DeliveryWorker(
     DeliveryQueue queue,
     DeliveryProcessor processor,
+    DeliveryStore store,
     IDbContextFactory<AppDbContext> dbFactory,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options,
@@ -21,6 +23,17 @@ public sealed class DeliveryWorker(
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new();
     private readonly SemaphoreSlim _global = new(options.CurrentValue.MaxConcurrentDeliveries);
+
+    /// <summary>Before the app serves anything (and so before this process claims anything): what an earlier run of this instance held is free again.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var expired = await store.ExpireLeasesOfEarlierRunsAsync(cancellationToken);
+        if (expired > 0)
+        {
+            logger.LogWarning("{Count} deliveries were in hand when this instance last stopped without finishing them; they are sent again now", expired);
+        }
+        await base.StartAsync(cancellationToken);
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,7 +80,7 @@ public sealed class DeliveryWorker(
             }
             try
             {
-                await processor.ProcessAsync(work.DeliveryId, ReleaseSlots, ct);
+                await processor.ProcessAsync(work, ReleaseSlots, ct);
             }
             finally
             {

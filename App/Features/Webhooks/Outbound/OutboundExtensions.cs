@@ -23,6 +23,7 @@ public static class OutboundExtensions
 
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<DeliveryNotifier>();
+        services.AddSingleton<WebhookVersions>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<SsrfGuard>();

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Undb.Data;
 using Undb.Features.Tables;
 
@@ -6,27 +7,33 @@ namespace Undb.Features.Webhooks.Outbound;
 
 /// <summary>
 /// Writes the outbox inside RecordService's transaction: a Delivery row for every enabled webhook on the table whose
-/// events and condition match. After the commit the new ids wake the worker.
+/// events and condition match. After the commit the new deliveries go to the worker.
+/// While the delivery queue has room, a new delivery is written already claimed by this process (its payload and
+/// webhook are in hand), so the worker sends it without a claim round trip; the claim is an ordinary lease, so if
+/// this process dies first, the delivery is sent by whoever sweeps after it (at once, if that is this instance restarted).
 /// </summary>
-internal sealed class OutboxSink(DeliveryQueue queue) : IRecordChangeSink
+internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, WebhookVersions versions, IOptionsMonitor<WebhooksOptions> options) : IRecordChangeSink
 {
     public async ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct)
     {
         var db = scope.Db;
         // Read once per table per transaction: a group commit runs many writes to the same table in one.
         var key = (typeof(OutboxSink), batch.Table.Id);
-        if (scope.Items.GetValueOrDefault(key) is not List<WebhookEntity> webhooks)
+        if (scope.Items.GetValueOrDefault(key) is not TableWebhooks read)
         {
-            webhooks = await db.Webhooks.AsNoTracking()
+            var readAt = versions.Now; // before the read: a change published after this is noticed by the worker
+            var enabled = await db.Webhooks.AsNoTracking()
                 .Where(w => w.TableId == batch.Table.Id && w.Enabled)
                 .ToListAsync(ct);
-            scope.Items[key] = webhooks;
+            scope.Items[key] = read = new TableWebhooks(enabled, readAt);
         }
+        var webhooks = read.Webhooks;
         if (webhooks.Count == 0)
         {
             return null;
         }
 
+        var claims = Claims(scope);
         var created = new List<DeliveryWork>();
         foreach (var webhook in webhooks)
         {
@@ -37,25 +44,46 @@ internal sealed class OutboxSink(DeliveryQueue queue) : IRecordChangeSink
                 var name = WebhookEvents.ForRecord(change.Kind);
                 if (webhook.Events.Contains(name))
                 {
-                    created.Add(Add(db, webhook, batch, change.EventId, name, change.Record.Id, PayloadBuilder.ForRecord(batch, change)));
+                    created.Add(Add(db, webhook, batch, change.EventId, name, change.Record.Id, PayloadBuilder.ForRecord(batch, change), claims, read.ReadAt));
                 }
             }
             // A bulk event covers the records that match the condition, and fires when at least one does.
             if (batch.BulkKind is { } bulk && matching.Count > 0 && webhook.Events.Contains(WebhookEvents.ForBulk(bulk)))
             {
-                created.Add(Add(db, webhook, batch, batch.BulkEventId!, WebhookEvents.ForBulk(bulk), null, PayloadBuilder.ForBulk(batch, matching)));
+                created.Add(Add(db, webhook, batch, batch.BulkEventId!, WebhookEvents.ForBulk(bulk), null, PayloadBuilder.ForBulk(batch, matching), claims, read.ReadAt));
             }
         }
-        return created.Count == 0 ? null : () =>
-        {
-            foreach (var work in created)
-            {
-                queue.TryEnqueue(work);
-            }
-        };
+        return created.Count == 0 ? null : () => Enqueue(created);
     }
 
-    private static DeliveryWork Add(AppDbContext db, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload)
+    /// <summary>After the commit. A claimed delivery the queue turns away after all is handed back at once for the sweeper.</summary>
+    private void Enqueue(List<DeliveryWork> created)
+    {
+        List<DeliveryWork>? turnedAway = null;
+        foreach (var work in created)
+        {
+            if (!queue.TryEnqueue(work) && work.Claim is not null)
+            {
+                (turnedAway ??= []).Add(work);
+            }
+        }
+        if (turnedAway is not null)
+        {
+            _ = store.ReleaseAsync(turnedAway.Select(w => w.Claim!.Delivery).ToList());
+        }
+    }
+
+    /// <summary>The transaction's claims: one lease token, and how many more deliveries the queue can take.</summary>
+    private ClaimBudget Claims(RecordWriteScope scope)
+    {
+        if (scope.Items.GetValueOrDefault(typeof(ClaimBudget)) is not ClaimBudget budget)
+        {
+            scope.Items[typeof(ClaimBudget)] = budget = new ClaimBudget(store.NewLeaseToken(), queue.Room);
+        }
+        return budget;
+    }
+
+    private DeliveryWork Add(AppDbContext db, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload, ClaimBudget claims, long readAt)
     {
         var delivery = new DeliveryEntity
         {
@@ -71,7 +99,25 @@ internal sealed class OutboxSink(DeliveryQueue queue) : IRecordChangeSink
             CreatedAt = batch.At,
             UpdatedAt = batch.At,
         };
+        PreClaim? claim = null;
+        if (claims.Room > 0)
+        {
+            claims.Room--;
+            delivery.Status = DeliveryStatus.InFlight;
+            delivery.LeaseToken = claims.Token;
+            delivery.LeaseExpiresAt = batch.At + options.CurrentValue.LeaseDuration;
+            claim = new PreClaim(delivery, webhook, readAt);
+        }
         db.Deliveries.Add(delivery);
-        return new DeliveryWork(delivery.Id, webhook.Id);
+        return new DeliveryWork(delivery.Id, webhook.Id, claim);
+    }
+
+    private sealed record TableWebhooks(List<WebhookEntity> Webhooks, long ReadAt);
+
+    private sealed class ClaimBudget(string token, int room)
+    {
+        public string Token { get; } = token;
+
+        public int Room { get; set; } = room;
     }
 }

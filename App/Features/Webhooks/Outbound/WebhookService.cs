@@ -140,6 +140,8 @@ public sealed class WebhookService(
         webhook.SecretProtected = secrets.Protect(secret);
         webhook.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
+        // Deliveries already in hand must be signed with the new secret too.
+        notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
         return new SecretDto(secret, webhook.PreviousSecretExpiresAt);
     }
 

@@ -37,6 +37,16 @@ public sealed class WebhooksOptions
     /// <summary>How long a claim holds a delivery; after that (a crash) another sweep sends it again.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The name this app instance takes leases under (default: the machine name). On start-up an instance expires the
+    /// leases under its own name, since the process that took them is gone, so what it had in hand is sent again at
+    /// once instead of when the leases run out. Give each instance its own name when several share a host.
+    /// </summary>
+    [MaxLength(100)]
+    public string? InstanceId { get; set; }
+
+    public string EffectiveInstanceId => string.IsNullOrWhiteSpace(InstanceId) ? Environment.MachineName : InstanceId.Trim();
+
     [Range(1, 256)]
     public int MaxConcurrencyPerWebhook { get; set; } = 16;
 
