@@ -215,4 +215,38 @@ public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture
         }
         Assert.Equal(IncomingFactory.LogMax, (await RequestLogAsync(factory, hook.Id)).Count);
     }
+
+    /// <summary>The webhook and its table are cached between requests; no change made through the app may wait for that cache.</summary>
+    [Fact]
+    public async Task ChangesMadeThroughTheApp_ApplyToTheVeryNextRequest()
+    {
+        var hook = await CreateHookAsync(factory);
+        var api = factory.CreateApiClient();
+        async Task<HttpStatusCode> SendAsync(string json, string key) => (await _client.SendAsync(Post(hook, json, key))).StatusCode;
+        Assert.Equal(HttpStatusCode.Created, await SendAsync("""{ "deal": { "title": "primes the caches" } }""", hook.Key));
+
+        var regenerated = await api.PostAsync($"/api/incoming-webhooks/{hook.Id}/regenerate-key", null);
+        var newKey = (await regenerated.Content.ReadFromJsonAsync<JsonObject>())!["apiKey"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync("""{ "deal": { "title": "old key" } }""", hook.Key));
+
+        (await api.PatchAsJsonAsync($"/api/incoming-webhooks/{hook.Id}", new { enabled = false })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await SendAsync("""{ "deal": { "title": "paused" } }""", newKey));
+
+        // A new field, mapped: the next request fills it.
+        var field = await api.PostAsJsonAsync($"/api/tables/{hook.TableId}/fields", new { name = "Source", type = "text" });
+        Assert.Equal(HttpStatusCode.Created, field.StatusCode);
+        (await api.PatchAsJsonAsync($"/api/incoming-webhooks/{hook.Id}", new
+        {
+            enabled = true,
+            mapping = new { fields = new Dictionary<string, string> { ["Deal"] = "$.deal.title", ["Source"] = "$.source" } },
+        })).EnsureSuccessStatusCode();
+        var response = await _client.SendAsync(Post(hook, """{ "deal": { "title": "mapped" }, "source": "form" }""", newKey));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonObject>())!["recordIds"]![0]!.GetValue<string>();
+        var record = await api.GetFromJsonAsync<JsonObject>($"/api/tables/{hook.TableId}/records/{id}");
+        Assert.Equal("form", record!["values"]!["Source"]!.GetValue<string>());
+
+        (await api.DeleteAsync($"/api/tables/{hook.TableId}")).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.NotFound, await SendAsync("""{ "deal": { "title": "table gone" } }""", newKey));
+    }
 }

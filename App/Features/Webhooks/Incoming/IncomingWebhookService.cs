@@ -139,7 +139,7 @@ public sealed class IncomingWebhookService(
         await db.IncomingWebhooks.FirstOrDefaultAsync(w => w.Id == id, ct)
         ?? throw new NotFoundException($"Incoming webhook '{id}' does not exist.");
 
-    private void Changed(IncomingWebhookEntity entity) => notifier.Publish(new IncomingActivity(entity.Id, entity.TableId, null));
+    private void Changed(IncomingWebhookEntity entity) => notifier.Publish(new IncomingActivity(entity.Id, entity.TableId, null, WebhookChanged: true));
 
     internal static IncomingWebhookView ToView(IncomingWebhookEntity e) => new(
         e.Id, e.TableId, e.Name, e.Enabled, e.KeyMasked, MappingJson.Parse(e.Mapping),

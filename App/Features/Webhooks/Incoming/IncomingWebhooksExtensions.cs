@@ -11,6 +11,7 @@ public static class IncomingWebhooksExtensions
         services.AddSingleton<IncomingWebhookService>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IncomingLogWriter>();
+        services.AddSingleton<IncomingWebhookCache>();
         services.AddSingleton<IngestService>();
         services.AddRateLimiter(IngestEndpoint.ConfigureRateLimiter);
         // The limiter is global and keyed by path, so it can sit at the front of the pipeline without touching Program.cs.

@@ -32,6 +32,7 @@ public sealed record IngestOutcome(int Status, JsonObject Body, bool IdempotentR
 /// </summary>
 public sealed class IngestService(
     IDbContextFactory<AppDbContext> dbFactory,
+    IncomingWebhookCache webhooks,
     RecordService records,
     TableSnapshotCache tables,
     IdempotencyStore idempotency,
@@ -44,11 +45,7 @@ public sealed class IngestService(
 
     public async Task<IngestOutcome> IngestAsync(IngestRequest request, Func<CancellationToken, Task<IngestBody>> readBody, CancellationToken ct)
     {
-        IncomingWebhookEntity? webhook;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            webhook = await db.IncomingWebhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == request.WebhookId, ct);
-        }
+        var webhook = await webhooks.GetAsync(request.WebhookId, ct);
         if (webhook is null)
         {
             return Problem(404, "Not found", $"There is no incoming webhook '{request.WebhookId}'. Check the URL.");
