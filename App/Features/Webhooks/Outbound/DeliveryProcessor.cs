@@ -35,7 +35,6 @@ public sealed class DeliveryProcessor(
             return;
         }
         var (delivery, webhook) = claimed;
-        var deliveryId = delivery.Id;
         var token = delivery.LeaseToken!;
         if (webhook is not { Enabled: true })
         {
@@ -59,12 +58,7 @@ public sealed class DeliveryProcessor(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down: hand the delivery back now rather than waiting for the lease to expire.
-            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-            using (await writeGate.EnterAsync(CancellationToken.None))
-            {
-                await db.Deliveries.Where(d => d.Id == deliveryId && d.LeaseToken == token)
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Pending).SetProperty(d => d.LeaseToken, (string?)null), CancellationToken.None);
-            }
+            await store.ReleaseAsync([delivery]);
             throw;
         }
         sent();

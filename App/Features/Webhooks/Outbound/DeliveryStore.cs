@@ -61,9 +61,9 @@ public sealed class DeliveryStore : IDisposable
     public string NewLeaseToken() => $"{_options.CurrentValue.EffectiveInstanceId}:{Guid.NewGuid():N}";
 
     /// <summary>
-    /// Hands back claims this process took but will not send (pre-claimed deliveries the queue had no room for):
-    /// they are pending again, and the sweeper brings them in when the queue has room. Never throws: if this fails,
-    /// the leases simply run out.
+    /// Hands back claims this process took but will not send (pre-claimed deliveries the queue had no room for, a
+    /// send cut short by shutdown): they are pending again, and the sweeper brings them in when the queue has room.
+    /// Only claims still held under the given token are released. Never throws: if this fails, the leases simply run out.
     /// </summary>
     public async Task ReleaseAsync(IReadOnlyList<DeliveryEntity> deliveries)
     {
