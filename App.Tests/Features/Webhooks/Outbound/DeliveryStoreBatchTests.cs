@@ -14,23 +14,10 @@ public sealed class DeliveryStoreBatchTests(OutboundFactory factory) : IClassFix
 {
     private IDbContextFactory<AppDbContext> DbFactory => factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
 
-    private async Task<(WebhookEntity Webhook, List<DeliveryEntity> Deliveries)> InFlightAsync(int count)
+    private Task<(WebhookEntity Webhook, List<DeliveryEntity> Rows)> InFlightAsync(int count)
     {
-        var table = await TablesSeed.DealsAsync(factory.Services);
-        // Paused, so the worker leaves the test's deliveries alone.
-        var (webhookId, _) = await factory.CreateApiClient().CreateWebhookAsync(table.Id, new { name = "batch", url = "http://127.0.0.1:9/", events = new[] { "record.created" }, enabled = false });
-        await using var db = await DbFactory.CreateDbContextAsync();
         var now = DateTimeOffset.UtcNow;
-        var deliveries = Enumerable.Range(0, count).Select(i => new DeliveryEntity
-        {
-            WebhookId = webhookId, TableId = table.Id, EventId = Ids.New("evt"), EventName = "record.created", Payload = "{}",
-            Status = DeliveryStatus.InFlight, LeaseToken = "token" + i, LeaseExpiresAt = now.AddMinutes(5), NextAttemptAt = now,
-            CreatedAt = now, UpdatedAt = now,
-        }).ToList();
-        db.Deliveries.AddRange(deliveries);
-        await db.SaveChangesAsync();
-        var webhook = await db.Webhooks.AsNoTracking().SingleAsync(w => w.Id == webhookId);
-        return (webhook, deliveries.Select(d => d.Copy()).ToList());
+        return factory.SeedInFlightAsync(now, Enumerable.Range(0, count).Select(i => ("token" + i, now.AddMinutes(5))).ToArray());
     }
 
     private static SettleRequest Finished(WebhookEntity webhook, DeliveryEntity delivery, int status, string? token = null) =>

@@ -4,8 +4,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Undb.Data;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Tests.TestSupport;
 
@@ -77,6 +79,29 @@ public static class OutboundTestExtensions
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{method} {url} answered {(int)response.StatusCode}: {text}");
         return text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!;
+    }
+
+    /// <summary>
+    /// In-flight deliveries under the given leases, due at <paramref name="nextAttemptAt"/>, on a new table's paused
+    /// webhook (so the worker leaves them alone); returns the webhook and copies of the rows, in the order given.
+    /// </summary>
+    public static async Task<(WebhookEntity Webhook, List<DeliveryEntity> Rows)> SeedInFlightAsync(
+        this UndbFactory factory, DateTimeOffset nextAttemptAt, params (string Token, DateTimeOffset Until)[] leases)
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var (webhookId, _) = await factory.CreateApiClient().CreateWebhookAsync(table.Id, new { name = "paused", url = "http://127.0.0.1:9/", events = new[] { "record.created" }, enabled = false });
+        var now = DateTimeOffset.UtcNow;
+        var rows = leases.Select(l => new DeliveryEntity
+        {
+            WebhookId = webhookId, TableId = table.Id, EventId = Ids.New("evt"), EventName = "record.created", Payload = "{}",
+            Status = DeliveryStatus.InFlight, LeaseToken = l.Token, LeaseExpiresAt = l.Until, NextAttemptAt = nextAttemptAt,
+            CreatedAt = now, UpdatedAt = now,
+        }).ToList();
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        db.Deliveries.AddRange(rows);
+        await db.SaveChangesAsync();
+        var webhook = await db.Webhooks.AsNoTracking().SingleAsync(w => w.Id == webhookId);
+        return (webhook, rows.Select(d => d.Copy()).ToList());
     }
 
     public static DeliveryWorker Worker(this IServiceProvider services) =>

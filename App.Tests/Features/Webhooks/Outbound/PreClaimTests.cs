@@ -143,21 +143,10 @@ public sealed class PreClaimTests(PreClaimTests.Factory factory) : IClassFixture
         Assert.Equal(later, after[2].LeaseExpiresAt);
     }
 
-    /// <summary>In-flight deliveries under the given leases, on a paused webhook so the worker leaves them alone.</summary>
+    /// <summary>Not due once released, so the sweeper leaves a released one pending for the test to see.</summary>
     private async Task<(string WebhookId, List<DeliveryEntity> Rows)> InFlightRowsAsync(params (string Token, DateTimeOffset Until)[] leases)
     {
-        var table = await TablesSeed.DealsAsync(factory.Services);
-        var (webhookId, _) = await factory.CreateApiClient().CreateWebhookAsync(table.Id, new { name = "paused", url = "http://127.0.0.1:9/", events = new[] { "record.created" }, enabled = false });
-        var now = DateTimeOffset.UtcNow;
-        var rows = leases.Select(l => new DeliveryEntity
-        {
-            WebhookId = webhookId, TableId = table.Id, EventId = Ids.New("evt"), EventName = "record.created", Payload = "{}",
-            // Not due once released, so the sweeper leaves a released one pending for the test to see.
-            Status = DeliveryStatus.InFlight, LeaseToken = l.Token, LeaseExpiresAt = l.Until, NextAttemptAt = now.AddHours(1), CreatedAt = now, UpdatedAt = now,
-        }).ToList();
-        await using var db = await DbFactory.CreateDbContextAsync();
-        db.Deliveries.AddRange(rows);
-        await db.SaveChangesAsync();
-        return (webhookId, rows.OrderBy(r => r.Id).ToList());
+        var (webhook, rows) = await factory.SeedInFlightAsync(DateTimeOffset.UtcNow.AddHours(1), leases);
+        return (webhook.Id, rows);
     }
 }
