@@ -51,6 +51,15 @@ public static class BenchApi
         return (webhook["id"]!.GetValue<string>(), webhook["secret"]!.GetValue<string>());
     }
 
+    /// <summary>A table with one <c>record.created</c> webhook to the receiver, which verifies with its secret from now on.</summary>
+    public static async Task<(string TableId, string Secret)> TableWithWebhookAsync(HttpClient api, Receiver receiver, string tableName)
+    {
+        var tableId = await CreateTableAsync(api, tableName);
+        var (_, secret) = await CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
+        receiver.UseSecret(secret);
+        return (tableId, secret);
+    }
+
     public static async Task<JsonObject> PostAsync(HttpClient api, string path, object body)
     {
         using var response = await api.PostAsJsonAsync(path, body);

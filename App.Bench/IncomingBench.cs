@@ -43,9 +43,7 @@ public static class IncomingBench
     private static async Task<(string Url, string ApiKey)> SetUpAsync(AppProcess app, Receiver receiver, string tableName)
     {
         using var api = app.CreateApiClient();
-        var tableId = await BenchApi.CreateTableAsync(api, tableName);
-        var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
-        receiver.UseSecret(secret);
+        var (tableId, _) = await BenchApi.TableWithWebhookAsync(api, receiver, tableName);
         var incoming = await BenchApi.PostAsync(api, $"/api/tables/{tableId}/incoming-webhooks", new
         {
             name = "bench",

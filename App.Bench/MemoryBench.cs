@@ -11,9 +11,7 @@ public static class MemoryBench
     {
         await using var app = await AppProcess.StartAsync(settings);
         using var api = app.CreateApiClient();
-        var tableId = await BenchApi.CreateTableAsync(api, "Memory bench");
-        var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
-        receiver.UseSecret(secret);
+        var (tableId, _) = await BenchApi.TableWithWebhookAsync(api, receiver, "Memory bench");
         var baseline = app.WorkingSetMb();
 
         var start = receiver.DistinctEvents;

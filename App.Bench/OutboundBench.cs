@@ -13,9 +13,7 @@ public static class OutboundBench
     public static async Task<Result> RunAsync(AppProcess app, Receiver receiver, int events, double pacedSeconds, double pacedRate, Action<string> log)
     {
         using var api = app.CreateApiClient();
-        var tableId = await BenchApi.CreateTableAsync(api, "Outbound bench");
-        var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
-        receiver.UseSecret(secret);
+        var (tableId, secret) = await BenchApi.TableWithWebhookAsync(api, receiver, "Outbound bench");
 
         // Warm-up: JIT, connection pools, SQLite page cache.
         var start = receiver.DistinctEvents;
@@ -41,9 +39,7 @@ public static class OutboundBench
     public static async Task WarmUpAsync(AppProcess app, Receiver receiver, int events, double pacedSeconds, double pacedRate)
     {
         using var api = app.CreateApiClient();
-        var tableId = await BenchApi.CreateTableAsync(api, "Outbound warm-up");
-        var (_, secret) = await BenchApi.CreateWebhookAsync(api, tableId, receiver.Url, ["record.created"]);
-        receiver.UseSecret(secret);
+        var (tableId, _) = await BenchApi.TableWithWebhookAsync(api, receiver, "Outbound warm-up");
         var start = receiver.DistinctEvents;
         await BenchApi.BulkCreateAsync(api, tableId, 0, events, chunk: 500);
         await receiver.WaitForAsync(start + events, TimeSpan.FromMinutes(5));
