@@ -17,14 +17,14 @@ public sealed class RecordingChangeSink : IRecordChangeSink
     private readonly ConcurrentQueue<RecordedBatch> _batches = new();
 
     /// <summary>Per table id: runs after the batch is recorded; its result is the sink's answer.</summary>
-    public ConcurrentDictionary<string, Func<AppDbContext, ChangeBatch, Action?>> Behaviours { get; } = new();
+    public ConcurrentDictionary<string, Func<RecordWriteScope, ChangeBatch, Action?>> Behaviours { get; } = new();
 
     public ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct)
     {
         var db = scope.Db;
         var pending = db.ChangeTracker.Entries<RecordEntity>().Count(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted);
         _batches.Enqueue(new RecordedBatch(batch, db.Database.CurrentTransaction is not null, pending, db.Database.CurrentTransaction?.TransactionId));
-        return ValueTask.FromResult(Behaviours.TryGetValue(batch.Table.Id, out var behaviour) ? behaviour(db, batch) : null);
+        return ValueTask.FromResult(Behaviours.TryGetValue(batch.Table.Id, out var behaviour) ? behaviour(scope, batch) : null);
     }
 
     public IReadOnlyList<RecordedBatch> For(string tableId) => _batches.Where(b => b.Batch.Table.Id == tableId).ToList();

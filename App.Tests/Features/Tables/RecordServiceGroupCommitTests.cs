@@ -88,9 +88,9 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
     {
         var good = await TablesSeed.DealsAsync(factory.Services);
         var bad = await TablesSeed.DealsAsync(factory.Services);
-        factory.Sink.Behaviours[bad.Id] = (db, _) =>
+        factory.Sink.Behaviours[bad.Id] = (scope, _) =>
         {
-            db.Tables.Add(new TableEntity { Name = "row the failing sink added " + bad.Id });
+            scope.Db.Tables.Add(new TableEntity { Name = "row the failing sink added " + bad.Id });
             throw new InvalidOperationException("outbox unavailable");
         };
 
@@ -127,5 +127,69 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writes[1]);
         var row = Assert.Single(await RowsAsync(table.Id));
         Assert.Contains("kept", row.Data);
+    }
+
+    [Fact]
+    public async Task AlongsideRows_CommitWithTheirOwnWrite_AndBeforeCommitWorkRunsOnceAfterTheLastWrite()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var marker = "alongside " + table.Id + " ";
+        var beforeCommit = new List<(int Entries, bool InTransaction)>();
+        // The pattern a caller uses for per-transaction work: collect in the scope's items, register the work once.
+        AlongsideWrite Alongside(string name) => (scope, written, _) =>
+        {
+            scope.Db.Tables.Add(new TableEntity { Name = marker + name + " " + Assert.Single(written).Id });
+            if (scope.Items.GetValueOrDefault(this) is not List<string> entries)
+            {
+                scope.Items[this] = entries = [];
+                scope.BeforeCommit(_ =>
+                {
+                    beforeCommit.Add((entries.Count, scope.Db.Database.CurrentTransaction is not null));
+                    return Task.CompletedTask;
+                });
+            }
+            entries.Add(name);
+            return ValueTask.CompletedTask;
+        };
+
+        // The batcher may take the first write before the others arrive, so the first one has no alongside.
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services,
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"zero"}"""), null),
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"one"}"""), null, alongside: Alongside("one")),
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"two","Value":"not a number"}"""), null, alongside: Alongside("two")),
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"three"}"""), null, alongside: Alongside("three")));
+
+        await writes[0];
+        var one = await writes[1];
+        await Assert.ThrowsAsync<RecordValidationException>(() => writes[2]);
+        var three = await writes[3];
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        var markers = await db.Tables.Where(t => t.Name.StartsWith(marker)).Select(t => t.Name).ToListAsync();
+        Assert.Equal([marker + "one " + one.Id, marker + "three " + three.Id], markers.Order());
+        // The rejected write's alongside never ran; the two others shared one transaction and one before-commit run.
+        Assert.Equal([(2, true)], beforeCommit);
+    }
+
+    [Fact]
+    public async Task AFailingAlongside_FailsOnlyItsOwnWrite_AndItsRowsAndRecordRollBack()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var marker = "failing alongside " + table.Id;
+        AlongsideWrite failing = (scope, _, _) =>
+        {
+            scope.Db.Tables.Add(new TableEntity { Name = marker });
+            throw new InvalidOperationException("log unavailable");
+        };
+
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services,
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"kept"}"""), null),
+            () => Records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"lost"}"""), null, alongside: failing));
+
+        await writes[0];
+        await Assert.ThrowsAsync<InvalidOperationException>(() => writes[1]);
+        var row = Assert.Single(await RowsAsync(table.Id));
+        Assert.Contains("kept", row.Data);
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        Assert.False(await db.Tables.AnyAsync(t => t.Name == marker));
     }
 }

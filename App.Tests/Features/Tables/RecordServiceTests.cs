@@ -568,10 +568,10 @@ public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFix
     {
         var table = await TablesSeed.DealsAsync(factory.Services);
         var fail = false;
-        factory.Sink.Behaviours[table.Id] = (db, batch) =>
+        factory.Sink.Behaviours[table.Id] = (scope, batch) =>
         {
             // A stand-in for an outbox row: any entity added to the write path's context.
-            db.Tables.Add(new TableEntity { Name = "outbox " + batch.Changes[0].Record.Values[FieldId(table, "Deal")] });
+            scope.Db.Tables.Add(new TableEntity { Name = "outbox " + batch.Changes[0].Record.Values[FieldId(table, "Deal")] });
             return fail ? throw new InvalidOperationException("after adding its row") : null;
         };
 

@@ -48,10 +48,33 @@ public sealed record ChangeBatch(
 /// </summary>
 public sealed class RecordWriteScope(AppDbContext db)
 {
+    private readonly List<Func<CancellationToken, Task>> _beforeCommit = [];
+
     public AppDbContext Db { get; } = db;
 
     public Dictionary<object, object?> Items { get; } = [];
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once, after the transaction's last write and before its commit: work that many
+    /// writes share, such as one counter update for all of them. If it throws, the transaction is rolled back.
+    /// </summary>
+    public void BeforeCommit(Func<CancellationToken, Task> action) => _beforeCommit.Add(action);
+
+    internal async Task RunBeforeCommitAsync(CancellationToken ct)
+    {
+        foreach (var action in _beforeCommit)
+        {
+            await action(ct);
+        }
+    }
 }
+
+/// <summary>
+/// Rows a caller commits together with its own record write (an ingest's request log, say), so both need only one
+/// transaction: called inside it after the write's changes and sinks, with the records the write produced.
+/// It runs again if the write is retried; the write only returns once a run of it has committed.
+/// </summary>
+public delegate ValueTask AlongsideWrite(RecordWriteScope scope, IReadOnlyList<RecordSnapshot> records, CancellationToken ct);
 
 /// <summary>
 /// The extension point of the one write path. Called inside RecordService's transaction, before it is saved:

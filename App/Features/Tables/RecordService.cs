@@ -50,11 +50,13 @@ public sealed class RecordService : IDisposable
 
     public void Dispose() => _writes.Dispose();
 
-    public async Task<RecordSnapshot> CreateAsync(string tableId, RecordInput input, string? actorId, CancellationToken ct = default) =>
-        (await CreateCoreAsync(tableId, [input], actorId, bulk: false, ct))[0];
+    /// <param name="alongside">Rows to commit in the same transaction as the record (see <see cref="AlongsideWrite"/>).</param>
+    public async Task<RecordSnapshot> CreateAsync(string tableId, RecordInput input, string? actorId, CancellationToken ct = default, AlongsideWrite? alongside = null) =>
+        (await CreateCoreAsync(tableId, [input], actorId, bulk: false, alongside, ct))[0];
 
-    public Task<IReadOnlyList<RecordSnapshot>> BulkCreateAsync(string tableId, IReadOnlyList<RecordInput> inputs, string? actorId, CancellationToken ct = default) =>
-        CreateCoreAsync(tableId, inputs, actorId, bulk: true, ct);
+    public Task<IReadOnlyList<RecordSnapshot>> BulkCreateAsync(
+        string tableId, IReadOnlyList<RecordInput> inputs, string? actorId, CancellationToken ct = default, AlongsideWrite? alongside = null) =>
+        CreateCoreAsync(tableId, inputs, actorId, bulk: true, alongside, ct);
 
     /// <summary>Updates the given values; values not named stay as they are. An update that changes nothing writes nothing and fires nothing.</summary>
     public async Task<RecordSnapshot> UpdateAsync(string tableId, RecordPatch patch, string? actorId, CancellationToken ct = default) =>
@@ -70,9 +72,10 @@ public sealed class RecordService : IDisposable
     public Task<int> BulkDeleteAsync(string tableId, IReadOnlyList<string> recordIds, string? actorId, CancellationToken ct = default) =>
         DeleteCoreAsync(tableId, recordIds, actorId, bulk: true, ct);
 
-    private async Task<IReadOnlyList<RecordSnapshot>> CreateCoreAsync(string tableId, IReadOnlyList<RecordInput> inputs, string? actorId, bool bulk, CancellationToken ct)
+    private async Task<IReadOnlyList<RecordSnapshot>> CreateCoreAsync(
+        string tableId, IReadOnlyList<RecordInput> inputs, string? actorId, bool bulk, AlongsideWrite? alongside, CancellationToken ct)
     {
-        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Created : null, async (w) =>
+        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Created : null, alongside, async (w) =>
         {
             var errors = new List<FieldError>();
             var datas = new List<JsonObject>(inputs.Count);
@@ -108,7 +111,7 @@ public sealed class RecordService : IDisposable
     private async Task<IReadOnlyList<RecordSnapshot>> UpdateCoreAsync(string tableId, IReadOnlyList<RecordPatch> patches, string? actorId, bool bulk, CancellationToken ct)
     {
         var unchanged = new Dictionary<string, RecordSnapshot>();
-        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Updated : null, async (w) =>
+        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Updated : null, alongside: null, async (w) =>
         {
             var entities = await LoadRecordsAsync(w, patches.Select(p => p.Id).ToList(), ct);
             var errors = new List<FieldError>();
@@ -151,7 +154,7 @@ public sealed class RecordService : IDisposable
 
     private async Task<int> DeleteCoreAsync(string tableId, IReadOnlyList<string> recordIds, string? actorId, bool bulk, CancellationToken ct)
     {
-        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Deleted : null, async (w) =>
+        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Deleted : null, alongside: null, async (w) =>
         {
             var entities = await LoadRecordsAsync(w, recordIds, ct);
             var result = new List<RecordChange>(entities.Count);
@@ -170,19 +173,19 @@ public sealed class RecordService : IDisposable
 
     /// <summary>One call's write, waiting for its turn in a group commit.</summary>
     private sealed record PendingWrite(
-        string TableId, UserRef? Actor, ChangeKind? BulkKind, Func<WriteContext, Task<List<RecordChange>>> Change, CancellationToken Ct);
+        string TableId, UserRef? Actor, ChangeKind? BulkKind, AlongsideWrite? Alongside, Func<WriteContext, Task<List<RecordChange>>> Change, CancellationToken Ct);
 
     /// <summary>What a write came to: its committed changes and post-commit actions, or why it wrote nothing.</summary>
     private sealed record WriteOutcome(IReadOnlyList<RecordChange> Changes, IReadOnlyList<Action> AfterCommit, Exception? Error = null);
 
     /// <summary>The transaction every operation shares: load the table, run the change, let sinks add their rows, commit, publish.</summary>
     private async Task<IReadOnlyList<RecordChange>> WriteAsync(
-        string tableId, string? actorId, ChangeKind? bulkKind, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
+        string tableId, string? actorId, ChangeKind? bulkKind, AlongsideWrite? alongside, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
     {
         var actor = await _users.GetAsync(actorId, ct);
         ct.ThrowIfCancellationRequested();
         // Not abandoned on cancellation once submitted: the caller learns whether it committed.
-        var outcome = await _writes.SubmitAsync(new PendingWrite(tableId, actor, bulkKind, change, ct));
+        var outcome = await _writes.SubmitAsync(new PendingWrite(tableId, actor, bulkKind, alongside, change, ct));
         if (outcome.Error is { } error)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
@@ -249,6 +252,7 @@ public sealed class RecordService : IDisposable
                 // Later writes load what they need from the database, which now includes this one's changes.
                 db.ChangeTracker.Clear();
             }
+            await scope.RunBeforeCommitAsync(CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
         }
         return outcomes;
@@ -257,24 +261,31 @@ public sealed class RecordService : IDisposable
     private static bool IsRejection(Exception ex) =>
         ex is RecordValidationException or NotFoundException or BadRequestException or OperationCanceledException;
 
-    /// <summary>Inside the batch's transaction: run the change, let sinks add their rows, save (unless nothing changed).</summary>
+    /// <summary>Inside the batch's transaction: run the change, let sinks and the caller add their rows, save (unless nothing changed).</summary>
     private async Task<WriteOutcome> WriteOneAsync(RecordWriteScope scope, TableSnapshot table, PendingWrite write)
     {
         var db = scope.Db;
         var now = _time.GetUtcNow();
         var changes = await write.Change(new WriteContext(db, table, write.Actor, now));
-        if (changes.Count == 0)
+        if (changes.Count == 0 && write.Alongside is null)
         {
             return new WriteOutcome(changes, []);
         }
-        var batch = ChangeBatch.Create(table, write.Actor, now, changes, write.BulkKind);
         var afterCommit = new List<Action>();
-        foreach (var sink in _sinks)
+        if (changes.Count > 0)
         {
-            if (await sink.OnChangesAsync(scope, batch, write.Ct) is { } action)
+            var batch = ChangeBatch.Create(table, write.Actor, now, changes, write.BulkKind);
+            foreach (var sink in _sinks)
             {
-                afterCommit.Add(action);
+                if (await sink.OnChangesAsync(scope, batch, write.Ct) is { } action)
+                {
+                    afterCommit.Add(action);
+                }
             }
+        }
+        if (write.Alongside is { } alongside)
+        {
+            await alongside(scope, changes.Select(c => c.Record).ToList(), write.Ct);
         }
         // Not cancelled half-way: once the rows are going in, the caller gets the real outcome.
         await db.SaveChangesAsync(CancellationToken.None);

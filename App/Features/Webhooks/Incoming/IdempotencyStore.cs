@@ -61,6 +61,12 @@ public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, 
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         using var gate = await writeGate.EnterAsync(CancellationToken.None);
+        await CompleteAsync(db, webhookId, key, outcome);
+    }
+
+    /// <summary>The same, inside the caller's transaction (the one that writes the records), so the answer commits with them.</summary>
+    public async Task CompleteAsync(AppDbContext db, string webhookId, string key, IngestOutcome outcome)
+    {
         var claim = db.IncomingIdempotencyKeys.Where(k => k.WebhookId == webhookId && k.Key == key && k.Status == null);
         if (outcome.Status is >= 200 and < 300)
         {

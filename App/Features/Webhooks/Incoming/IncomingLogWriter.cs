@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Undb.Data;
+using Undb.Features.Tables;
 
 namespace Undb.Features.Webhooks.Incoming;
 
@@ -29,6 +30,21 @@ public sealed class IncomingLogWriter : IDisposable
     /// <summary>Completes once the entry is committed.</summary>
     public Task WriteAsync(IncomingLogEntry entry) => _batcher.SubmitAsync(entry);
 
+    /// <summary>
+    /// Adds the entry to a record write's transaction instead (an accepted request: its records and its log commit
+    /// together, in one transaction rather than two); the counters and pruning run once for all of that transaction's entries.
+    /// </summary>
+    public void AddTo(RecordWriteScope scope, IncomingLogEntry entry)
+    {
+        scope.Db.IncomingRequests.Add(entry.Log);
+        if (scope.Items.GetValueOrDefault(typeof(IncomingLogWriter)) is not List<IncomingLogEntry> entries)
+        {
+            scope.Items[typeof(IncomingLogWriter)] = entries = [];
+            scope.BeforeCommit(ct => CountAndPruneAsync(scope.Db, entries, ct));
+        }
+        entries.Add(entry);
+    }
+
     private async Task<IReadOnlyList<bool>> FlushAsync(IReadOnlyList<IncomingLogEntry> batch, CancellationToken ct)
     {
         await using var db = await _dbFactory.CreateDbContextAsync(ct);
@@ -37,25 +53,31 @@ public sealed class IncomingLogWriter : IDisposable
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             db.IncomingRequests.AddRange(batch.Select(e => e.Log));
             await db.SaveChangesAsync(ct);
-            foreach (var group in batch.Where(e => e.CountInStats).GroupBy(e => e.Log.WebhookId))
-            {
-                var received = group.Count();
-                var accepted = group.Count(e => e.Accepted);
-                var rejected = received - accepted;
-                var last = group.Max(e => e.Log.ReceivedAt);
-                await db.IncomingWebhooks.Where(w => w.Id == group.Key).ExecuteUpdateAsync(s => s
-                    .SetProperty(w => w.Received, w => w.Received + received)
-                    .SetProperty(w => w.Accepted, w => w.Accepted + accepted)
-                    .SetProperty(w => w.Rejected, w => w.Rejected + rejected)
-                    .SetProperty(w => w.LastReceivedAt, w => w.LastReceivedAt == null || w.LastReceivedAt < last ? last : w.LastReceivedAt), ct);
-            }
-            foreach (var group in batch.GroupBy(e => e.Log.WebhookId))
-            {
-                await PruneAsync(db, group.Key, group.Max(e => e.Log.ReceivedAt), ct);
-            }
+            await CountAndPruneAsync(db, batch, ct);
             await tx.CommitAsync(ct);
         }
         return batch.Select(_ => true).ToList();
+    }
+
+    /// <summary>Adds the entries to their webhooks' counters and prunes those webhooks' logs; the log rows are saved already.</summary>
+    private async Task CountAndPruneAsync(AppDbContext db, IReadOnlyList<IncomingLogEntry> entries, CancellationToken ct)
+    {
+        foreach (var group in entries.Where(e => e.CountInStats).GroupBy(e => e.Log.WebhookId))
+        {
+            var received = group.Count();
+            var accepted = group.Count(e => e.Accepted);
+            var rejected = received - accepted;
+            var last = group.Max(e => e.Log.ReceivedAt);
+            await db.IncomingWebhooks.Where(w => w.Id == group.Key).ExecuteUpdateAsync(s => s
+                .SetProperty(w => w.Received, w => w.Received + received)
+                .SetProperty(w => w.Accepted, w => w.Accepted + accepted)
+                .SetProperty(w => w.Rejected, w => w.Rejected + rejected)
+                .SetProperty(w => w.LastReceivedAt, w => w.LastReceivedAt == null || w.LastReceivedAt < last ? last : w.LastReceivedAt), ct);
+        }
+        foreach (var group in entries.GroupBy(e => e.Log.WebhookId))
+        {
+            await PruneAsync(db, group.Key, group.Max(e => e.Log.ReceivedAt), ct);
+        }
     }
 
     /// <summary>Keeps the newest <c>LogMaxRequests</c> entries younger than <c>LogMaxAge</c>.</summary>

@@ -18,6 +18,9 @@ public sealed record IngestBody(byte[]? Bytes, long Size);
 /// <summary>The answer to a sender: status and JSON body (<c>{recordIds}</c> or problem details).</summary>
 public sealed record IngestOutcome(int Status, JsonObject Body, bool IdempotentReplay = false)
 {
+    /// <summary>Whether the request's log entry (and idempotency answer) already committed, with the records it created.</summary>
+    internal bool LoggedWithRecords { get; init; }
+
     public IReadOnlyList<string> RecordIds =>
         Body["recordIds"] is JsonArray ids ? ids.Select(i => i!.GetValue<string>()).ToList() : [];
 
@@ -112,7 +115,7 @@ public sealed class IngestService(
         IngestOutcome outcome;
         try
         {
-            outcome = await WriteAsync(webhook, payload, webhook.CreatedById, ct);
+            outcome = await WriteAsync(webhook, payload, webhook.CreatedById, new Bookkeeping(log, CountInStats: true, request.IdempotencyKey), ct);
         }
         catch when (request.IdempotencyKey is not null)
         {
@@ -120,7 +123,7 @@ public sealed class IngestService(
             await idempotency.CompleteAsync(webhook.Id, request.IdempotencyKey, Problem(500, "Error", "The request failed."));
             throw;
         }
-        if (request.IdempotencyKey is { } usedKey)
+        if (request.IdempotencyKey is { } usedKey && !outcome.LoggedWithRecords)
         {
             await idempotency.CompleteAsync(webhook.Id, usedKey, outcome);
         }
@@ -155,12 +158,19 @@ public sealed class IngestService(
         {
             WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = original.Size, Payload = original.Payload, Replay = true,
         };
-        var outcome = await WriteAsync(webhook, payload, actorId, ct);
+        var outcome = await WriteAsync(webhook, payload, actorId, new Bookkeeping(log, CountInStats: false, IdempotencyKey: null), ct);
         return await FinishAsync(webhook, log, null, outcome, countInStats: false);
     }
 
-    /// <summary>Maps and writes; every error is collected first so the sender sees them all, and nothing is written on any.</summary>
-    private async Task<IngestOutcome> WriteAsync(IncomingWebhookEntity webhook, JsonNode? payload, string? actorId, CancellationToken ct)
+    /// <summary>What a request leaves behind besides records: its log entry, its place in the stats, the answer to its idempotency key.</summary>
+    private sealed record Bookkeeping(IncomingRequestEntity Log, bool CountInStats, string? IdempotencyKey);
+
+    /// <summary>
+    /// Maps and writes; every error is collected first so the sender sees them all, and nothing is written on any.
+    /// An accepted request's bookkeeping commits in the records' own transaction: one write instead of two or three,
+    /// and no window in which the records exist but the idempotency key has no answer.
+    /// </summary>
+    private async Task<IngestOutcome> WriteAsync(IncomingWebhookEntity webhook, JsonNode? payload, string? actorId, Bookkeeping books, CancellationToken ct)
     {
         var table = await tables.GetAsync(webhook.TableId, ct);
         if (table is null)
@@ -176,13 +186,23 @@ public sealed class IngestService(
         try
         {
             var inputs = result.Records.Select(r => new RecordInput(r.Inputs)).ToList();
+            AlongsideWrite bookkeeping = async (scope, written, _) =>
+            {
+                var answer = Created(written);
+                Describe(books.Log, answer);
+                logWriter.AddTo(scope, new IncomingLogEntry(books.Log, books.CountInStats, Accepted: true));
+                if (books.IdempotencyKey is { } key)
+                {
+                    await idempotency.CompleteAsync(scope.Db, webhook.Id, key, answer);
+                }
+            };
             IReadOnlyList<RecordSnapshot> created = inputs.Count switch
             {
                 0 => [],
-                1 when mapping.RecordsPath is null => [await records.CreateAsync(table.Id, inputs[0], actorId, ct)],
-                _ => await records.BulkCreateAsync(table.Id, inputs, actorId, ct),
+                1 when mapping.RecordsPath is null => [await records.CreateAsync(table.Id, inputs[0], actorId, ct, bookkeeping)],
+                _ => await records.BulkCreateAsync(table.Id, inputs, actorId, ct, bookkeeping),
             };
-            return new IngestOutcome(201, new JsonObject { ["recordIds"] = new JsonArray(created.Select(r => (JsonNode?)r.Id).ToArray()) });
+            return Created(created) with { LoggedWithRecords = created.Count > 0 };
         }
         catch (RecordValidationException ex)
         {
@@ -198,20 +218,32 @@ public sealed class IngestService(
         }
     }
 
+    private static IngestOutcome Created(IEnumerable<RecordSnapshot> records) =>
+        new(201, new JsonObject { ["recordIds"] = new JsonArray(records.Select(r => (JsonNode?)r.Id).ToArray()) });
+
+    /// <summary>Logs the request (unless its log entry already committed with its records) and tells the app's pages.</summary>
     private async Task<IngestOutcome> FinishAsync(
         IncomingWebhookEntity webhook, IncomingRequestEntity log, JsonNode? capturedPayload, IngestOutcome outcome,
         bool? countAsAccepted = null, bool countInStats = true)
     {
-        var accepted = countAsAccepted ?? outcome.Status is >= 200 and < 300;
+        if (!outcome.LoggedWithRecords)
+        {
+            var accepted = countAsAccepted ?? outcome.Status is >= 200 and < 300;
+            Describe(log, outcome);
+            // The answer is already decided; the log and the counters must not be skipped because the sender hung up.
+            await logWriter.WriteAsync(new IncomingLogEntry(log, countInStats, accepted));
+        }
+        notifier.Publish(new IncomingActivity(webhook.Id, webhook.TableId, capturedPayload));
+        return outcome;
+    }
+
+    /// <summary>Fills in the log entry from the answer.</summary>
+    private static void Describe(IncomingRequestEntity log, IngestOutcome outcome)
+    {
         log.Id = Ids.New(IncomingRequestEntity.IdPrefix, log.ReceivedAt);
         log.Status = outcome.Status;
         log.RecordIds = JsonSerializer.Serialize(outcome.IdempotentReplay ? [] : outcome.RecordIds);
         log.Error ??= outcome.Status >= 300 ? Describe(outcome) : null;
-
-        // The answer is already decided; the log and the counters must not be skipped because the sender hung up.
-        await logWriter.WriteAsync(new IncomingLogEntry(log, countInStats, accepted));
-        notifier.Publish(new IncomingActivity(webhook.Id, webhook.TableId, capturedPayload));
-        return outcome;
     }
 
     private static string Describe(IngestOutcome outcome)
