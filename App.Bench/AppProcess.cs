@@ -43,8 +43,7 @@ public sealed partial class AppProcess : IAsyncDisposable
         info.Environment["Bootstrap__AdminEmail"] = "bench@example.com";
         info.Environment["Bootstrap__AdminPassword"] = "B3nchPassword";
         info.Environment["Bootstrap__ApiToken"] = ApiToken;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        // Logging as shipped (appsettings.json): a per-request log line would cost the app, and should show here.
         foreach (var (k, v) in settings)
         {
             info.Environment[k.Replace(":", "__")] = v;
@@ -98,6 +97,9 @@ public sealed partial class AppProcess : IAsyncDisposable
 
     public string Log => _log.ToString();
 
+    /// <summary>Lines the app has written to its console so far.</summary>
+    public int LogLines { get; private set; }
+
     private void OnLine(string? line, TaskCompletionSource<string> listening)
     {
         if (line is null)
@@ -107,6 +109,7 @@ public sealed partial class AppProcess : IAsyncDisposable
         lock (_log)
         {
             _log.AppendLine(line);
+            LogLines++;
         }
         var m = Listening().Match(line);
         if (m.Success)

@@ -93,6 +93,7 @@ public static class BenchMain
                 var g = await GridBench.RunAsync(app, sizes.GridRows, log);
                 report.Grid = new GridFigures(g.Rows, Round(g.FirstPageMs, 2), Round(g.SortedPageMs, 2), Round(g.SearchMs, 2), Round(g.SortedDeepPageMs, 2));
             }
+            report.AppLogLines = app.LogLines;
         }
         if (Wanted("memory"))
         {
@@ -138,7 +139,7 @@ public static class BenchMain
         {
             Row($"Peak working set, {m.BurstEvents:N0}-event burst", $"{m.PeakWorkingSetMb:F0} MB", "", "");
         }
-        Console.WriteLine($"(took {r.Seconds:F0} s; {r.DuplicateDeliveries} events arrived more than once)");
+        Console.WriteLine($"(took {r.Seconds:F0} s; {r.DuplicateDeliveries} events arrived more than once; the app wrote {r.AppLogLines} log lines)");
     }
 
     private static void Row(string what, string value, string floor, string ratio) =>
@@ -181,6 +182,9 @@ public sealed class BenchReport
     public string Machine { get; set; } = "";
     /// <summary>Events the receiver got more than once over the whole run (at-least-once allows it; no figure counts them).</summary>
     public long DuplicateDeliveries { get; set; }
+
+    /// <summary>Console lines the app wrote during the run, at its shipped log levels: a handful, unless something logs per request.</summary>
+    public int AppLogLines { get; set; }
     /// <summary>How long the app ran the unmeasured warm-up before the figures were taken; 0 for a cold run.</summary>
     public double WarmUpSeconds { get; set; }
     public double Seconds { get; set; }

@@ -102,7 +102,8 @@ public sealed class DeliverySender(
         }
         attempt.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
         metrics.Attempted(attempt.Succeeded, attempt.DurationMs, delivery.EventName, attempt.ResponseStatus);
-        logger.LogInformation(
+        // Every attempt is in the delivery history already; the log only speaks up by default when one fails.
+        logger.Log(attempt.Succeeded ? LogLevel.Debug : LogLevel.Information,
             "Webhook {WebhookId} {Trigger} attempt {Attempt} of {DeliveryId} ({EventName}): {StatusCode} {Error} in {DurationMs:F0} ms",
             webhook.Id, trigger, number, delivery.Id, delivery.EventName, attempt.ResponseStatus, attempt.Error, attempt.DurationMs);
         return new SendResult(attempt, retryAfter);

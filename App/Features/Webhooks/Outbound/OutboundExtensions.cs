@@ -38,6 +38,8 @@ public static class OutboundExtensions
         services.AddOutboundWebhooksUi();
 
         services.AddHttpClient(DeliverySender.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            // DeliverySender records and logs every attempt; HttpClient's own four log lines per request would only repeat it.
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
