@@ -89,6 +89,13 @@ public sealed partial class AppProcess : IAsyncDisposable
         return kb / 1024.0;
     }
 
+    /// <summary>CPU time the app process has used so far (user and system).</summary>
+    public TimeSpan CpuTime()
+    {
+        _process!.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     public double WorkingSetMb()
     {
         _process!.Refresh();

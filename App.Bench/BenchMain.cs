@@ -85,7 +85,7 @@ public static class BenchMain
             {
                 log("incoming…");
                 var i = await IncomingBench.RunAsync(app, receiver, sizes.IncomingSeconds, log);
-                report.Incoming = new IncomingFigures(Round(i.RequestsPerSec), Round(i.FloorPerSec), Round(i.LatencyP50Ms, 2), Round(i.LatencyP99Ms, 2));
+                report.Incoming = new IncomingFigures(Round(i.RequestsPerSec), Round(i.FloorPerSec), Round(i.LatencyP50Ms, 2), Round(i.LatencyP99Ms, 2), Round(i.AppCpuMsPerRequest, 3));
             }
             if (Wanted("grid"))
             {
@@ -129,6 +129,7 @@ public static class BenchMain
         {
             Row("Incoming POST /hooks (1 KB JSON → record → webhook)", $"{i.RequestsPerSec:N0}/s", $"floor {i.FloorPerSec:N0}/s", Ratio(i.RequestsPerSec, i.FloorPerSec));
             Row("Incoming latency p50 / p99", $"{i.LatencyP50Ms:F1} / {i.LatencyP99Ms:F1} ms", "", "");
+            Row("Incoming: app CPU per request (incl. delivery)", $"{i.AppCpuMsPerRequest:F2} ms", "", "");
         }
         if (r.Grid is { } g)
         {
@@ -167,7 +168,7 @@ public static class BenchMain
 
 public sealed record OutboundFigures(double EventsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, double LatencyP999Ms);
 
-public sealed record IncomingFigures(double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms);
+public sealed record IncomingFigures(double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, double AppCpuMsPerRequest);
 
 public sealed record GridFigures(int Rows, double FirstPageMs, double SortedPageMs, double SearchMs, double SortedDeepPageMs);
 

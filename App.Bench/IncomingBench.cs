@@ -9,7 +9,8 @@ namespace Undb.Bench;
 /// <summary>POST /hooks/{id} with a 1 KB nested JSON, each creating a record that fires one outbound webhook; floor: a bare Kestrel endpoint.</summary>
 public static class IncomingBench
 {
-    public sealed record Result(double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, int Requests);
+    /// <param name="AppCpuMsPerRequest">The app's CPU time per request, including the outbound delivery each one fires.</param>
+    public sealed record Result(double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, int Requests, double AppCpuMsPerRequest);
 
     private static readonly int Workers = int.TryParse(Environment.GetEnvironmentVariable("UNDB_BENCH_INCOMING_CLIENTS"), out var n) ? n : 32;
 
@@ -20,13 +21,15 @@ public static class IncomingBench
         log($"  incoming payload: {Encoding.UTF8.GetByteCount(body)} bytes");
 
         var deliveredBefore = receiver.DistinctEvents;
+        var cpuBefore = app.CpuTime();
         var (rate, latencies, count) = await LoadAsync(hookUrl, apiKey, body, TimeSpan.FromSeconds(Math.Min(2, seconds / 4)), TimeSpan.FromSeconds(seconds), 201);
         // Each accepted request created a record whose record.created must reach the receiver too.
         await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
+        var cpuMsPerRequest = (app.CpuTime() - cpuBefore).TotalMilliseconds / count;
 
         await using var floor = await FloorServer.StartAsync();
         var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
-        return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count);
+        return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count, cpuMsPerRequest);
     }
 
     /// <summary>Unmeasured load on a table of its own, for the warm-up phase; returns the requests made once all their deliveries arrived.</summary>

@@ -16,6 +16,9 @@ public sealed class BenchSmokeTests
         Assert.True(report.Outbound.LatencyP50Ms > 0 && report.Outbound.LatencyP99Ms >= report.Outbound.LatencyP50Ms);
         Assert.NotNull(report.Incoming);
         Assert.True(report.Incoming.RequestsPerSec > 0 && report.Incoming.FloorPerSec > 0);
+        Assert.True(report.Incoming.AppCpuMsPerRequest > 0);
+        // At the shipped log levels the app must not write a line per request (the smoke run makes hundreds).
+        Assert.InRange(report.AppLogLines, 1, 50);
         Assert.NotNull(report.Grid);
         Assert.Equal(BenchMain.Sizes.Smoke.GridRows, report.Grid.Rows);
         Assert.True(report.Grid.FirstPageMs > 0 && report.Grid.SortedPageMs > 0 && report.Grid.SearchMs > 0);
