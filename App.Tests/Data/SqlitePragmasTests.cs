@@ -17,7 +17,7 @@ public sealed class SqlitePragmasTests : IDisposable
         .AddInterceptors(SqlitePragmas.Instance)
         .Options);
 
-    private static async Task<(long Synchronous, long BusyTimeout)> ReadAsync(AppDbContext db)
+    private static async Task<(long Synchronous, long BusyTimeout, long AutoCheckpoint)> ReadAsync(AppDbContext db)
     {
         var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync();
@@ -29,7 +29,7 @@ public sealed class SqlitePragmasTests : IDisposable
                 cmd.CommandText = "PRAGMA " + name;
                 return Convert.ToInt64(await cmd.ExecuteScalarAsync());
             }
-            return (await Pragma("synchronous"), await Pragma("busy_timeout"));
+            return (await Pragma("synchronous"), await Pragma("busy_timeout"), await Pragma("wal_autocheckpoint"));
         }
         finally
         {
@@ -48,14 +48,15 @@ public sealed class SqlitePragmasTests : IDisposable
         await first.Database.OpenConnectionAsync();
         var concurrent = await ReadAsync(second);
         await first.Database.CloseConnectionAsync();
-        var results = new List<(long, long)> { concurrent };
+        var results = new List<(long, long, long)> { concurrent };
         for (var i = 0; i < 3; i++)
         {
             await using var db = Context(pooling);
             results.Add(await ReadAsync(db));
         }
 
-        Assert.All(results, r => Assert.Equal((1L, 30_000L), r)); // synchronous=NORMAL is 1
+        // synchronous=NORMAL is 1; checkpoints are SqliteCheckpointer's, a commit only checkpoints at 10,000 pages
+        Assert.All(results, r => Assert.Equal((1L, 30_000L, 10_000L), r));
         SqliteConnection.ClearAllPools();
     }
 }

@@ -1,0 +1,69 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Undb.Data;
+using Undb.Features.Tables;
+using Undb.Tests.TestSupport;
+
+namespace Undb.Tests.Data;
+
+/// <summary>The write-ahead log is copied into the database file by the background service, not by a committing writer.</summary>
+public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture<UndbFactory>
+{
+    [Fact]
+    public async Task CheckpointAsync_CopiesEveryCommittedFrame_IntoTheDatabaseFile()
+    {
+        using var database = new TestDatabase();
+        // Held open: closing the last connection would checkpoint (and remove) the log by itself.
+        await using var writer = new SqliteConnection(database.ConnectionString);
+        await writer.OpenAsync();
+        await using (var command = writer.CreateCommand())
+        {
+            // The app's settings: a commit alone does not checkpoint these few pages.
+            command.CommandText = "PRAGMA journal_mode=WAL; " + SqlitePragmas.Settings + " CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(50000));";
+            await command.ExecuteNonQueryAsync();
+        }
+        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), NullLogger<SqliteCheckpointer>.Instance);
+
+        var result = await checkpointer.CheckpointAsync(CancellationToken.None);
+
+        Assert.False(result.Busy);
+        Assert.True(result.LogFrames > 10, $"expected the insert's frames in the log, found {result.LogFrames}");
+        Assert.Equal(result.LogFrames, result.CheckpointedFrames);
+    }
+
+    [Fact]
+    public async Task TheRunningApp_CheckpointsWhatItsWritersCommit_OnItsOwn()
+    {
+        string connectionString;
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var records = factory.Services.GetRequiredService<RecordService>();
+        var checkpointer = factory.Services.GetRequiredService<SqliteCheckpointer>();
+        await using (var context = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            connectionString = context.Database.GetConnectionString()!;
+        }
+        // Held open and used, as the app's connection pool would: closing the last connection that has read the
+        // database checkpoints (and removes) the log by itself.
+        await using var held = new SqliteConnection(connectionString);
+        await held.OpenAsync();
+        await using (var read = held.CreateCommand())
+        {
+            read.CommandText = "SELECT count(*) FROM sqlite_master;";
+            await read.ExecuteScalarAsync();
+        }
+
+        var next = checkpointer.NextCheckpoint;
+        await records.BulkCreateAsync(table.Id, Enumerable.Range(0, 200).Select(i => TablesSeed.Input($$"""{"Deal":"Deal {{i}} {{new string('x', 200)}}"}""")).ToList(), null);
+        // The tick under way when the write committed may have run before it; the one after surely sees it.
+        await next.WaitAsync(TimeSpan.FromSeconds(30));
+        var result = await checkpointer.NextCheckpoint.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(result.LogFrames > 0, "the bulk write's frames should be in the log");
+        Assert.Equal(result.LogFrames, result.CheckpointedFrames);
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        Assert.Equal(200, await db.Records.CountAsync(r => r.TableId == table.Id));
+    }
+}
