@@ -211,9 +211,11 @@ public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture
 
         for (var i = 0; i < IncomingFactory.LogMax; i++)
         {
-            await _client.SendAsync(Post(hook, "{}", hook.Key));
+            await _client.SendAsync(Post(hook, $$"""{ "n": {{i}} }""", hook.Key));
         }
-        Assert.Equal(IncomingFactory.LogMax, (await RequestLogAsync(factory, hook.Id)).Count);
+        // Only the newest entries are kept (newest first).
+        var kept = (await RequestLogAsync(factory, hook.Id)).Select(r => r!["payload"]!.GetValue<string>()).ToList();
+        Assert.Equal(Enumerable.Range(0, IncomingFactory.LogMax).Reverse().Select(i => $$"""{ "n": {{i}} }"""), kept);
     }
 
     /// <summary>The webhook and its table are cached between requests; no change made through the app may wait for that cache.</summary>

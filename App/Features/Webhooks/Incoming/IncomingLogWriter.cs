@@ -80,17 +80,17 @@ public sealed class IncomingLogWriter : IDisposable
         }
     }
 
-    /// <summary>Keeps the newest <c>LogMaxRequests</c> entries younger than <c>LogMaxAge</c>.</summary>
+    /// <summary>Keeps the newest <c>LogMaxRequests</c> entries younger than <c>LogMaxAge</c>, in one statement.</summary>
     private async Task PruneAsync(AppDbContext db, string webhookId, DateTimeOffset now, CancellationToken ct)
     {
         var cutoff = now - _options.LogMaxAge;
-        await db.IncomingRequests.Where(r => r.WebhookId == webhookId && r.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
-        var oldestKept = await db.IncomingRequests.Where(r => r.WebhookId == webhookId)
-            .OrderByDescending(r => r.Id).Skip(_options.LogMaxRequests - 1).Select(r => r.Id).FirstOrDefaultAsync(ct);
-        if (oldestKept is not null)
-        {
-            await db.IncomingRequests.Where(r => r.WebhookId == webhookId && string.Compare(r.Id, oldestKept) < 0).ExecuteDeleteAsync(ct);
-        }
+        var keep = _options.LogMaxRequests;
+        var log = db.IncomingRequests.Where(r => r.WebhookId == webhookId);
+        // Ids grow with time, so the newest entries are the highest ids; with fewer entries than kept, the bound is NULL and deletes nothing.
+        await log
+            .Where(r => r.ReceivedAt < cutoff
+                || string.Compare(r.Id, log.OrderByDescending(k => k.Id).Skip(keep - 1).Select(k => k.Id).FirstOrDefault()) < 0)
+            .ExecuteDeleteAsync(ct);
     }
 
     public void Dispose() => _batcher.Dispose();
