@@ -123,6 +123,32 @@ public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Post_WithoutContentLength_IsReadUpToTheLimit()
+    {
+        var hook = await CreateHookAsync(factory);
+        HttpRequestMessage Chunked(string json)
+        {
+            var request = Post(hook, null, hook.Key);
+            // A stream that cannot tell its length: sent chunked, so the endpoint only learns the size by reading.
+            request.Content = new StreamContent(new UnknownLengthStream(System.Text.Encoding.UTF8.GetBytes(json)));
+            request.Content.Headers.ContentType = new("application/json");
+            return request;
+        }
+
+        var small = await _client.SendAsync(Chunked($$"""{ "deal": { "title": "{{new string('s', IncomingFactory.MaxBody / 2)}}" } }"""));
+        var big = await _client.SendAsync(Chunked($$"""{ "deal": { "title": "X", "notes": "{{new string('x', IncomingFactory.MaxBody)}}" } }"""));
+
+        Assert.Equal(HttpStatusCode.Created, small.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+        Assert.Equal(1, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
+    [Fact]
     public async Task Post_MappingAndTypeErrors_Is422_WithEveryError_NothingWritten()
     {
         var hook = await CreateHookAsync(factory, new { fields = new { Deal = "$.title", Value = "$.amount", Stage = "$.stage", Contact = "$.email" } });

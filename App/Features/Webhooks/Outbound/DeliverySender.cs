@@ -118,19 +118,27 @@ public sealed class DeliverySender(
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(linked.Token);
-            var buffer = new byte[limit + 1];
-            var read = 0;
-            while (read < buffer.Length)
+            // Rented: a fresh buffer of the limit's size for every attempt was a good part of all the app allocated.
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(limit + 1);
+            try
             {
-                var n = await stream.ReadAsync(buffer.AsMemory(read), linked.Token);
-                if (n == 0)
+                var read = 0;
+                while (read < limit + 1)
                 {
-                    break;
+                    var n = await stream.ReadAsync(buffer.AsMemory(read, limit + 1 - read), linked.Token);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+                    read += n;
                 }
-                read += n;
+                var text = Encoding.UTF8.GetString(buffer, 0, Math.Min(read, limit));
+                return read > limit ? text + "\n[truncated]" : text;
             }
-            var text = Encoding.UTF8.GetString(buffer, 0, Math.Min(read, limit));
-            return read > limit ? text + "\n[truncated]" : text;
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
