@@ -82,8 +82,9 @@ public static class IngestEndpoint
             // Our limit replaces the server's default (30 MB in Kestrel), in either direction; +1 so we see "over".
             sizeFeature.MaxRequestBodySize = limit + 1;
         }
-        // Sized by Content-Length when the sender gave one; the chunk is rented (a fresh 16 KB per request added up).
-        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 0);
+        // Sized by Content-Length when the sender gave one (up to 64 KB: a declared size is not yet a body); the chunk
+        // is rented (a fresh 16 KB per request added up).
+        using var buffer = new MemoryStream(context.Request.ContentLength is { } length ? (int)Math.Min(length, 64 * 1024) : 0);
         var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
