@@ -189,7 +189,7 @@ public sealed class IngestService(
             AlongsideWrite bookkeeping = async (scope, written, _) =>
             {
                 var answer = Created(written);
-                Describe(books.Log, answer);
+                RecordAnswer(books.Log, answer);
                 logWriter.AddTo(scope, new IncomingLogEntry(books.Log, books.CountInStats, Accepted: true));
                 if (books.IdempotencyKey is { } key)
                 {
@@ -229,7 +229,7 @@ public sealed class IngestService(
         if (!outcome.LoggedWithRecords)
         {
             var accepted = countAsAccepted ?? outcome.Status is >= 200 and < 300;
-            Describe(log, outcome);
+            RecordAnswer(log, outcome);
             // The answer is already decided; the log and the counters must not be skipped because the sender hung up.
             await logWriter.WriteAsync(new IncomingLogEntry(log, countInStats, accepted));
         }
@@ -237,8 +237,8 @@ public sealed class IngestService(
         return outcome;
     }
 
-    /// <summary>Fills in the log entry from the answer.</summary>
-    private static void Describe(IncomingRequestEntity log, IngestOutcome outcome)
+    /// <summary>Fills in the log entry from the answer the sender gets.</summary>
+    private static void RecordAnswer(IncomingRequestEntity log, IngestOutcome outcome)
     {
         log.Id = Ids.New(IncomingRequestEntity.IdPrefix, log.ReceivedAt);
         log.Status = outcome.Status;
