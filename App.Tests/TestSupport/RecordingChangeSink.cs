@@ -22,7 +22,9 @@ public sealed class RecordingChangeSink : IRecordChangeSink
     public ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct)
     {
         var db = scope.Db;
-        var pending = db.ChangeTracker.Entries<RecordEntity>().Count(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted);
+        // New records wait in the scope (written at the save, by prepared statement); updates and deletes are tracked.
+        var pending = db.ChangeTracker.Entries<RecordEntity>().Count(e => e.State is EntityState.Added or EntityState.Modified or EntityState.Deleted)
+            + scope.PendingRows.OfType<RecordEntity>().Count();
         _batches.Enqueue(new RecordedBatch(batch, db.Database.CurrentTransaction is not null, pending, db.Database.CurrentTransaction?.TransactionId));
         return ValueTask.FromResult(Behaviours.TryGetValue(batch.Table.Id, out var behaviour) ? behaviour(scope, batch) : null);
     }

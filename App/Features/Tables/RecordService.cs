@@ -98,7 +98,7 @@ public sealed class RecordService : IDisposable
                     CreatedById = w.Actor?.Id,
                     UpdatedById = w.Actor?.Id,
                 };
-                w.Db.Records.Add(entity);
+                w.Scope.Add(entity);
                 var snapshot = new RecordSnapshot(entity.Id, data, w.Now, w.Actor, w.Now, w.Actor);
                 result.Add(new RecordChange(Ids.New(Ids.Event, w.Now), ChangeKind.Created, snapshot, null, data.Select(p => p.Key).ToList()));
             }
@@ -169,7 +169,10 @@ public sealed class RecordService : IDisposable
         return changes.Count;
     }
 
-    private sealed record WriteContext(AppDbContext Db, TableSnapshot Table, UserRef? Actor, DateTimeOffset Now);
+    private sealed record WriteContext(RecordWriteScope Scope, TableSnapshot Table, UserRef? Actor, DateTimeOffset Now)
+    {
+        public AppDbContext Db => Scope.Db;
+    }
 
     /// <summary>One call's write, waiting for its turn in a group commit.</summary>
     private sealed record PendingWrite(
@@ -227,7 +230,7 @@ public sealed class RecordService : IDisposable
         using (await _writeGate.EnterAsync(stopping))
         {
             await using var tx = await db.Database.BeginTransactionAsync(stopping);
-            var scope = new RecordWriteScope(db);
+            using var scope = new RecordWriteScope(db);
             var tables = new Dictionary<string, TableSnapshot?>();
             for (var i = 0; i < batch.Count; i++)
             {
@@ -250,7 +253,7 @@ public sealed class RecordService : IDisposable
                     outcomes[i] = new WriteOutcome([], [], ex);
                 }
                 // Later writes load what they need from the database, which now includes this one's changes.
-                db.ChangeTracker.Clear();
+                scope.EndWrite();
             }
             await scope.RunBeforeCommitAsync(CancellationToken.None);
             await tx.CommitAsync(CancellationToken.None);
@@ -264,9 +267,8 @@ public sealed class RecordService : IDisposable
     /// <summary>Inside the batch's transaction: run the change, let sinks and the caller add their rows, save (unless nothing changed).</summary>
     private async Task<WriteOutcome> WriteOneAsync(RecordWriteScope scope, TableSnapshot table, PendingWrite write)
     {
-        var db = scope.Db;
         var now = _time.GetUtcNow();
-        var changes = await write.Change(new WriteContext(db, table, write.Actor, now));
+        var changes = await write.Change(new WriteContext(scope, table, write.Actor, now));
         if (changes.Count == 0 && write.Alongside is null)
         {
             return new WriteOutcome(changes, []);
@@ -288,7 +290,7 @@ public sealed class RecordService : IDisposable
             await alongside(scope, changes.Select(c => c.Record).ToList(), write.Ct);
         }
         // Not cancelled half-way: once the rows are going in, the caller gets the real outcome.
-        await db.SaveChangesAsync(CancellationToken.None);
+        await scope.SaveAsync(CancellationToken.None);
         return new WriteOutcome(changes, afterCommit);
     }
 

@@ -36,7 +36,7 @@ public sealed class IncomingLogWriter : IDisposable
     /// </summary>
     public void AddTo(RecordWriteScope scope, IncomingLogEntry entry)
     {
-        scope.Db.IncomingRequests.Add(entry.Log);
+        scope.Add(entry.Log);
         if (scope.Items.GetValueOrDefault(typeof(IncomingLogWriter)) is not List<IncomingLogEntry> entries)
         {
             scope.Items[typeof(IncomingLogWriter)] = entries = [];
@@ -51,8 +51,13 @@ public sealed class IncomingLogWriter : IDisposable
         using (await _writeGate.EnterAsync(WritePriority.High, ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            db.IncomingRequests.AddRange(batch.Select(e => e.Log));
-            await db.SaveChangesAsync(ct);
+            using (var rows = new RowWriter(db))
+            {
+                foreach (var entry in batch)
+                {
+                    await rows.InsertAsync(entry.Log, ct);
+                }
+            }
             await CountAndPruneAsync(db, batch, ct);
             await tx.CommitAsync(ct);
         }

@@ -164,8 +164,9 @@ public sealed class DeliveryStore : IDisposable
     }
 
     /// <summary>
-    /// Settles a batch in one transaction with a fixed number of statements: one read of the lease tokens, one
-    /// SaveChanges for every attempt and delivery, and one or two health updates per webhook.
+    /// Settles a batch in one transaction: per send, one insert of its attempt and one compare-and-set update of its
+    /// delivery (only while the claim's lease token is still on it), both prepared once for the batch; then one or two
+    /// health updates per webhook.
     /// </summary>
     private async Task<IReadOnlyList<bool>> SettleBatchAsync(IReadOnlyList<SettleRequest> batch, CancellationToken ct)
     {
@@ -179,23 +180,17 @@ public sealed class DeliveryStore : IDisposable
             using (await _writeGate.EnterAsync(WritePriority.High, ct))
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                var ids = deliveries.Select(d => d.Id).Distinct().ToList();
-                var tokens = await db.Deliveries.Where(d => ids.Contains(d.Id)).Select(d => new { d.Id, d.LeaseToken }).ToDictionaryAsync(d => d.Id, d => d.LeaseToken, ct);
-                for (var i = 0; i < batch.Count; i++)
+                using (var rows = new RowWriter(db))
                 {
-                    var r = batch[i];
-                    var delivery = deliveries[i];
-                    db.DeliveryAttempts.Add(r.Result.Attempt);
-                    var stillOurs = tokens.GetValueOrDefault(delivery.Id) == r.Token;
-                    if (stillOurs)
+                    for (var i = 0; i < batch.Count; i++)
                     {
-                        db.Attach(delivery);
-                        Apply(delivery, r.Result, r.PreviousStatus, now);
-                        tokens[delivery.Id] = null; // settled: a second request for it in this batch no longer holds it
+                        var r = batch[i];
+                        await rows.InsertAsync(r.Result.Attempt, ct);
+                        Apply(deliveries[i], r.Result, r.PreviousStatus, now);
+                        // Settling takes the lease token off, so a second request for the same delivery in this batch finds it gone.
+                        results.Add(await rows.UpdateChangedAsync(r.Delivery, deliveries[i], [(nameof(DeliveryEntity.LeaseToken), r.Token)], ct));
                     }
-                    results.Add(stillOurs);
                 }
-                await db.SaveChangesAsync(ct);
                 foreach (var group in batch.Select(r => r.Result.Attempt).GroupBy(a => a.WebhookId))
                 {
                     if (await UpdateHealthAsync(db, group.Key, group.ToList(), now, ct) is { } reason)

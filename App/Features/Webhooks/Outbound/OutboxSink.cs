@@ -44,13 +44,13 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
                 var name = WebhookEvents.ForRecord(change.Kind);
                 if (webhook.Events.Contains(name))
                 {
-                    created.Add(Add(db, webhook, batch, change.EventId, name, change.Record.Id, PayloadBuilder.ForRecord(batch, change), claims, read.ReadAt));
+                    created.Add(Add(scope, webhook, batch, change.EventId, name, change.Record.Id, PayloadBuilder.ForRecord(batch, change), claims, read.ReadAt));
                 }
             }
             // A bulk event covers the records that match the condition, and fires when at least one does.
             if (batch.BulkKind is { } bulk && matching.Count > 0 && webhook.Events.Contains(WebhookEvents.ForBulk(bulk)))
             {
-                created.Add(Add(db, webhook, batch, batch.BulkEventId!, WebhookEvents.ForBulk(bulk), null, PayloadBuilder.ForBulk(batch, matching), claims, read.ReadAt));
+                created.Add(Add(scope, webhook, batch, batch.BulkEventId!, WebhookEvents.ForBulk(bulk), null, PayloadBuilder.ForBulk(batch, matching), claims, read.ReadAt));
             }
         }
         return created.Count == 0 ? null : () => Enqueue(created);
@@ -83,7 +83,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         return budget;
     }
 
-    private DeliveryWork Add(AppDbContext db, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload, ClaimBudget claims, long readAt)
+    private DeliveryWork Add(RecordWriteScope scope, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload, ClaimBudget claims, long readAt)
     {
         var delivery = new DeliveryEntity
         {
@@ -108,7 +108,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
             delivery.LeaseExpiresAt = batch.At + options.CurrentValue.LeaseDuration;
             claim = new PreClaim(delivery, webhook, readAt);
         }
-        db.Deliveries.Add(delivery);
+        scope.Add(delivery);
         return new DeliveryWork(delivery.Id, webhook.Id, claim);
     }
 
