@@ -26,6 +26,8 @@ public static class IncomingBench
         // Each accepted request created a record whose record.created must reach the receiver too.
         await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
         var cpuMsPerRequest = (app.CpuTime() - cpuBefore).TotalMilliseconds / count;
+        log("  incoming latency p50 / p90 / p95 / p99 / p99.9 / max: "
+            + string.Join(" / ", new[] { 50, 90, 95, 99, 99.9, 100 }.Select(p => Stats.Percentile(latencies, p).ToString("F1"))) + " ms");
 
         await using var floor = await FloorServer.StartAsync();
         var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);

@@ -145,4 +145,38 @@ public sealed class MappingEngineTests
         Assert.Equal(2, mapping.Fields.Count);
         Assert.Equal(["mapping.fields.Nope", "mapping.fields.Won"], errors.Keys.Order());
     }
+
+    [Fact]
+    public void Apply_TheSameMappingAgain_GivesTheSameAnswers_ForGoodAndBadPaths()
+    {
+        // Parsed paths are kept per path string; a second request with the same mapping must not lose an error or a value.
+        var mapping = Map(null, ("Deal", "$.title"), ("Value", "amount"));
+        var payload = JsonNode.Parse("""{ "title": "Acme", "amount": 3 }""");
+
+        for (var i = 0; i < 2; i++)
+        {
+            var result = MappingEngine.Apply(payload, mapping, Table);
+            var error = Assert.Single(result.Errors);
+            Assert.Equal("Value", error.Field);
+            Assert.Contains("is not a path", error.Message);
+        }
+        var fixedMapping = Map(null, ("Deal", "$.title"), ("Value", "$.amount"));
+        var ok = MappingEngine.Apply(payload, fixedMapping, Table);
+        Assert.True(ok.Ok, string.Join("; ", ok.Errors));
+        Assert.Equal(3m, Assert.Single(ok.Records).Coerced["fld_value"]!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public void MappingJson_Parse_ReadsEachStoredString_AsItIs()
+    {
+        var before = MappingJson.Serialize(Map("$.items", ("Deal", "$.a")));
+        var after = MappingJson.Serialize(Map(null, ("Deal", "$.b"), ("Value", "$.c")));
+
+        Assert.Equal("$.a", MappingJson.Parse(before).Fields["fld_deal"]);
+        Assert.Equal("$.items", MappingJson.Parse(before).RecordsPath);
+        var edited = MappingJson.Parse(after);
+        Assert.Null(edited.RecordsPath);
+        Assert.Equal("$.b", edited.Fields["fld_deal"]);
+        Assert.Equal("$.c", edited.Fields["fld_value"]);
+    }
 }

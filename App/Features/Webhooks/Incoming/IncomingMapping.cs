@@ -72,6 +72,12 @@ public static class MappingEngine
         }
     }
 
+    /// <summary>A mapped path as parsed, or why it does not parse.</summary>
+    private sealed record ParsedPath(JsonPath? Path, string Text, string? Error);
+
+    // Keyed by the path string itself, which a cached mapping keeps: the paths are parsed once, not per request.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, ParsedPath> ParsedPaths = new();
+
     private static List<(FieldEntity Field, JsonPath? Path, string Text)> ParsePaths(IncomingMapping mapping, TableSnapshot table, List<MappingError> errors)
     {
         var result = new List<(FieldEntity, JsonPath?, string)>();
@@ -85,12 +91,13 @@ public static class MappingEngine
                 }
                 continue;
             }
-            if (!JsonPath.TryParse(text, out var path, out var error))
+            var parsed = ParsedPaths.GetValue(text, t => JsonPath.TryParse(t, out var p, out var e) ? new ParsedPath(p, p.ToString(), null) : new ParsedPath(null, t, e));
+            if (parsed.Path is null)
             {
-                errors.Add(new MappingError(text, field.Name, error));
+                errors.Add(new MappingError(text, field.Name, parsed.Error!));
                 continue;
             }
-            result.Add((field, path, path.ToString()));
+            result.Add((field, parsed.Path, parsed.Text));
         }
         return result;
     }

@@ -171,7 +171,14 @@ internal static class MappingJson
         return JsonStorage.Serialize(new JsonObject { ["recordsPath"] = mapping.RecordsPath, ["fields"] = fields });
     }
 
-    public static IncomingMapping Parse(string json)
+    // Keyed by the stored string itself: a cached webhook hands the same instance to every request it serves, so each
+    // request skips parsing the mapping, and an edited mapping (a new string) is parsed afresh.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, IncomingMapping> Parsed = new();
+
+    /// <summary>The mapping stored as <paramref name="json"/> (parsed once per stored string; the result is immutable).</summary>
+    public static IncomingMapping Parse(string json) => Parsed.GetValue(json, ParseCore);
+
+    private static IncomingMapping ParseCore(string json)
     {
         var node = JsonNode.Parse(string.IsNullOrWhiteSpace(json) ? "{}" : json) as JsonObject ?? [];
         var fields = (node["fields"] as JsonObject ?? [])

@@ -8,14 +8,29 @@ public sealed class WebhookSecrets(IDataProtectionProvider provider)
 {
     private readonly IDataProtector _protector = provider.CreateProtector("Undb.Webhooks.Outbound.Secret.v1");
 
+    // Decrypting costs more than signing; every delivery needs its webhook's secret. Keyed by the ciphertext, so a
+    // rotated secret is a new entry; kept small (a few per webhook) by starting over when it grows past the cap.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _plain = new();
+    private const int MaxCached = 1024;
+
     public string Protect(string secret) => _protector.Protect(secret);
 
     /// <summary>The plain secret; throws <see cref="SecretUnreadableException"/> when the Data Protection key ring no longer has its key.</summary>
     public string Unprotect(string protectedSecret)
     {
+        if (_plain.TryGetValue(protectedSecret, out var cached))
+        {
+            return cached;
+        }
         try
         {
-            return _protector.Unprotect(protectedSecret);
+            var plain = _protector.Unprotect(protectedSecret);
+            if (_plain.Count >= MaxCached)
+            {
+                _plain.Clear();
+            }
+            _plain[protectedSecret] = plain;
+            return plain;
         }
         catch (CryptographicException ex)
         {
