@@ -10,11 +10,15 @@ namespace Undb.Bench;
 public static class IncomingBench
 {
     /// <param name="AppCpuMsPerRequest">The app's CPU time per request, including the outbound delivery each one fires.</param>
-    public sealed record Result(double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, int Requests, double AppCpuMsPerRequest);
+    /// <param name="PacedP50Ms">Latency at a paced <paramref name="PacedRate"/> (open loop, from each request's scheduled start).</param>
+    public sealed record Result(
+        double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, int Requests, double AppCpuMsPerRequest,
+        double PacedRate, double PacedP50Ms, double PacedP99Ms);
 
-    private static readonly int Workers = int.TryParse(Environment.GetEnvironmentVariable("UNDB_BENCH_INCOMING_CLIENTS"), out var n) ? n : 32;
+    /// <summary>The closed-loop clients (<c>UNDB_BENCH_INCOMING_CLIENTS</c>, 32 by default).</summary>
+    public static int Workers { get; } = int.TryParse(Environment.GetEnvironmentVariable("UNDB_BENCH_INCOMING_CLIENTS"), out var n) ? n : 32;
 
-    public static async Task<Result> RunAsync(AppProcess app, Receiver receiver, double seconds, Action<string> log)
+    public static async Task<Result> RunAsync(AppProcess app, Receiver receiver, double seconds, double pacedRate, Action<string> log)
     {
         var (hookUrl, apiKey) = await SetUpAsync(app, receiver, "Incoming bench");
         var body = Payload();
@@ -29,9 +33,17 @@ public static class IncomingBench
         log("  incoming latency p50 / p90 / p95 / p99 / p99.9 / max: "
             + string.Join(" / ", new[] { 50, 90, 95, 99, 99.9, 100 }.Select(p => Stats.Percentile(latencies, p).ToString("F1"))) + " ms");
 
+        // The same requests at a fixed rate, the way senders really arrive: how long each waits at that rate.
+        deliveredBefore = receiver.DistinctEvents;
+        var paced = await PacedAsync(hookUrl, apiKey, body, pacedRate, TimeSpan.FromSeconds(seconds));
+        await receiver.WaitForAsync(deliveredBefore + paced.Count, TimeSpan.FromMinutes(5));
+        log("  incoming at a paced " + pacedRate.ToString("N0") + "/s, latency p50 / p90 / p99 / p99.9 / max: "
+            + string.Join(" / ", new[] { 50, 90, 99, 99.9, 100 }.Select(p => Stats.Percentile(paced, p).ToString("F1"))) + " ms");
+
         await using var floor = await FloorServer.StartAsync();
         var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
-        return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count, cpuMsPerRequest);
+        return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count, cpuMsPerRequest,
+            pacedRate, Stats.Percentile(paced, 50), Stats.Percentile(paced, 99));
     }
 
     /// <summary>Unmeasured load on a table of its own, for the warm-up phase; returns the requests made once all their deliveries arrived.</summary>
@@ -107,6 +119,42 @@ public static class IncomingBench
             throw new InvalidOperationException($"{failures} requests failed; first: {firstFailure}");
         }
         return (latencies.Count / duration.TotalSeconds, latencies.ToList(), count);
+    }
+
+    /// <summary>
+    /// Open-loop load: request i starts at i / rate seconds whether or not earlier ones have answered, and its latency
+    /// counts from that scheduled start, so time spent queued behind slow answers is counted, not hidden.
+    /// </summary>
+    private static async Task<List<double>> PacedAsync(string url, string apiKey, string body, double rate, TimeSpan duration)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 });
+        var count = (int)(rate * duration.TotalSeconds);
+        var latencies = new double[count];
+        var sends = new List<Task>(count);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate);
+            if (due - clock.Elapsed is { } wait && wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+            var n = i;
+            sends.Add(Task.Run(async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add("X-Api-Key", apiKey);
+                using var response = await client.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                if ((int)response.StatusCode != 201)
+                {
+                    throw new InvalidOperationException($"paced request failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+                latencies[n] = (clock.Elapsed - due).TotalMilliseconds;
+            }));
+        }
+        await Task.WhenAll(sends);
+        return [.. latencies];
     }
 
     /// <summary>About 1 KB of nested JSON, shaped like a CRM or shop event.</summary>
