@@ -17,6 +17,8 @@ public sealed class BenchSmokeTests
         Assert.NotNull(report.Incoming);
         Assert.True(report.Incoming.RequestsPerSec > 0 && report.Incoming.FloorPerSec > 0);
         Assert.True(report.Incoming.AppCpuMsPerRequest > 0);
+        Assert.Equal(2_000, report.Incoming.PacedPerSec);
+        Assert.True(report.Incoming.PacedP50Ms > 0 && report.Incoming.PacedP99Ms >= report.Incoming.PacedP50Ms);
         // At the shipped log levels the app must not write a line per request (the smoke run makes hundreds).
         Assert.InRange(report.AppLogLines, 1, 50);
         Assert.NotNull(report.Grid);
