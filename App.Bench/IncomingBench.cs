@@ -42,6 +42,10 @@ public static class IncomingBench
 
         await using var floor = await FloorServer.StartAsync();
         var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
+        // What the paced load costs by itself: the same schedule against the bare endpoint (the load generator shares the cores).
+        var pacedFloor = await PacedAsync(floor.Url, apiKey, body, pacedRate, TimeSpan.FromSeconds(seconds));
+        log("  floor at a paced " + pacedRate.ToString("N0") + "/s, latency p50 / p90 / p99 / p99.9 / max: "
+            + string.Join(" / ", new[] { 50, 90, 99, 99.9, 100 }.Select(p => Stats.Percentile(pacedFloor, p).ToString("F1"))) + " ms");
         return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count, cpuMsPerRequest,
             pacedRate, Stats.Percentile(paced, 50), Stats.Percentile(paced, 99));
     }
