@@ -18,8 +18,6 @@ public sealed class IncomingLogWriter : IDisposable
     private readonly DatabaseWriteGate _writeGate;
     private readonly IncomingWebhooksOptions _options;
     private readonly WriteBatcher<IncomingLogEntry, bool> _batcher;
-    // When each webhook's log was last checked for age (in the time of its entries); a rolled-back check only delays the next.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _agePrunedAt = new();
 
     public IncomingLogWriter(IDbContextFactory<AppDbContext> dbFactory, DatabaseWriteGate writeGate, IOptions<IncomingWebhooksOptions> options)
     {
@@ -87,29 +85,18 @@ public sealed class IncomingLogWriter : IDisposable
         }
     }
 
-    /// <summary>
-    /// Keeps the newest <c>LogMaxRequests</c> entries, in one range seek on (WebhookId, Id): ids grow with time, so
-    /// the newest entries are the highest ids, and with fewer entries than kept the bound is NULL and deletes nothing.
-    /// Entries older than <c>LogMaxAge</c> go too, but that needs every kept entry's ReceivedAt read, so it runs at most
-    /// once every <see cref="AgePruneInterval"/> per webhook (an entry may outlive the age by that much), not per batch.
-    /// </summary>
+    /// <summary>Keeps the newest <c>LogMaxRequests</c> entries younger than <c>LogMaxAge</c>, in one statement.</summary>
     private async Task PruneAsync(AppDbContext db, string webhookId, DateTimeOffset now, CancellationToken ct)
     {
+        var cutoff = now - _options.LogMaxAge;
         var keep = _options.LogMaxRequests;
         var log = db.IncomingRequests.Where(r => r.WebhookId == webhookId);
+        // Ids grow with time, so the newest entries are the highest ids; with fewer entries than kept, the bound is NULL and deletes nothing.
         await log
-            .Where(r => string.Compare(r.Id, log.OrderByDescending(k => k.Id).Skip(keep - 1).Select(k => k.Id).FirstOrDefault()) < 0)
+            .Where(r => r.ReceivedAt < cutoff
+                || string.Compare(r.Id, log.OrderByDescending(k => k.Id).Skip(keep - 1).Select(k => k.Id).FirstOrDefault()) < 0)
             .ExecuteDeleteAsync(ct);
-        if (now - _agePrunedAt.GetValueOrDefault(webhookId, DateTimeOffset.MinValue) >= AgePruneInterval)
-        {
-            var cutoff = now - _options.LogMaxAge;
-            await log.Where(r => r.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
-            _agePrunedAt[webhookId] = now;
-        }
     }
-
-    /// <summary>How often a webhook's log is checked for entries past their age.</summary>
-    internal static readonly TimeSpan AgePruneInterval = TimeSpan.FromMinutes(1);
 
     public void Dispose() => _batcher.Dispose();
 }
