@@ -131,7 +131,7 @@ public static class BenchMain
         if (r.Incoming is { } i)
         {
             Row("Incoming POST /hooks (1 KB JSON → record → webhook)", $"{i.RequestsPerSec:N0}/s", $"floor {i.FloorPerSec:N0}/s", Ratio(i.RequestsPerSec, i.FloorPerSec));
-            Row($"Incoming latency p50 / p99 (saturated, {IncomingBench.Workers} clients)", $"{i.LatencyP50Ms:F1} / {i.LatencyP99Ms:F1} ms", "", "");
+            Row($"Incoming latency p50 / p99 (saturated, {IncomingBench.Workers} client{(IncomingBench.Workers == 1 ? "" : "s")})", $"{i.LatencyP50Ms:F1} / {i.LatencyP99Ms:F1} ms", "", "");
             Row($"Incoming latency p50 / p99 at a paced {i.PacedPerSec:N0}/s", $"{i.PacedP50Ms:F1} / {i.PacedP99Ms:F1} ms", "", "");
             Row("Incoming: app CPU per request (incl. delivery)", $"{i.AppCpuMsPerRequest:F2} ms", "", "");
         }
