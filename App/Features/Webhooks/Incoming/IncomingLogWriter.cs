@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Undb.Data;
@@ -18,6 +19,7 @@ public sealed class IncomingLogWriter : IDisposable
     private readonly DatabaseWriteGate _writeGate;
     private readonly IncomingWebhooksOptions _options;
     private readonly WriteBatcher<IncomingLogEntry, bool> _batcher;
+    private readonly ConcurrentDictionary<string, PruneState> _pruned = new();
 
     public IncomingLogWriter(IDbContextFactory<AppDbContext> dbFactory, DatabaseWriteGate writeGate, IOptions<IncomingWebhooksOptions> options)
     {
@@ -81,8 +83,49 @@ public sealed class IncomingLogWriter : IDisposable
         }
         foreach (var group in entries.GroupBy(e => e.Log.WebhookId))
         {
-            await PruneAsync(db, group.Key, group.Max(e => e.Log.ReceivedAt), ct);
+            var now = group.Max(e => e.Log.ReceivedAt);
+            if (PruneDue(group.Key, group.Count(), now))
+            {
+                await PruneAsync(db, group.Key, now, ct);
+            }
         }
+    }
+
+    /// <summary>
+    /// Entries a webhook's log may gain between prunes: pruning reads every kept entry, so on a busy webhook it runs
+    /// once per this many entries instead of once per write. Readers never see the surplus
+    /// (<see cref="IncomingWebhookService.ListRequestsAsync"/> returns at most <c>LogMaxRequests</c>).
+    /// </summary>
+    internal int PruneEvery => Math.Clamp(_options.LogMaxRequests / 4, 1, 64);
+
+    /// <summary>How long a quiet webhook's log may go unpruned, so entries past <c>LogMaxAge</c> still go soon after.</summary>
+    internal static readonly TimeSpan PruneAtLeastEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Counts <paramref name="added"/> entries against the webhook and says whether to prune now: once
+    /// <see cref="PruneEvery"/> entries have gathered, a minute after the last prune, or on the first write since start.
+    /// If the transaction then rolls back, the next prune simply has a little more to do.
+    /// </summary>
+    private bool PruneDue(string webhookId, int added, DateTimeOffset now)
+    {
+        var state = _pruned.GetOrAdd(webhookId, _ => new PruneState());
+        lock (state)
+        {
+            state.Added += added;
+            if (state.LastPruned is { } last && state.Added < PruneEvery && now - last < PruneAtLeastEvery)
+            {
+                return false;
+            }
+            state.Added = 0;
+            state.LastPruned = now;
+            return true;
+        }
+    }
+
+    private sealed class PruneState
+    {
+        public int Added;
+        public DateTimeOffset? LastPruned;
     }
 
     /// <summary>Keeps the newest <c>LogMaxRequests</c> entries younger than <c>LogMaxAge</c>, in one statement.</summary>

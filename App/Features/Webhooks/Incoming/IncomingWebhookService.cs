@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Undb.Data;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
@@ -23,6 +24,7 @@ public sealed class IncomingWebhookService(
     IDbContextFactory<AppDbContext> dbFactory,
     TableService tables,
     IncomingWebhookNotifier notifier,
+    IOptions<IncomingWebhooksOptions> options,
     TimeProvider time)
 {
     public const string KeyPrefix = "uwk_";
@@ -115,7 +117,7 @@ public sealed class IncomingWebhookService(
         return new IncomingWebhookWithKey(ToView(entity), key);
     }
 
-    /// <summary>The request log, newest first.</summary>
+    /// <summary>The request log, newest first: at most <paramref name="limit"/> and never more than the log keeps (<c>LogMaxRequests</c>).</summary>
     public async Task<IReadOnlyList<IncomingRequestView>> ListRequestsAsync(string webhookId, int limit = 100, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -124,7 +126,7 @@ public sealed class IncomingWebhookService(
             throw new NotFoundException($"Incoming webhook '{webhookId}' does not exist.");
         }
         var rows = await db.IncomingRequests.AsNoTracking().Where(r => r.WebhookId == webhookId)
-            .OrderByDescending(r => r.Id).Take(Math.Clamp(limit, 1, 1000)).ToListAsync(ct);
+            .OrderByDescending(r => r.Id).Take(Math.Min(Math.Clamp(limit, 1, 1000), options.Value.LogMaxRequests)).ToListAsync(ct);
         return rows.Select(ToView).ToList();
     }
 
