@@ -11,9 +11,10 @@ public static class IncomingBench
 {
     /// <param name="AppCpuMsPerRequest">The app's CPU time per request, including the outbound delivery each one fires.</param>
     /// <param name="PacedP50Ms">Latency at a paced <paramref name="PacedRate"/> (open loop, from each request's scheduled start).</param>
+    /// <param name="PacedAppCpuMsPerRequest">The app's CPU time per request at that rate: more than saturated, where batches are bigger and threads never idle.</param>
     public sealed record Result(
         double RequestsPerSec, double FloorPerSec, double LatencyP50Ms, double LatencyP99Ms, int Requests, double AppCpuMsPerRequest,
-        double PacedRate, double PacedP50Ms, double PacedP99Ms);
+        double PacedRate, double PacedP50Ms, double PacedP99Ms, double PacedAppCpuMsPerRequest);
 
     /// <summary>The closed-loop clients (<c>UNDB_BENCH_INCOMING_CLIENTS</c>, 32 by default).</summary>
     public static int Workers { get; } = int.TryParse(Environment.GetEnvironmentVariable("UNDB_BENCH_INCOMING_CLIENTS"), out var n) ? n : 32;
@@ -35,10 +36,14 @@ public static class IncomingBench
 
         // The same requests at a fixed rate, the way senders really arrive: how long each waits at that rate.
         deliveredBefore = receiver.DistinctEvents;
+        cpuBefore = app.CpuTime();
+        var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var paced = await PacedAsync(hookUrl, apiKey, body, pacedRate, TimeSpan.FromSeconds(seconds));
         await receiver.WaitForAsync(deliveredBefore + paced.Count, TimeSpan.FromMinutes(5));
+        var pacedCpuMs = (app.CpuTime() - cpuBefore).TotalMilliseconds / paced.Count;
+        var benchCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore).TotalMilliseconds / paced.Count;
         log("  incoming at a paced " + pacedRate.ToString("N0") + "/s, latency p50 / p90 / p99 / p99.9 / max: "
-            + string.Join(" / ", new[] { 50, 90, 99, 99.9, 100 }.Select(p => Stats.Percentile(paced, p).ToString("F1"))) + " ms");
+            + string.Join(" / ", new[] { 50, 90, 99, 99.9, 100 }.Select(p => Stats.Percentile(paced, p).ToString("F1"))) + $" ms; CPU per request: app {pacedCpuMs:F2} ms, load generator and receiver {benchCpuMs:F2} ms");
 
         await using var floor = await FloorServer.StartAsync();
         var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
@@ -47,13 +52,13 @@ public static class IncomingBench
         log("  floor at a paced " + pacedRate.ToString("N0") + "/s, latency p50 / p90 / p99 / p99.9 / max: "
             + string.Join(" / ", new[] { 50, 90, 99, 99.9, 100 }.Select(p => Stats.Percentile(pacedFloor, p).ToString("F1"))) + " ms");
         return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count, cpuMsPerRequest,
-            pacedRate, Stats.Percentile(paced, 50), Stats.Percentile(paced, 99));
+            pacedRate, Stats.Percentile(paced, 50), Stats.Percentile(paced, 99), pacedCpuMs);
     }
 
     /// <summary>Unmeasured load on a table of its own, for the warm-up phase; returns the requests made once all their deliveries arrived.</summary>
-    public static async Task<int> WarmUpAsync(AppProcess app, Receiver receiver, TimeSpan duration)
+    public static async Task<int> WarmUpAsync(AppProcess app, Receiver receiver, TimeSpan duration, string tableName = "Incoming warm-up")
     {
-        var (hookUrl, apiKey) = await SetUpAsync(app, receiver, "Incoming warm-up");
+        var (hookUrl, apiKey) = await SetUpAsync(app, receiver, tableName);
         var deliveredBefore = receiver.DistinctEvents;
         var (_, _, count) = await LoadAsync(hookUrl, apiKey, Payload(), TimeSpan.Zero, duration, 201);
         await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
