@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using Undb.Data;
 using Undb.Tests.TestSupport;
 using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
@@ -8,17 +7,11 @@ using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
 namespace Undb.Tests.Features.Webhooks.Incoming;
 
 /// <summary>A request log that keeps 8 entries (so it is pruned once per 2 new ones), on a clock the test moves.</summary>
-public sealed class SmallLogFactory : UndbFactory
+public sealed class SmallLogFactory : FakeClockFactory
 {
     public const int Keep = 8;
 
-    public SmallLogFactory()
-    {
-        Settings["IncomingWebhooks:LogMaxRequests"] = Keep.ToString();
-        ConfigureServices = services => services.AddSingleton<TimeProvider>(Clock);
-    }
-
-    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+    public SmallLogFactory() => Settings["IncomingWebhooks:LogMaxRequests"] = Keep.ToString();
 }
 
 /// <summary>Pruning reads every kept entry, so a busy webhook's log is pruned once per few entries, not on every write.</summary>

@@ -96,10 +96,10 @@ public sealed class IncomingLogWriter : IDisposable
     /// once per this many entries instead of once per write. Readers never see the surplus
     /// (<see cref="IncomingWebhookService.ListRequestsAsync"/> returns at most <c>LogMaxRequests</c>).
     /// </summary>
-    internal int PruneEvery => Math.Clamp(_options.LogMaxRequests / 4, 1, 64);
+    private int PruneEvery => Math.Clamp(_options.LogMaxRequests / 4, 1, 64);
 
     /// <summary>How long a quiet webhook's log may go unpruned, so entries past <c>LogMaxAge</c> still go soon after.</summary>
-    internal static readonly TimeSpan PruneAtLeastEvery = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan PruneAtLeastEvery = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Counts <paramref name="added"/> entries against the webhook and says whether to prune now: once
