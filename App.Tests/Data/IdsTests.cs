@@ -40,4 +40,18 @@ public sealed class IdsTests
 
         Assert.True(string.CompareOrdinal(first, second) < 0);
     }
+
+    [Fact]
+    public void New_EachNewMillisecond_GetsFreshRandomBits_AcrossPoolRefills()
+    {
+        // Far ahead of any other test's clock, so each id starts a millisecond of its own.
+        var at = DateTimeOffset.UtcNow.AddYears(3);
+
+        // 1,000 ids use up the pool of random bits several times over.
+        var randomParts = Enumerable.Range(0, 1000).Select(i => Ids.New(Ids.Record, at.AddMilliseconds(i))[^16..]).ToList();
+
+        Assert.Equal(randomParts.Count, randomParts.Distinct().Count());
+        // 80 random bits: a run of ids whose random parts merely counted up would share their leading characters.
+        Assert.True(randomParts.Select(r => r[..4]).Distinct().Count() > 900);
+    }
 }

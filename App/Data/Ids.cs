@@ -11,35 +11,34 @@ public static class Ids
 
     private static readonly Lock Gate = new();
     private static readonly UInt128 RandomMask = (UInt128.One << 80) - 1;
+    private const int RandomBytes = 10;
+    // Cryptographic randomness fetched a few hundred ids at a time: each fetch is a call into OpenSSL (with a system
+    // call of its own), and a request makes several ids.
+    private static readonly byte[] Pool = new byte[RandomBytes * 256];
+    private static int _poolUsed = Pool.Length;
     private static ulong _lastMs;
     private static UInt128 _lastRandom;
 
     /// <summary>
     /// 48 bits of milliseconds then 80 random bits, like a ULID, in 26 base32 characters. Monotonic within the process:
     /// an id made in the same (or an earlier) millisecond as the previous one counts up from it, so ids made in a burst
-    /// (a bulk create) sort in the order they were made.
+    /// (a bulk create) sort in the order they were made. Fresh random bits are drawn only for a new millisecond.
     /// </summary>
     public static string New(string prefix, DateTimeOffset at)
     {
         var ms = (ulong)at.ToUnixTimeMilliseconds();
-        Span<byte> bytes = stackalloc byte[16];
-        RandomNumberGenerator.Fill(bytes[6..]);
-        var random = new UInt128(
-            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes),
-            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
+        UInt128 random;
         lock (Gate)
         {
-            if (ms <= _lastMs)
+            if (ms <= _lastMs && _lastRandom < RandomMask)
             {
-                if (_lastRandom < RandomMask)
-                {
-                    ms = _lastMs;
-                    random = _lastRandom + 1;
-                }
-                else
-                {
-                    ms = _lastMs + 1;
-                }
+                ms = _lastMs;
+                random = _lastRandom + 1;
+            }
+            else
+            {
+                ms = Math.Max(ms, _lastMs + 1);
+                random = NextRandom();
             }
             _lastMs = ms;
             _lastRandom = random;
@@ -54,6 +53,22 @@ public static class Ids
             value >>= 5;
         }
         return string.Concat(prefix, "_", chars);
+    }
+
+    /// <summary>80 random bits from the pool (under <see cref="Gate"/>).</summary>
+    private static UInt128 NextRandom()
+    {
+        if (_poolUsed == Pool.Length)
+        {
+            RandomNumberGenerator.Fill(Pool);
+            _poolUsed = 0;
+        }
+        var bits = Pool.AsSpan(_poolUsed, RandomBytes);
+        _poolUsed += RandomBytes;
+        var value = new UInt128(System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(bits),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bits[2..]));
+        bits.Clear(); // used bits do not linger in memory
+        return value;
     }
 
     public const string Table = "tbl";
