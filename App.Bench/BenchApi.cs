@@ -90,4 +90,8 @@ public static class Stats
     }
 
     public static double Median(IReadOnlyList<double> values) => Percentile(values, 50);
+
+    /// <summary>The given percentiles, to 0.1, as "p50 / p90 / …" for a log line.</summary>
+    public static string Spread(IReadOnlyList<double> values, params double[] percentiles) =>
+        string.Join(" / ", percentiles.Select(p => Percentile(values, p).ToString("F1")));
 }

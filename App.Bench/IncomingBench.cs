@@ -32,7 +32,7 @@ public static class IncomingBench
         await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
         var cpuMsPerRequest = (app.CpuTime() - cpuBefore).TotalMilliseconds / count;
         log("  incoming latency p50 / p90 / p95 / p99 / p99.9 / max: "
-            + string.Join(" / ", new[] { 50, 90, 95, 99, 99.9, 100 }.Select(p => Stats.Percentile(latencies, p).ToString("F1"))) + " ms");
+            + Stats.Spread(latencies, 50, 90, 95, 99, 99.9, 100) + " ms");
 
         // The same requests at a fixed rate, the way senders really arrive: how long each waits at that rate.
         deliveredBefore = receiver.DistinctEvents;
@@ -43,14 +43,14 @@ public static class IncomingBench
         var pacedCpuMs = (app.CpuTime() - cpuBefore).TotalMilliseconds / paced.Count;
         var benchCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore).TotalMilliseconds / paced.Count;
         log("  incoming at a paced " + pacedRate.ToString("N0") + "/s, latency p50 / p90 / p99 / p99.9 / max: "
-            + string.Join(" / ", new[] { 50, 90, 99, 99.9, 100 }.Select(p => Stats.Percentile(paced, p).ToString("F1"))) + $" ms; CPU per request: app {pacedCpuMs:F2} ms, load generator and receiver {benchCpuMs:F2} ms");
+            + Stats.Spread(paced, 50, 90, 99, 99.9, 100) + $" ms; CPU per request: app {pacedCpuMs:F2} ms, load generator and receiver {benchCpuMs:F2} ms");
 
         await using var floor = await FloorServer.StartAsync();
         var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
         // What the paced load costs by itself: the same schedule against the bare endpoint (the load generator shares the cores).
         var pacedFloor = await PacedAsync(floor.Url, apiKey, body, pacedRate, TimeSpan.FromSeconds(seconds));
         log("  floor at a paced " + pacedRate.ToString("N0") + "/s, latency p50 / p90 / p99 / p99.9 / max: "
-            + string.Join(" / ", new[] { 50, 90, 99, 99.9, 100 }.Select(p => Stats.Percentile(pacedFloor, p).ToString("F1"))) + " ms");
+            + Stats.Spread(pacedFloor, 50, 90, 99, 99.9, 100) + " ms");
         return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count, cpuMsPerRequest,
             pacedRate, Stats.Percentile(paced, 50), Stats.Percentile(paced, 99), pacedCpuMs);
     }
