@@ -25,13 +25,90 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
             command.CommandText = "PRAGMA journal_mode=WAL; " + SqlitePragmas.Settings + " CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(50000));";
             await command.ExecuteNonQueryAsync();
         }
-        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), NullLogger<SqliteCheckpointer>.Instance);
+        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), new DatabaseWriteGate(serialize: true), NullLogger<SqliteCheckpointer>.Instance);
 
         var result = await checkpointer.CheckpointAsync(CancellationToken.None);
 
         Assert.False(result.Busy);
         Assert.True(result.LogFrames > 10, $"expected the insert's frames in the log, found {result.LogFrames}");
         Assert.Equal(result.LogFrames, result.CheckpointedFrames);
+    }
+
+    [Fact]
+    public async Task RestartLogAsync_CopiesEveryFrame_AndTheNextWriteStartsTheLogAgain()
+    {
+        using var database = new TestDatabase();
+        await using var writer = await OpenWriterAsync(database);
+        await ExecuteAsync(writer, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(200000));");
+        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), new DatabaseWriteGate(serialize: true), NullLogger<SqliteCheckpointer>.Instance);
+
+        var restart = await checkpointer.RestartLogAsync(CancellationToken.None);
+        await ExecuteAsync(writer, "INSERT INTO t VALUES ('small');");
+        var after = await checkpointer.CheckpointAsync(CancellationToken.None);
+
+        Assert.False(restart.Busy);
+        Assert.True(restart.LogFrames > 40, $"expected the big insert's frames in the log, found {restart.LogFrames}");
+        Assert.Equal(restart.LogFrames, restart.CheckpointedFrames);
+        // Started again from its beginning: only the small insert's frames, not appended after the big one's.
+        Assert.True(after.LogFrames < 5, $"expected the log to hold only the small insert, found {after.LogFrames} frames");
+        Assert.Equal(2, await ScalarAsync(writer, "SELECT count(*) FROM t;"));
+    }
+
+    [Fact]
+    public async Task RestartLogAsync_WaitsForTheWriteGate()
+    {
+        using var database = new TestDatabase();
+        await using var writer = await OpenWriterAsync(database);
+        await ExecuteAsync(writer, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(50000));");
+        var gate = new DatabaseWriteGate(serialize: true);
+        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), gate, NullLogger<SqliteCheckpointer>.Instance);
+
+        Task<CheckpointResult> restart;
+        using (await gate.EnterAsync())
+        {
+            restart = checkpointer.RestartLogAsync(CancellationToken.None);
+            await Task.Delay(200);
+            Assert.False(restart.IsCompleted, "the restart checkpoint ran while a writer held the gate");
+        }
+        var result = await restart.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(result.Busy);
+        Assert.Equal(result.LogFrames, result.CheckpointedFrames);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(SqlitePragmas.AutoCheckpointPages)]
+    public void Options_RestartAtOrPastSqlitesOwnThreshold_IsRejected(int pages)
+    {
+        var options = new DatabaseOptions { WalRestartPages = pages };
+
+        var errors = options.Validate(new System.ComponentModel.DataAnnotations.ValidationContext(options)).ToList();
+
+        Assert.Contains(errors, e => e.MemberNames.Contains(nameof(DatabaseOptions.WalRestartPages)));
+    }
+
+    /// <summary>Held open by the test: closing the last connection would checkpoint (and remove) the log by itself.</summary>
+    private static async Task<SqliteConnection> OpenWriterAsync(TestDatabase database)
+    {
+        var writer = new SqliteConnection(database.ConnectionString);
+        await writer.OpenAsync();
+        await ExecuteAsync(writer, "PRAGMA journal_mode=WAL; " + SqlitePragmas.Settings);
+        return writer;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> ScalarAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]
