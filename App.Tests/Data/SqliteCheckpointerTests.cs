@@ -77,6 +77,17 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
     }
 
     [Theory]
+    [InlineData(7_999, 100, false)] // below the threshold, growing slowly
+    [InlineData(8_000, 0, true)] // at the threshold
+    [InlineData(4_500, 4_500, true)] // one more interval like the last would reach the backstop
+    [InlineData(4_000, 4_000, false)] // one more would still leave room
+    [InlineData(5_000, -3_000, false)] // emptied meanwhile (a writer restarted it)
+    public void ShouldRestart_AtTheThreshold_OrWhenTheNextIntervalWouldReachTheBackstop(long frames, long grown, bool expected)
+    {
+        Assert.Equal(expected, SqliteCheckpointer.ShouldRestart(frames, grown, restartPages: 8_000));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(SqlitePragmas.AutoCheckpointPages)]
     public void Options_RestartAtOrPastSqlitesOwnThreshold_IsRejected(int pages)

@@ -14,11 +14,12 @@ public sealed class DatabaseOptions : IValidatableObject
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
-    /// Log size, in pages, from which the background service starts the log again itself (see <see cref="SqliteCheckpointer"/>).
-    /// Below the backstop at which a committing writer would (<see cref="SqlitePragmas.AutoCheckpointPages"/>), with
-    /// room for a few intervals of writes in between.
+    /// Log size, in pages, from which the background service starts the log again itself (see <see cref="SqliteCheckpointer"/>);
+    /// sooner if at the rate it grew over the last interval it would reach the backstop at which a committing writer
+    /// does it (<see cref="SqlitePragmas.AutoCheckpointPages"/>) by the next one. Each restart holds the writers back for
+    /// a few milliseconds, so not every interval.
     /// </summary>
-    public int WalRestartPages { get; set; } = 4_000;
+    public int WalRestartPages { get; set; } = 8_000;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -105,13 +106,17 @@ public sealed class SqliteCheckpointer(
         // Real time, not the app's TimeProvider: this paces disk work, and a test's clock jumping days ahead must not
         // replay every missed tick.
         using var timer = new PeriodicTimer(options.Value.CheckpointInterval);
+        long lastFrames = 0;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
             {
                 var result = await CheckpointAsync(stoppingToken);
-                if (result.LogFrames >= options.Value.WalRestartPages)
+                var grown = result.LogFrames - lastFrames;
+                lastFrames = result.LogFrames;
+                if (ShouldRestart(result.LogFrames, grown, options.Value.WalRestartPages))
                 {
+                    lastFrames = 0;
                     var restart = await RestartLogAsync(stoppingToken);
                     logger.LogDebug("Restart checkpoint at {Frames} log frames: {Result}", result.LogFrames, restart);
                 }
@@ -124,6 +129,13 @@ public sealed class SqliteCheckpointer(
             }
         }
     }
+
+    /// <summary>
+    /// Whether to empty a log of <paramref name="frames"/> pages that grew by <paramref name="grown"/> since the last
+    /// interval: at the threshold, or if growing as fast again would take it within a tenth of SQLite's backstop.
+    /// </summary>
+    internal static bool ShouldRestart(long frames, long grown, int restartPages) =>
+        frames >= restartPages || (grown > 0 && frames + grown >= SqlitePragmas.AutoCheckpointPages * 9L / 10);
 
     /// <summary>
     /// Writes the file system's dirty pages to disk (Linux <c>syncfs</c>), so that the syncs inside the restart
