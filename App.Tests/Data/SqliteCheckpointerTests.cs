@@ -76,6 +76,27 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
         Assert.Equal(result.LogFrames, result.CheckpointedFrames);
     }
 
+    [Fact]
+    public async Task RestartLogAsync_WithAReaderStillOnTheLog_ReportsBusy_WithoutWaitingForIt()
+    {
+        using var database = new TestDatabase();
+        await using var writer = await OpenWriterAsync(database);
+        await ExecuteAsync(writer, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(50000));");
+        await using var reader = new SqliteConnection(database.ConnectionString);
+        await reader.OpenAsync();
+        await ExecuteAsync(reader, "BEGIN; SELECT count(*) FROM t;"); // a read transaction on the log as it is now
+        await ExecuteAsync(writer, "INSERT INTO t VALUES (randomblob(50000));"); // frames that reader must not see copied over
+        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), new DatabaseWriteGate(serialize: true), NullLogger<SqliteCheckpointer>.Instance);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var result = await checkpointer.RestartLogAsync(CancellationToken.None);
+
+        // It holds the app's write gate: it must give up, not wait out a busy timeout (30 s by default) for the reader.
+        Assert.True(result.Busy);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+        await ExecuteAsync(reader, "COMMIT;");
+    }
+
     [Theory]
     [InlineData(7_999, 100, false)] // below the threshold, growing slowly
     [InlineData(8_000, 0, true)] // at the threshold
