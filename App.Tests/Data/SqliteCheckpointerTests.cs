@@ -16,15 +16,8 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
     public async Task CheckpointAsync_CopiesEveryCommittedFrame_IntoTheDatabaseFile()
     {
         using var database = new TestDatabase();
-        // Held open: closing the last connection would checkpoint (and remove) the log by itself.
-        await using var writer = new SqliteConnection(database.ConnectionString);
-        await writer.OpenAsync();
-        await using (var command = writer.CreateCommand())
-        {
-            // The app's settings: a commit alone does not checkpoint these few pages.
-            command.CommandText = "PRAGMA journal_mode=WAL; " + SqlitePragmas.Settings + " CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(50000));";
-            await command.ExecuteNonQueryAsync();
-        }
+        await using var writer = await OpenWriterAsync(database); // the app's settings: a commit alone does not checkpoint these few pages
+        await ExecuteAsync(writer, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(50000));");
         var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), new DatabaseWriteGate(serialize: true), NullLogger<SqliteCheckpointer>.Instance);
 
         var result = await checkpointer.CheckpointAsync(CancellationToken.None);
@@ -120,7 +113,7 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
         Assert.Contains(errors, e => e.MemberNames.Contains(nameof(DatabaseOptions.WalRestartPages)));
     }
 
-    /// <summary>Held open by the test: closing the last connection would checkpoint (and remove) the log by itself.</summary>
+    /// <summary>A writer with the app's settings, held open by the test: closing the last connection would checkpoint (and remove) the log by itself.</summary>
     private static async Task<SqliteConnection> OpenWriterAsync(TestDatabase database)
     {
         var writer = new SqliteConnection(database.ConnectionString);
