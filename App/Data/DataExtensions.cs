@@ -73,7 +73,7 @@ internal sealed class SqlitePragmas : DbConnectionInterceptor
     /// <summary>Log size, in pages, at which a committing writer checkpoints the log itself (SQLite's default is 1,000).</summary>
     internal const int AutoCheckpointPages = 10_000;
 
-    internal const string Settings = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint=10000;";
+    internal static readonly string Settings = $"PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA wal_autocheckpoint={AutoCheckpointPages};";
 
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _applied = new();
 
