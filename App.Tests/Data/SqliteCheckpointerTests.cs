@@ -18,7 +18,7 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
         using var database = new TestDatabase();
         await using var writer = await OpenWriterAsync(database); // the app's settings: a commit alone does not checkpoint these few pages
         await ExecuteAsync(writer, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(50000));");
-        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), new DatabaseWriteGate(serialize: true), NullLogger<SqliteCheckpointer>.Instance);
+        var checkpointer = NewCheckpointer(database);
 
         var result = await checkpointer.CheckpointAsync(CancellationToken.None);
 
@@ -33,7 +33,7 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
         using var database = new TestDatabase();
         await using var writer = await OpenWriterAsync(database);
         await ExecuteAsync(writer, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(200000));");
-        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), new DatabaseWriteGate(serialize: true), NullLogger<SqliteCheckpointer>.Instance);
+        var checkpointer = NewCheckpointer(database);
 
         var restart = await checkpointer.RestartLogAsync(CancellationToken.None);
         await ExecuteAsync(writer, "INSERT INTO t VALUES ('small');");
@@ -54,7 +54,7 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
         await using var writer = await OpenWriterAsync(database);
         await ExecuteAsync(writer, "CREATE TABLE t (v TEXT); INSERT INTO t VALUES (randomblob(50000));");
         var gate = new DatabaseWriteGate(serialize: true);
-        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), gate, NullLogger<SqliteCheckpointer>.Instance);
+        var checkpointer = NewCheckpointer(database, gate);
 
         Task<CheckpointResult> restart;
         using (await gate.EnterAsync())
@@ -79,7 +79,7 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
         await reader.OpenAsync();
         await ExecuteAsync(reader, "BEGIN; SELECT count(*) FROM t;"); // a read transaction on the log as it is now
         await ExecuteAsync(writer, "INSERT INTO t VALUES (randomblob(50000));"); // frames that reader must not see copied over
-        var checkpointer = new SqliteCheckpointer(database.ConnectionString, Options.Create(new DatabaseOptions()), new DatabaseWriteGate(serialize: true), NullLogger<SqliteCheckpointer>.Instance);
+        var checkpointer = NewCheckpointer(database);
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         var result = await checkpointer.RestartLogAsync(CancellationToken.None);
@@ -112,6 +112,10 @@ public sealed class SqliteCheckpointerTests(UndbFactory factory) : IClassFixture
 
         Assert.Contains(errors, e => e.MemberNames.Contains(nameof(DatabaseOptions.WalRestartPages)));
     }
+
+    /// <summary>A checkpointer on the test's database with default options, behind <paramref name="gate"/> (a gate of its own if none).</summary>
+    private static SqliteCheckpointer NewCheckpointer(TestDatabase database, DatabaseWriteGate? gate = null) =>
+        new(database.ConnectionString, Options.Create(new DatabaseOptions()), gate ?? new DatabaseWriteGate(serialize: true), NullLogger<SqliteCheckpointer>.Instance);
 
     /// <summary>A writer with the app's settings, held open by the test: closing the last connection would checkpoint (and remove) the log by itself.</summary>
     private static async Task<SqliteConnection> OpenWriterAsync(TestDatabase database)
