@@ -73,6 +73,7 @@ public sealed class DeliverySender(
             {
                 Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json"),
             };
+            request.Options.Set(WebhookCircuitHandler.WebhookIdKey, webhook.Id);
             foreach (var (name, value) in headers)
             {
                 if (!name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))

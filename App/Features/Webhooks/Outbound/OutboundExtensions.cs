@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using Polly;
 using Undb.Features.Tables;
 
 namespace Undb.Features.Webhooks.Outbound;
@@ -28,6 +26,8 @@ public static class OutboundExtensions
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<SsrfGuard>();
         services.AddSingleton<RetryPolicy>();
+        services.AddSingleton<WebhookCircuits>();
+        services.AddTransient<WebhookCircuitHandler>();
         services.AddSingleton<DeliverySender>();
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryProcessor>();
@@ -49,20 +49,8 @@ public static class OutboundExtensions
                 ConnectCallback = sp.GetRequiredService<SsrfGuard>().ConnectAsync,
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             })
-            .AddResilienceHandler("webhook-endpoint", (pipeline, context) =>
-            {
-                var o = context.ServiceProvider.GetRequiredService<IOptions<WebhooksOptions>>().Value;
-                // Retries are durable, in the database (DeliveryProcessor); here only a breaker per endpoint and the attempt timeout.
-                pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-                {
-                    FailureRatio = o.CircuitBreakerFailureRatio,
-                    MinimumThroughput = o.CircuitBreakerMinimumThroughput,
-                    SamplingDuration = TimeSpan.FromSeconds(Math.Max(30, o.AttemptTimeout.TotalSeconds * 2)),
-                    BreakDuration = o.CircuitBreakerBreakDuration,
-                });
-                pipeline.AddTimeout(o.AttemptTimeout);
-            })
-            .SelectPipelineByAuthority();
+            // Breaker and attempt timeout per webhook, not per host: see WebhookCircuits.
+            .AddHttpMessageHandler<WebhookCircuitHandler>();
         return builder;
     }
 }

@@ -18,6 +18,7 @@ public sealed class WebhookService(
     DeliveryProcessor processor,
     DeliveryQueue queue,
     DeliveryNotifier notifier,
+    WebhookCircuits circuits,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options)
 {
@@ -74,6 +75,7 @@ public sealed class WebhookService(
         var table = await RequireTableAsync(webhook.TableId, ct);
         var errors = new Dictionary<string, string[]>();
         if (request.Name is not null) webhook.Name = WebhookRules.CheckName(request.Name, errors);
+        var url = webhook.Url;
         if (request.Url is not null) webhook.Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors);
         if (request.Method is not null) webhook.Method = WebhookRules.CheckMethod(request.Method, errors);
         if (request.Events is not null) webhook.Events = WebhookRules.CheckEvents(request.Events, errors);
@@ -98,6 +100,11 @@ public sealed class WebhookService(
         }
         webhook.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(ct);
+        if (webhook.Url != url)
+        {
+            // A new endpoint owes nothing to the old one's failures.
+            circuits.Forget(webhook.Id);
+        }
         notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
         return ToDto(webhook, table, null);
     }
@@ -110,6 +117,7 @@ public sealed class WebhookService(
         {
             throw NotFound(id);
         }
+        circuits.Forget(id);
         notifier.Publish(new DeliveryChange(id, null, null, WebhookChanged: true));
     }
 

@@ -73,6 +73,9 @@ public sealed class WebhooksOptions
 
     public TimeSpan CircuitBreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How far back a webhook's circuit looks at its failures: at least 30 s, and two attempt timeouts.</summary>
+    public TimeSpan CircuitBreakerSamplingDuration => TimeSpan.FromSeconds(Math.Max(30, AttemptTimeout.TotalSeconds * 2));
+
     public IReadOnlyList<TimeSpan> EffectiveRetrySchedule => RetrySchedule is { Length: > 0 } s ? s : DefaultRetrySchedule;
 }
 
