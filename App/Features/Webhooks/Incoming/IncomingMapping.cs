@@ -45,6 +45,29 @@ public static class MappingEngine
         return new MappingResult(records, errors);
     }
 
+    /// <summary>
+    /// How many records the payload would make, found without mapping any of them (so an oversized list is refused
+    /// before its records are built): one without a records path, else the length of the list there (an object
+    /// counts as one, anything else as none; <see cref="Apply"/> reports those).
+    /// </summary>
+    public static int CountRecords(JsonNode? payload, string? recordsPath)
+    {
+        if (recordsPath is null)
+        {
+            return 1;
+        }
+        if (!JsonPath.TryParse(recordsPath, out var path, out _))
+        {
+            return 0;
+        }
+        return path.Evaluate(payload) switch
+        {
+            JsonArray array => array.Count,
+            JsonObject => 1,
+            _ => 0,
+        };
+    }
+
     /// <summary>The objects that become records: the payload itself, or each element at the records path.</summary>
     private static List<JsonNode?> Elements(JsonNode? payload, string? recordsPath, List<MappingError> errors)
     {

@@ -12,6 +12,10 @@ public sealed class IncomingWebhooksOptions : IValidatableObject
     [Range(1, 100 * 1024 * 1024)]
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Most records one request may create (like the REST bulk API); a payload holding more gets 413, nothing written.</summary>
+    [Range(1, 100_000)]
+    public int MaxRecordsPerRequest { get; set; } = 1000;
+
     /// <summary>Requests per webhook per <see cref="RateLimitWindow"/>; more get 429 with Retry-After.</summary>
     [Range(1, 1_000_000)]
     public int RateLimitPermits { get; set; } = 600;

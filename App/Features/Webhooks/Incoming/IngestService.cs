@@ -30,7 +30,7 @@ public sealed record IngestOutcome(int Status, JsonObject Body, bool IdempotentR
 /// <summary>
 /// Turns a request to <c>/hooks/{id}</c> into records, in this order: webhook exists (404), key (401), a repeated
 /// idempotency key returns its first answer, paused (503), JSON content type (415), size (413), syntax (400),
-/// mapping and values (422, nothing written), then one all-or-nothing write through RecordService (201).
+/// number of records (413), mapping and values (422, nothing written), then one all-or-nothing write through RecordService (201).
 /// Every request to an existing webhook is counted and logged.
 /// </summary>
 public sealed class IngestService(
@@ -178,6 +178,11 @@ public sealed class IngestService(
             return Problem(404, "Not found", "The table of this webhook no longer exists.");
         }
         var mapping = MappingJson.Parse(webhook.Mapping);
+        var count = MappingEngine.CountRecords(payload, mapping.RecordsPath);
+        if (count > _options.MaxRecordsPerRequest)
+        {
+            return TooManyRecords(count);
+        }
         var result = MappingEngine.Apply(payload, mapping, table);
         if (!result.Ok)
         {
@@ -216,6 +221,15 @@ public sealed class IngestService(
         {
             return Problem(404, "Not found", ex.Message);
         }
+    }
+
+    private IngestOutcome TooManyRecords(int count)
+    {
+        var max = _options.MaxRecordsPerRequest;
+        var outcome = Problem(413, "Too many records", string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"The payload holds {count:N0} records; this webhook takes at most {max:N0} per request. Nothing was written; send them in batches of up to {max:N0}."));
+        outcome.Body["maxRecords"] = max;
+        return outcome;
     }
 
     private static IngestOutcome Created(IEnumerable<RecordSnapshot> records) =>
