@@ -2,7 +2,7 @@ namespace Undb.Features.Webhooks.Incoming;
 
 public static class IncomingWebhooksExtensions
 {
-    /// <summary>Incoming webhooks: options (validated at start), services, and the per-webhook rate limiter.</summary>
+    /// <summary>Incoming webhooks: options (validated at start), services, and the ingest endpoint's rate limits.</summary>
     public static IHostApplicationBuilder AddIncomingWebhooks(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -13,9 +13,7 @@ public static class IncomingWebhooksExtensions
         services.AddSingleton<IncomingLogWriter>();
         services.AddSingleton<IncomingWebhookCache>();
         services.AddSingleton<IngestService>();
-        services.AddRateLimiter(IngestEndpoint.ConfigureRateLimiter);
-        // The limiter is global and keyed by path, so it can sit at the front of the pipeline without touching Program.cs.
-        services.AddSingleton<IStartupFilter, RateLimiterStartupFilter>();
+        services.AddSingleton<IngestRateLimits>();
         return builder;
     }
 
@@ -25,14 +23,5 @@ public static class IncomingWebhooksExtensions
         app.MapIngestEndpoint();
         app.MapIncomingWebhooksApi();
         return app;
-    }
-
-    private sealed class RateLimiterStartupFilter : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.UseRateLimiter();
-            next(app);
-        };
     }
 }

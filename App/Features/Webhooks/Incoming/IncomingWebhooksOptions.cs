@@ -22,6 +22,16 @@ public sealed class IncomingWebhooksOptions : IValidatableObject
 
     public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Requests per client address per <see cref="UnauthenticatedRateLimitWindow"/> that fail to authenticate (no key,
+    /// a wrong key, an unknown webhook); more get 429. Kept apart from <see cref="RateLimitPermits"/> so wrong keys
+    /// never use up a sender's budget.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int UnauthenticatedRateLimitPermits { get; set; } = 60;
+
+    public TimeSpan UnauthenticatedRateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>The request log keeps at most this many requests per webhook…</summary>
     [Range(1, 100_000)]
     public int LogMaxRequests { get; set; } = 100;
@@ -43,6 +53,10 @@ public sealed class IncomingWebhooksOptions : IValidatableObject
         if (RateLimitWindow <= TimeSpan.Zero)
         {
             yield return new ValidationResult("must be positive", [nameof(RateLimitWindow)]);
+        }
+        if (UnauthenticatedRateLimitWindow <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("must be positive", [nameof(UnauthenticatedRateLimitWindow)]);
         }
         if (LogMaxAge <= TimeSpan.Zero)
         {

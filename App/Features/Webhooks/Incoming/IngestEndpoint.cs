@@ -2,14 +2,12 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Undb.Features.Webhooks.Incoming;
 
-/// <summary><c>POST /hooks/{id}</c>: the HTTP side of ingesting (headers, body limit, rate limit); <see cref="IngestService"/> decides.</summary>
+/// <summary><c>POST /hooks/{id}</c>: the HTTP side of ingesting (headers, client address, body limit); <see cref="IngestService"/> decides.</summary>
 public static class IngestEndpoint
 {
     public const string ApiKeyHeader = "X-Api-Key";
@@ -27,11 +25,16 @@ public static class IngestEndpoint
     private static async Task<IResult> HandleAsync(string id, HttpContext context, IngestService ingest, IOptions<IncomingWebhooksOptions> options)
     {
         var request = context.Request;
-        var ingestRequest = new IngestRequest(id, ReadApiKey(request), ReadIdempotencyKey(request), IsJson(request.ContentType), request.ContentLength);
+        var ingestRequest = new IngestRequest(id, ReadApiKey(request), ReadIdempotencyKey(request), IsJson(request.ContentType), request.ContentLength,
+            context.Connection.RemoteIpAddress);
         var outcome = await ingest.IngestAsync(ingestRequest, ct => ReadBodyAsync(context, options.Value.MaxBodyBytes, ct), context.RequestAborted);
         if (outcome.IdempotentReplay)
         {
             context.Response.Headers[ReplayedHeader] = "true";
+        }
+        if (outcome.RetryAfter is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = ((int)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
         }
         if (outcome.Status == StatusCodes.Status401Unauthorized)
         {
@@ -105,42 +108,5 @@ public static class IngestEndpoint
         {
             System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
-    }
-
-    /// <summary>
-    /// The ASP.NET Core rate limiter, one fixed window per webhook id. It is the global limiter (keyed by path) so that it
-    /// works from a startup filter, ahead of routing; every other path gets no limiter. Rejected requests do no work at
-    /// all (no database access), so they are not counted in the webhook's stats.
-    /// </summary>
-    internal static void ConfigureRateLimiter(RateLimiterOptions o)
-    {
-        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-        {
-            if (!HttpMethods.IsPost(context.Request.Method)
-                || !context.Request.Path.StartsWithSegments("/hooks", out var rest)
-                || rest.Value is not { Length: > 1 } idPath || idPath.IndexOf('/', 1) >= 0)
-            {
-                return RateLimitPartition.GetNoLimiter("");
-            }
-            var options = context.RequestServices.GetRequiredService<IOptions<IncomingWebhooksOptions>>().Value;
-            return RateLimitPartition.GetFixedWindowLimiter(idPath[1..], _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = options.RateLimitPermits,
-                Window = options.RateLimitWindow,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
-        });
-        o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        o.OnRejected = async (ctx, ct) =>
-        {
-            var retryAfter = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-            ctx.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            var body = IngestService.Problem(429, "Too many requests",
-                $"This webhook takes at most {ctx.HttpContext.RequestServices.GetRequiredService<IOptions<IncomingWebhooksOptions>>().Value.RateLimitPermits} requests per window; retry after {seconds} s.");
-            ctx.HttpContext.Response.ContentType = "application/problem+json";
-            await ctx.HttpContext.Response.WriteAsync(body.Body.ToJsonString(Data.JsonStorage.Options), ct);
-        };
     }
 }

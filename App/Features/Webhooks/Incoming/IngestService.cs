@@ -10,7 +10,7 @@ using Undb.Features.Tables;
 namespace Undb.Features.Webhooks.Incoming;
 
 /// <summary>What the HTTP layer read before the body: who knocked, with which key, what they sent.</summary>
-public sealed record IngestRequest(string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize);
+public sealed record IngestRequest(string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize, System.Net.IPAddress? Client = null);
 
 /// <summary>The body, read up to the limit: <see cref="Bytes"/> is null when it was bigger.</summary>
 public sealed record IngestBody(byte[]? Bytes, long Size);
@@ -21,6 +21,9 @@ public sealed record IngestOutcome(int Status, JsonObject Body, bool IdempotentR
     /// <summary>Whether the request's log entry (and idempotency answer) already committed, with the records it created.</summary>
     internal bool LoggedWithRecords { get; init; }
 
+    /// <summary>For a 429: how long the sender should wait (sent as <c>Retry-After</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public IReadOnlyList<string> RecordIds =>
         Body["recordIds"] is JsonArray ids ? ids.Select(i => i!.GetValue<string>()).ToList() : [];
 
@@ -28,10 +31,11 @@ public sealed record IngestOutcome(int Status, JsonObject Body, bool IdempotentR
 }
 
 /// <summary>
-/// Turns a request to <c>/hooks/{id}</c> into records, in this order: webhook exists (404), key (401), a repeated
-/// idempotency key returns its first answer, paused (503), JSON content type (415), size (413), syntax (400),
-/// number of records (413), mapping and values (422, nothing written), then one all-or-nothing write through RecordService (201).
-/// Every request to an existing webhook is counted and logged.
+/// Turns a request to <c>/hooks/{id}</c> into records, in this order: webhook exists (404), key (401), rate limits
+/// (429, see <see cref="IngestRateLimits"/>), a repeated idempotency key returns its first answer, paused (503), JSON
+/// content type (415), size (413), syntax (400), number of records (413), mapping and values (422, nothing written),
+/// then one all-or-nothing write through RecordService (201). Every request to an existing webhook is counted and
+/// logged, except those refused by a rate limit: they do no work at all.
 /// </summary>
 public sealed class IngestService(
     IDbContextFactory<AppDbContext> dbFactory,
@@ -41,6 +45,7 @@ public sealed class IngestService(
     IdempotencyStore idempotency,
     IncomingLogWriter logWriter,
     IncomingWebhookNotifier notifier,
+    IngestRateLimits rateLimits,
     IOptions<IncomingWebhooksOptions> options,
     TimeProvider time)
 {
@@ -51,16 +56,26 @@ public sealed class IngestService(
         var webhook = await webhooks.GetAsync(request.WebhookId, ct);
         if (webhook is null)
         {
-            return Problem(404, "Not found", $"There is no incoming webhook '{request.WebhookId}'. Check the URL.");
+            return UnauthenticatedOverBudget(request)
+                ?? Problem(404, "Not found", $"There is no incoming webhook '{request.WebhookId}'. Check the URL.");
         }
         var log = new IncomingRequestEntity { WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = request.DeclaredSize ?? 0 };
 
         if (string.IsNullOrEmpty(request.ApiKey) || !SecretHasher.Matches(request.ApiKey, webhook.KeyHash))
         {
+            // Over its budget, a failing caller gets 429 with no work done: not logged, not counted.
+            if (UnauthenticatedOverBudget(request) is { } refused)
+            {
+                return refused;
+            }
             var detail = string.IsNullOrEmpty(request.ApiKey)
                 ? "Send the webhook's API key as 'X-Api-Key: uwk_…' or 'Authorization: Bearer uwk_…'."
                 : "The API key is wrong or was regenerated. Copy the current key from the webhook's card.";
             return await FinishAsync(webhook, log, null, Problem(401, "Unauthorized", detail));
+        }
+        if (rateLimits.Authenticated(webhook.Id) is { } wait)
+        {
+            return TooManyRequests(wait, $"This webhook takes at most {_options.RateLimitPermits} requests per window");
         }
 
         if (request.IdempotencyKey is { } key && await idempotency.FindAnswerAsync(webhook.Id, key, ct) is { } first)
@@ -221,6 +236,17 @@ public sealed class IngestService(
         {
             return Problem(404, "Not found", ex.Message);
         }
+    }
+
+    private IngestOutcome? UnauthenticatedOverBudget(IngestRequest request) =>
+        rateLimits.Unauthenticated(request.Client) is { } wait
+            ? TooManyRequests(wait, "Too many requests without a valid API key came from your address")
+            : null;
+
+    private static IngestOutcome TooManyRequests(TimeSpan wait, string reason)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        return Problem(429, "Too many requests", $"{reason}; retry after {seconds} s.") with { RetryAfter = TimeSpan.FromSeconds(seconds) };
     }
 
     private IngestOutcome TooManyRecords(int count)
