@@ -81,18 +81,19 @@ public sealed class WebhookCircuits(IOptionsMonitor<WebhooksOptions> options, Ti
     }
 }
 
-/// <summary>Runs each request of the webhook client through its webhook's pipeline; the sender tags requests with <see cref="WebhookIdKey"/>.</summary>
+/// <summary>
+/// Runs each request of the webhook client through its webhook's pipeline; the sender tags requests with
+/// <see cref="WebhookIdKey"/>. A request without the tag (not the sender's) gets a circuit for its host, so it still
+/// has the attempt timeout and cannot touch any webhook's circuit.
+/// </summary>
 public sealed class WebhookCircuitHandler(WebhookCircuits circuits) : DelegatingHandler
 {
     public static readonly HttpRequestOptionsKey<string> WebhookIdKey = new("Undb.WebhookId");
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!request.Options.TryGetValue(WebhookIdKey, out var webhookId))
-        {
-            throw new InvalidOperationException("A webhook request must say which webhook it is for, so it runs under that webhook's circuit.");
-        }
-        return circuits.For(webhookId).ExecuteAsync(
+        var key = request.Options.TryGetValue(WebhookIdKey, out var webhookId) ? webhookId : "host:" + request.RequestUri?.Authority;
+        return circuits.For(key).ExecuteAsync(
             static (state, ct) => new ValueTask<HttpResponseMessage>(state.Handler.SendInnerAsync(state.Request, ct)),
             (Handler: this, Request: request),
             cancellationToken).AsTask();
