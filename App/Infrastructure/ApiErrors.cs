@@ -44,11 +44,11 @@ public sealed class ApiExceptionHandler : IExceptionHandler
         NotFoundException n => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = n.Message },
         BadRequestException b when b.Errors is not null => new HttpValidationProblemDetails(b.Errors.ToDictionary(e => e.Key, e => e.Value))
         {
-            Status = StatusCodes.Status400BadRequest,
-            Title = "The request is not valid.",
+            Status = b.Status,
+            Title = b.Status == StatusCodes.Status422UnprocessableEntity ? "Some values are not valid; nothing was saved." : "The request is not valid.",
             Detail = b.Message,
         },
-        BadRequestException b => new ProblemDetails { Status = StatusCodes.Status400BadRequest, Title = "The request is not valid.", Detail = b.Message },
+        BadRequestException b => new ProblemDetails { Status = b.Status, Title = "The request is not valid.", Detail = b.Message },
         BadHttpRequestException { InnerException: JsonException j } => BadJson(j),
         JsonException j => BadJson(j),
         BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "The request is not valid.", Detail = b.Message },

@@ -16,8 +16,13 @@ public sealed class RecordValidationException(IReadOnlyList<FieldError> errors)
 /// <summary>A table, field or record that does not exist (or not in that table).</summary>
 public sealed class NotFoundException(string message) : Exception(message);
 
-/// <summary>A request that is well-formed JSON but asks for something impossible (duplicate name, bad type, …).</summary>
-public sealed class BadRequestException(string message, IReadOnlyDictionary<string, string[]>? errors = null) : Exception(message)
+/// <summary>
+/// A request that is well-formed JSON but asks for something impossible (duplicate name, bad type, …): 400, or 422
+/// (<see cref="Status"/>) where the fields are well-formed but their values cannot be used.
+/// </summary>
+public sealed class BadRequestException(string message, IReadOnlyDictionary<string, string[]>? errors = null, int status = 400) : Exception(message)
 {
     public IReadOnlyDictionary<string, string[]>? Errors { get; } = errors;
+
+    public int Status { get; } = status;
 }

@@ -146,7 +146,7 @@ public sealed class DeliveryIntegrationTests(OutboundFactory factory) : IClassFi
         var table = await TablesSeed.DealsAsync(factory.Services);
         var api = factory.CreateApiClient();
         var bad = await api.PostAsJsonAsync($"/api/tables/{table.Id}/webhooks", new { name = "", url = "ftp://x", method = "GET", events = new[] { "record.moved" }, headers = new Dictionary<string, string> { ["webhook-id"] = "x" } });
-        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
         var errors = JsonNode.Parse(await bad.Content.ReadAsStringAsync())!["errors"]!.AsObject();
         Assert.Equal(new[] { "events[0]", "headers.webhook-id", "method", "name", "url" }, errors.Select(e => e.Key).OrderBy(k => k, StringComparer.Ordinal));
         Assert.Equal(HttpStatusCode.NotFound, (await api.PostAsJsonAsync("/api/tables/tbl_nope/webhooks", new { name = "x", url = _receiver.Url, events = new[] { "record.created" } })).StatusCode);

@@ -70,12 +70,12 @@ public sealed class SsrfGuardTests(GuardedFactory factory) : IClassFixture<Guard
     [InlineData("http://0x7f000001/")]
     [InlineData("ftp://example.com/")]
     [InlineData("https://user:secret@example.com/")]
-    public async Task CreateWebhook_BadUrl_Is400WithUrlError(string url)
+    public async Task CreateWebhook_BadUrl_Is422WithUrlError(string url)
     {
         var table = await TablesSeed.DealsAsync(factory.Services);
         var response = await factory.CreateApiClient().PostAsJsonAsync($"/api/tables/{table.Id}/webhooks",
             new { name = "bad", url, events = new[] { "record.created" } });
-        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.NotNull(problem["errors"]?["url"]);
     }

@@ -52,35 +52,33 @@ public sealed class DeliverySender(
             logger.LogError("Webhook {WebhookId}: {Error}", webhook.Id, ex.Message);
             return new SendResult(attempt, null);
         }
-        var headers = new Dictionary<string, string>(webhook.Headers, StringComparer.OrdinalIgnoreCase)
+        using var request = new HttpRequestMessage(new HttpMethod(webhook.Method), webhook.Url)
         {
-            ["Content-Type"] = "application/json",
-            ["User-Agent"] = UserAgent,
-            ["webhook-id"] = delivery.EventId,
-            ["webhook-timestamp"] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["webhook-signature"] = WebhookSigner.SignatureHeader(signing, delivery.EventId, timestamp, delivery.Payload),
-            ["X-Undb-Signature"] = WebhookSigner.GitHubStyle(signing[0], delivery.Payload),
-            ["X-Undb-Event"] = delivery.EventName,
-            ["X-Undb-Delivery"] = delivery.Id,
+            Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json"),
         };
-        attempt.RequestHeaders = headers;
+        request.Options.Set(WebhookCircuitHandler.WebhookIdKey, webhook.Id);
+        var engine = request.Headers;
+        engine.TryAddWithoutValidation("User-Agent", UserAgent);
+        engine.TryAddWithoutValidation("webhook-id", delivery.EventId);
+        engine.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        engine.TryAddWithoutValidation("webhook-signature", WebhookSigner.SignatureHeader(signing, delivery.EventId, timestamp, delivery.Payload));
+        engine.TryAddWithoutValidation("X-Undb-Signature", WebhookSigner.GitHubStyle(signing[0], delivery.Payload));
+        engine.TryAddWithoutValidation("X-Undb-Event", delivery.EventName);
+        engine.TryAddWithoutValidation("X-Undb-Delivery", delivery.Id);
+        if (AddCustomHeaders(request, webhook.Headers) is { } refused)
+        {
+            // A value saved before the rules refused it would fail inside HttpClient on every attempt; say which and why instead.
+            attempt.RequestHeaders = SentHeaders(request);
+            attempt.Error = refused;
+            metrics.Attempted(false, 0, delivery.EventName, null);
+            logger.LogWarning("Webhook {WebhookId}: {Error}", webhook.Id, refused);
+            return new SendResult(attempt, null);
+        }
 
         TimeSpan? retryAfter = null;
         var started = time.GetTimestamp();
         try
         {
-            using var request = new HttpRequestMessage(new HttpMethod(webhook.Method), webhook.Url)
-            {
-                Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json"),
-            };
-            request.Options.Set(WebhookCircuitHandler.WebhookIdKey, webhook.Id);
-            foreach (var (name, value) in headers)
-            {
-                if (!name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
-                {
-                    request.Headers.TryAddWithoutValidation(name, value);
-                }
-            }
             var client = httpFactory.CreateClient(ClientName);
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             attempt.ResponseStatus = (int)response.StatusCode;
@@ -101,6 +99,11 @@ public sealed class DeliverySender(
         {
             attempt.Error = Describe(ex, options.CurrentValue.AttemptTimeout);
         }
+        finally
+        {
+            // Read back after the send: what the handlers added (trace context) is in, what HttpClient would not take is not.
+            attempt.RequestHeaders = SentHeaders(request);
+        }
         attempt.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
         metrics.Attempted(attempt.Succeeded, attempt.DurationMs, delivery.EventName, attempt.ResponseStatus);
         // Every attempt is in the delivery history already; the log only speaks up by default when one fails.
@@ -108,6 +111,51 @@ public sealed class DeliverySender(
             "Webhook {WebhookId} {Trigger} attempt {Attempt} of {DeliveryId} ({EventName}): {StatusCode} {Error} in {DurationMs:F0} ms",
             webhook.Id, trigger, number, delivery.Id, delivery.EventName, attempt.ResponseStatus, attempt.Error, attempt.DurationMs);
         return new SendResult(attempt, retryAfter);
+    }
+
+    /// <summary>
+    /// Adds the webhook's custom headers: to the request, or to its content where HttpClient keeps them
+    /// (<c>Content-Language</c>, …). A header that became reserved since it was saved is left out, the engine's own
+    /// value standing; one that cannot be sent at all comes back as the attempt's error.
+    /// </summary>
+    private static string? AddCustomHeaders(HttpRequestMessage request, IReadOnlyDictionary<string, string> headers)
+    {
+        foreach (var (name, value) in headers)
+        {
+            if (WebhookRules.IsReserved(name))
+            {
+                continue;
+            }
+            if (WebhookRules.HeaderProblem(name, value) is { } problem)
+            {
+                return $"Not sent: the custom header '{name}' {problem} Edit the webhook's headers.";
+            }
+            if (!request.Headers.TryAddWithoutValidation(name, value))
+            {
+                request.Content!.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The request's headers as HttpClient holds them (and sends them), content headers included; Host comes from the URL.</summary>
+    private static Dictionary<string, string> SentHeaders(HttpRequestMessage request)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (request.Content is { } content)
+        {
+            // Computed on first read; the handler reads it too when it writes the request.
+            _ = content.Headers.ContentLength;
+            foreach (var (name, values) in content.Headers.NonValidated)
+            {
+                headers[name] = values.ToString();
+            }
+        }
+        foreach (var (name, values) in request.Headers.NonValidated)
+        {
+            headers[name] = values.ToString();
+        }
+        return headers;
     }
 
     /// <summary>Reads at most the configured limit of the body (20 KB by default); a huge answer is not buffered.</summary>

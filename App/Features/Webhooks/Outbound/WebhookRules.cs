@@ -3,7 +3,7 @@ using Undb.Features.Tables;
 
 namespace Undb.Features.Webhooks.Outbound;
 
-/// <summary>Checks a webhook's settings, collecting every problem under its JSON key for one clear 400.</summary>
+/// <summary>Checks a webhook's settings, collecting every problem under its JSON key for one clear 422.</summary>
 public static partial class WebhookRules
 {
     public const int MaxNameLength = 200;
@@ -13,12 +13,54 @@ public static partial class WebhookRules
 
     public static readonly IReadOnlyList<string> Methods = ["POST", "PUT", "PATCH"];
 
-    /// <summary>Headers the engine sets itself; a custom header must not override the signature or framing.</summary>
+    /// <summary>
+    /// Headers a webhook cannot set, each for a reason: the delivery's identity and signatures (<c>webhook-*</c>,
+    /// <c>X-Undb-*</c>, checked by prefix as well) must be the engine's; the body is always the JSON payload as signed,
+    /// so what describes its type, length, encoding or checksum is the engine's too; and HttpClient owns the
+    /// connection (<c>Host</c>, hop-by-hop headers). Every other header that is a valid token with a one-line ASCII
+    /// value is sent, including content headers such as <c>Content-Language</c>.
+    /// </summary>
     public static readonly IReadOnlySet<string> ReservedHeaders = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "webhook-id", "webhook-timestamp", "webhook-signature", "X-Undb-Signature", "X-Undb-Event", "X-Undb-Delivery",
-        "Content-Type", "Content-Length", "Host", "User-Agent", "Transfer-Encoding", "Connection", "Expect", "Upgrade",
+        "webhook-id", "webhook-timestamp", "webhook-signature", "User-Agent",
+        "Content-Type", "Content-Length", "Content-Encoding", "Content-MD5", "Content-Range", "Transfer-Encoding",
+        "Host", "Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer", "Upgrade", "Expect",
     };
+
+    /// <summary>The engine's own namespace: <c>X-Undb-Signature</c>, <c>X-Undb-Event</c>, <c>X-Undb-Delivery</c> and any it adds later.</summary>
+    public const string ReservedPrefix = "X-Undb-";
+
+    public static bool IsReserved(string name) =>
+        ReservedHeaders.Contains(name) || name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Why a custom header cannot be sent as given (a sentence to follow its name), or null when it can.</summary>
+    public static string? HeaderProblem(string name, string value)
+    {
+        if (!HeaderName().IsMatch(name))
+        {
+            return "is not a valid header name: use a token of letters, digits and !#$%&'*+-.^_`|~ (no spaces, colons or accents).";
+        }
+        if (IsReserved(name))
+        {
+            return "is set by the webhook engine and cannot be overridden.";
+        }
+        if (value.Length > MaxHeaderValueLength)
+        {
+            return $"has a value longer than {MaxHeaderValueLength} characters.";
+        }
+        foreach (var c in value)
+        {
+            if (c > '\x7e')
+            {
+                return "has a value that is not plain ASCII (no accents, symbols or emoji); encode such text first, for example with percent-encoding.";
+            }
+            if ((c < ' ' && c != '\t') || c == '\x7f')
+            {
+                return "has a value that is not one line of text: no line breaks or control characters.";
+            }
+        }
+        return null;
+    }
 
     public static string CheckName(string? name, Dictionary<string, string[]> errors)
     {
@@ -93,17 +135,9 @@ public static partial class WebhookRules
             var name = rawName.Trim();
             var value = (rawValue ?? "").Trim();
             var key = $"headers.{name}";
-            if (!HeaderName().IsMatch(name))
+            if (HeaderProblem(name, value) is { } problem)
             {
-                errors[key] = ["A header name uses letters, digits and - _ . only."];
-            }
-            else if (ReservedHeaders.Contains(name))
-            {
-                errors[key] = [$"'{name}' is set by the webhook engine and cannot be overridden."];
-            }
-            else if (value.Length > MaxHeaderValueLength || value.Any(c => c is '\r' or '\n' || char.IsControl(c)))
-            {
-                errors[key] = [$"A header value is at most {MaxHeaderValueLength} characters on one line."];
+                errors[key] = [$"'{name}' {problem}"];
             }
             else if (!result.TryAdd(name, value))
             {
@@ -113,14 +147,16 @@ public static partial class WebhookRules
         return result;
     }
 
-    public static void ThrowIfAny(Dictionary<string, string[]> errors, string title)
+    /// <summary>Throws when anything was collected: 400 for a request that makes no sense, 422 for settings that cannot be used (the default).</summary>
+    public static void ThrowIfAny(Dictionary<string, string[]> errors, string title, int status = StatusCodes.Status422UnprocessableEntity)
     {
         if (errors.Count > 0)
         {
-            throw new BadRequestException(errors.Count == 1 ? errors.First().Value[0] : title, errors);
+            throw new BadRequestException(errors.Count == 1 ? errors.First().Value[0] : title, errors, status);
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
+    /// <summary>An HTTP token (RFC 9110, 5.6.2), at most 100 characters.</summary>
+    [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")]
     private static partial Regex HeaderName();
 }

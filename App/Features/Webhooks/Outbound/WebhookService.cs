@@ -197,7 +197,7 @@ public sealed class WebhookService(
         {
             errors["status"] = ["Only failed or cancelled deliveries can be replayed."];
         }
-        WebhookRules.ThrowIfAny(errors, "The replay request is not valid.");
+        WebhookRules.ThrowIfAny(errors, "The replay request is not valid.", StatusCodes.Status400BadRequest);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var webhook = await RequireAsync(db, id, ct);
