@@ -12,7 +12,7 @@ public sealed record WebhookRequest(
     bool? Enabled,
     WebhookCondition? Condition);
 
-/// <summary>A webhook as the API shows it; <see cref="Secret"/> is masked except in the create answer.</summary>
+/// <summary>A webhook as the API shows it; <see cref="Secret"/> is masked except in the create answer, header values always.</summary>
 public sealed record WebhookDto(
     string Id,
     string TableId,
@@ -32,6 +32,9 @@ public sealed record WebhookDto(
     int ConsecutiveFailures,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt);
+
+/// <summary>A webhook's custom headers with their values, from <c>GET /api/webhooks/{id}/headers</c> only.</summary>
+public sealed record HeadersDto(IReadOnlyDictionary<string, string> Headers);
 
 public sealed record SecretDto(string Secret, DateTimeOffset? PreviousSecretExpiresAt = null);
 

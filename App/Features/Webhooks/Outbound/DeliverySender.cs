@@ -13,6 +13,7 @@ public sealed record SendResult(DeliveryAttemptEntity Attempt, TimeSpan? RetryAf
 public sealed class DeliverySender(
     IHttpClientFactory httpFactory,
     WebhookSecrets secrets,
+    WebhookHeaderValues headerValues,
     WebhookMetrics metrics,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options,
@@ -40,13 +41,15 @@ public sealed class DeliverySender(
             RequestBody = delivery.Payload,
         };
         IReadOnlyList<string> signing;
+        IReadOnlyDictionary<string, string> custom;
         try
         {
             signing = secrets.SigningSecrets(webhook, now);
+            custom = headerValues.Reveal(webhook.Headers);
         }
-        catch (SecretUnreadableException ex)
+        catch (Exception ex) when (ex is SecretUnreadableException or HeaderValuesUnreadableException)
         {
-            // Never send unsigned: record why instead, so the history says what to do.
+            // Never send unsigned, or without the receiver's credentials: record why instead, so the history says what to do.
             attempt.Error = ex.Message;
             metrics.Attempted(false, 0, delivery.EventName, null);
             logger.LogError("Webhook {WebhookId}: {Error}", webhook.Id, ex.Message);
@@ -65,10 +68,10 @@ public sealed class DeliverySender(
         engine.TryAddWithoutValidation("X-Undb-Signature", WebhookSigner.GitHubStyle(signing[0], delivery.Payload));
         engine.TryAddWithoutValidation("X-Undb-Event", delivery.EventName);
         engine.TryAddWithoutValidation("X-Undb-Delivery", delivery.Id);
-        if (AddCustomHeaders(request, webhook.Headers) is { } refused)
+        if (AddCustomHeaders(request, custom) is { } refused)
         {
             // A value saved before the rules refused it would fail inside HttpClient on every attempt; say which and why instead.
-            attempt.RequestHeaders = SentHeaders(request);
+            attempt.RequestHeaders = SentHeaders(request, custom);
             attempt.Error = refused;
             metrics.Attempted(false, 0, delivery.EventName, null);
             logger.LogWarning("Webhook {WebhookId}: {Error}", webhook.Id, refused);
@@ -102,7 +105,7 @@ public sealed class DeliverySender(
         finally
         {
             // Read back after the send: what the handlers added (trace context) is in, what HttpClient would not take is not.
-            attempt.RequestHeaders = SentHeaders(request);
+            attempt.RequestHeaders = SentHeaders(request, custom);
         }
         attempt.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
         metrics.Attempted(attempt.Succeeded, attempt.DurationMs, delivery.EventName, attempt.ResponseStatus);
@@ -138,8 +141,11 @@ public sealed class DeliverySender(
         return null;
     }
 
-    /// <summary>The request's headers as HttpClient holds them (and sends them), content headers included; Host comes from the URL.</summary>
-    private static Dictionary<string, string> SentHeaders(HttpRequestMessage request)
+    /// <summary>
+    /// The request's headers as HttpClient holds them (and sends them), content headers included (Host comes from the
+    /// URL), with the values of the webhook's custom headers masked: they are the receiver's credentials.
+    /// </summary>
+    private static Dictionary<string, string> SentHeaders(HttpRequestMessage request, IReadOnlyDictionary<string, string> custom)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (request.Content is { } content)
@@ -154,6 +160,13 @@ public sealed class DeliverySender(
         foreach (var (name, values) in request.Headers.NonValidated)
         {
             headers[name] = values.ToString();
+        }
+        foreach (var name in custom.Keys)
+        {
+            if (headers.ContainsKey(name) && !WebhookRules.IsReserved(name))
+            {
+                headers[name] = WebhookHeaderValues.Mask;
+            }
         }
         return headers;
     }

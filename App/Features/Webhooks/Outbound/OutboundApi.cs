@@ -43,6 +43,9 @@ public static class OutboundApi
         api.MapGet("/webhooks/{id}/secret", async (string id, WebhookService webhooks, CancellationToken ct) =>
             TypedResults.Ok(await webhooks.GetSecretAsync(id, ct)));
 
+        api.MapGet("/webhooks/{id}/headers", async (string id, WebhookService webhooks, CancellationToken ct) =>
+            TypedResults.Ok(await webhooks.GetHeadersAsync(id, ct)));
+
         api.MapPost("/webhooks/{id}/rotate-secret", async (string id, WebhookService webhooks, CancellationToken ct) =>
             TypedResults.Ok(await webhooks.RotateSecretAsync(id, ct)));
 

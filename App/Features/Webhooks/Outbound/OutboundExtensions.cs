@@ -24,6 +24,9 @@ public static class OutboundExtensions
         services.AddSingleton<WebhookVersions>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSecrets>();
+        services.AddSingleton<WebhookHeaderValues>();
+        // Before the delivery worker, so it finds every header value encrypted.
+        services.AddHostedService<ProtectStoredHeaderValues>();
         services.AddSingleton<SsrfGuard>();
         services.AddSingleton<RetryPolicy>();
         services.AddSingleton<WebhookCircuits>();

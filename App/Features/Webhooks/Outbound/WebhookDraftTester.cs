@@ -19,6 +19,7 @@ public sealed class WebhookDraftTester(
     TableService tables,
     UserDirectory users,
     WebhookSecrets secrets,
+    WebhookHeaderValues headerValues,
     DeliverySender sender,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options)
@@ -26,12 +27,6 @@ public sealed class WebhookDraftTester(
     public async Task<DraftTestResult> SendAsync(string tableId, string? webhookId, WebhookRequest draft, string? actorId, CancellationToken ct = default)
     {
         var table = await tables.GetAsync(tableId, ct) ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
-        var errors = new Dictionary<string, string[]>();
-        var url = WebhookRules.CheckUrl(draft.Url, options.CurrentValue.AllowPrivateNetworks, errors);
-        var method = WebhookRules.CheckMethod(draft.Method, errors);
-        var headers = WebhookRules.CheckHeaders(draft.Headers, errors);
-        WebhookRules.ThrowIfAny(errors, "Fix the URL, method or headers before sending a test.");
-
         var temporary = webhookId is null;
         WebhookEntity? saved = null;
         if (!temporary)
@@ -40,6 +35,16 @@ public sealed class WebhookDraftTester(
             saved = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == webhookId, ct)
                 ?? throw new NotFoundException($"Webhook '{webhookId}' does not exist.");
         }
+        var errors = new Dictionary<string, string[]>();
+        var url = WebhookRules.CheckUrl(draft.Url, options.CurrentValue.AllowPrivateNetworks, errors);
+        var method = WebhookRules.CheckMethod(draft.Method, errors);
+        // Values left masked in the dialog are the saved ones.
+        var savedHeaders = saved is not null && draft.Headers?.Values.Any(v => v?.Trim() == WebhookHeaderValues.Mask) == true
+            ? RevealOrReport(saved.Headers, errors)
+            : new Dictionary<string, string>();
+        var headers = WebhookRules.CheckHeaders(WebhookHeaderValues.KeepMasked(draft.Headers ?? new Dictionary<string, string>(), savedHeaders, errors), errors);
+        WebhookRules.ThrowIfAny(errors, "Fix the URL, method or headers before sending a test.");
+
         var now = time.GetUtcNow();
         var webhook = new WebhookEntity
         {
@@ -48,7 +53,7 @@ public sealed class WebhookDraftTester(
             Name = draft.Name ?? "",
             Url = url,
             Method = method,
-            Headers = headers,
+            Headers = headerValues.Protect(headers),
             SecretProtected = saved?.SecretProtected ?? secrets.Protect(WebhookSigner.NewSecret()),
             PreviousSecretProtected = saved?.PreviousSecretProtected,
             PreviousSecretExpiresAt = saved?.PreviousSecretExpiresAt,
@@ -67,5 +72,18 @@ public sealed class WebhookDraftTester(
         };
         var result = await sender.SendAsync(webhook, delivery, AttemptTrigger.Test, 1, ct);
         return new DraftTestResult(result.Attempt.ToDto(), temporary);
+    }
+
+    private Dictionary<string, string> RevealOrReport(IReadOnlyDictionary<string, string> stored, Dictionary<string, string[]> errors)
+    {
+        try
+        {
+            return headerValues.Reveal(stored);
+        }
+        catch (HeaderValuesUnreadableException ex)
+        {
+            errors["headers"] = [ex.Message];
+            return [];
+        }
     }
 }

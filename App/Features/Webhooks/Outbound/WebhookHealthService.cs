@@ -85,7 +85,9 @@ public sealed class WebhookHealthService(IDbContextFactory<AppDbContext> dbFacto
         {
             name = name[..WebhookRules.MaxNameLength];
         }
+        // The DTO's header values are masked; the copy needs the real ones.
+        var headers = (await webhooks.GetHeadersAsync(webhookId, ct)).Headers;
         return await webhooks.CreateAsync(source.TableId,
-            new WebhookRequest(name, source.Url, source.Method, source.Events, source.Headers, Enabled: false, source.Condition), actorId, ct);
+            new WebhookRequest(name, source.Url, source.Method, source.Events, headers, Enabled: false, source.Condition), actorId, ct);
     }
 }

@@ -15,6 +15,7 @@ public sealed class WebhookService(
     TableService tables,
     UserDirectory users,
     WebhookSecrets secrets,
+    WebhookHeaderValues headerValues,
     DeliveryProcessor processor,
     DeliveryQueue queue,
     DeliveryNotifier notifier,
@@ -51,7 +52,7 @@ public sealed class WebhookService(
             Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors),
             Method = WebhookRules.CheckMethod(request.Method, errors),
             Events = WebhookRules.CheckEvents(request.Events, errors),
-            Headers = WebhookRules.CheckHeaders(request.Headers, errors),
+            Headers = CheckAndProtectHeaders(request.Headers, saved: new Dictionary<string, string>(), errors),
             Enabled = request.Enabled ?? true,
             ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors)),
             SecretProtected = secrets.Protect(secret),
@@ -79,7 +80,7 @@ public sealed class WebhookService(
         if (request.Url is not null) webhook.Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors);
         if (request.Method is not null) webhook.Method = WebhookRules.CheckMethod(request.Method, errors);
         if (request.Events is not null) webhook.Events = WebhookRules.CheckEvents(request.Events, errors);
-        if (request.Headers is not null) webhook.Headers = WebhookRules.CheckHeaders(request.Headers, errors);
+        if (request.Headers is not null) webhook.Headers = CheckAndProtectHeaders(request.Headers, webhook.Headers, errors);
         if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors));
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
         if (request.Enabled is { } enabled && enabled != webhook.Enabled)
@@ -134,6 +135,47 @@ public sealed class WebhookService(
         {
             throw new BadRequestException(ex.Message);
         }
+    }
+
+    /// <summary>The webhook's custom headers with their values (masked everywhere else).</summary>
+    public async Task<HeadersDto> GetHeadersAsync(string id, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await RequireAsync(db, id, ct);
+        try
+        {
+            return new HeadersDto(headerValues.Reveal(webhook.Headers));
+        }
+        catch (HeaderValuesUnreadableException ex)
+        {
+            throw new BadRequestException(ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// The headers to store: masked values resolved against the <paramref name="saved"/> ones (a client sends back what
+    /// it was shown), then checked, then encrypted.
+    /// </summary>
+    private Dictionary<string, string> CheckAndProtectHeaders(IReadOnlyDictionary<string, string>? requested, IReadOnlyDictionary<string, string> saved, Dictionary<string, string[]> errors)
+    {
+        if (requested is null)
+        {
+            return [];
+        }
+        IReadOnlyDictionary<string, string> savedPlain = new Dictionary<string, string>();
+        if (saved.Count > 0 && requested.Values.Any(v => v?.Trim() == WebhookHeaderValues.Mask))
+        {
+            try
+            {
+                savedPlain = headerValues.Reveal(saved);
+            }
+            catch (HeaderValuesUnreadableException ex)
+            {
+                errors["headers"] = [ex.Message];
+            }
+        }
+        var resolved = WebhookHeaderValues.KeepMasked(requested, savedPlain, errors);
+        return headerValues.Protect(WebhookRules.CheckHeaders(resolved, errors));
     }
 
     /// <summary>A new secret; the old one keeps signing (as a second signature) for <c>Webhooks:PreviousSecretLifetime</c>.</summary>
@@ -227,7 +269,7 @@ public sealed class WebhookService(
     private static NotFoundException NotFound(string id) => new($"Webhook '{id}' does not exist.");
 
     private WebhookDto ToDto(WebhookEntity w, TableSnapshot table, string? plainSecret) => new(
-        w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, w.Headers, w.Enabled,
+        w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, WebhookHeaderValues.Masked(w.Headers), w.Enabled,
         ConditionMapper.ToApi(ConditionMapper.Deserialize(w.ConditionJson), table),
         plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
         w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt);

@@ -111,7 +111,8 @@ public sealed class WebhookDialogTests(OutboundFactory factory) : IClassFixture<
         Assert.Equal(created.Id, saved.Id);
         Assert.Equal(("CRM", "POST"), (saved.Name, saved.Method));
         Assert.Equal([WebhookEvents.Created, WebhookEvents.Updated, WebhookEvents.Deleted], saved.Events);
-        Assert.Equal("prod", saved.Headers["X-Env"]);
+        Assert.Equal(WebhookHeaderValues.Mask, saved.Headers["X-Env"]);
+        Assert.Equal("prod", (await Webhooks.GetHeadersAsync(saved.Id)).Headers["X-Env"]);
         var filter = Assert.Single(saved.Condition!.Filters!);
         Assert.Equal(("Deal", "is", "Acme"), (filter.Field, filter.Operator, filter.Value!.GetValue<string>()));
     }
@@ -182,5 +183,27 @@ public sealed class WebhookDialogTests(OutboundFactory factory) : IClassFixture<
         var history = await factory.Services.GetRequiredService<DeliveryQueryService>().ListAsync(created.Webhook.Id, new DeliveryFilter());
         Assert.Equal(WebhookEvents.Test, Assert.Single(history.Items).Event);
         Assert.True(_receiver.Requests.Single().VerifiesWith(created.Secret));
+    }
+
+    [Fact]
+    public async Task Edit_ShowsHeaderValuesMasked_RevealsOneOnRequest_AndSavingKeepsTheOthers()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var headers = new Dictionary<string, string> { ["Authorization"] = "Bearer s3cret", ["X-Env"] = "prod" };
+        var created = await Webhooks.CreateAsync(table.Id, new WebhookRequest("Creds", _receiver.Url, "POST", [WebhookEvents.Created], headers, true, null), null);
+        var (provider, result) = await OpenAsync(table, await Webhooks.GetAsync(created.Webhook.Id));
+        Assert.DoesNotContain("s3cret", provider.Markup);
+        Assert.DoesNotContain("prod", provider.Markup);
+        Assert.All(provider.FindAll(".header-value input"), i => Assert.Equal(WebhookHeaderValues.Mask, i.GetAttribute("value")));
+
+        provider.Find("[aria-label='Reveal value of X-Env']").Click();
+        provider.WaitForAssertion(() => Assert.Equal("prod", provider.FindAll(".header-value input")[1].GetAttribute("value")));
+        Assert.DoesNotContain("s3cret", provider.Markup);
+        provider.FindAll(".header-value input")[1].Change("staging");
+        provider.Find("#webhook-save").Click();
+
+        await result.WaitAsync(TimeSpan.FromSeconds(30));
+        var saved = (await Webhooks.GetHeadersAsync(created.Webhook.Id)).Headers;
+        Assert.Equal(("Bearer s3cret", "staging"), (saved["Authorization"], saved["X-Env"]));
     }
 }

@@ -17,7 +17,8 @@ public sealed class WebhookDraft
     public static WebhookDraft From(WebhookDto dto)
     {
         var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList() };
-        draft.Headers.AddRange(dto.Headers.Select(h => new HeaderRow { Name = h.Key, Value = h.Value }));
+        // The values come masked; left as they are, saving keeps the saved ones.
+        draft.Headers.AddRange(dto.Headers.Select(h => new HeaderRow { Name = h.Key, Value = h.Value, Saved = true }));
         draft.Condition.Load(dto.Condition);
         return draft;
     }
@@ -36,6 +37,14 @@ public sealed class HeaderRow
 {
     public string Name { get; set; } = "";
     public string Value { get; set; } = "";
+
+    /// <summary>Loaded from the saved webhook (its value arrives masked), as opposed to added in this dialog.</summary>
+    public bool Saved { get; init; }
+
+    /// <summary>The saved value once revealed, so hiding it again can tell whether it was changed.</summary>
+    public string? Revealed { get; set; }
+
+    public bool IsMasked => Saved && Value == WebhookHeaderValues.Mask;
 }
 
 /// <summary>Condition rows as the builder edits them: values as typed text, converted to JSON by the field's type.</summary>
