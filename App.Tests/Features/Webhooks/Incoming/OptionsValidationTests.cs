@@ -9,6 +9,9 @@ public sealed class OptionsValidationTests
     [InlineData("IncomingWebhooks:MaxBodyBytes", "0")]
     [InlineData("IncomingWebhooks:RateLimitPermits", "0")]
     [InlineData("IncomingWebhooks:RateLimitWindow", "00:00:00")]
+    [InlineData("IncomingWebhooks:MaxRecordsPerRequest", "0")]
+    [InlineData("IncomingWebhooks:UnauthenticatedRateLimitPermits", "0")]
+    [InlineData("IncomingWebhooks:UnauthenticatedRateLimitWindow", "00:00:00")]
     [InlineData("IncomingWebhooks:LogMaxRequests", "0")]
     [InlineData("IncomingWebhooks:PublicBaseUrl", "not a url")]
     public void InvalidOptions_StopTheAppAtStart(string key, string value)
