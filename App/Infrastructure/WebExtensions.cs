@@ -27,12 +27,25 @@ public static class WebExtensions
         return builder;
     }
 
-    /// <summary>Migrates the database and seeds the bootstrap admin before the first request.</summary>
-    public static async Task PrepareAsync(this WebApplication app)
+    /// <summary>
+    /// Migrates the database and seeds the bootstrap admin before the first request. False when a <c>Bootstrap:*</c>
+    /// setting is unusable: that is said in one line on the error output (an operator's typo deserves no stack trace),
+    /// and the app must stop.
+    /// </summary>
+    public static async Task<bool> PrepareAsync(this WebApplication app)
     {
         await app.Services.MigrateDatabaseAsync();
         await using var scope = app.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<AccountsBootstrapper>().RunAsync(CancellationToken.None);
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<AccountsBootstrapper>().RunAsync(CancellationToken.None);
+            return true;
+        }
+        catch (BootstrapConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync("Undb cannot start: " + ex.Message);
+            return false;
+        }
     }
 
     public static WebApplication UseWebUi(this WebApplication app)
