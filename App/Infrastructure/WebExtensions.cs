@@ -24,7 +24,23 @@ public static class WebExtensions
         services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TableChangeNotifier>();
+        RemoveContentTypeRouting(services);
         return builder;
+    }
+
+    /// <summary>
+    /// Routing picks among endpoints by Content-Type (ASP.NET Core's AcceptsMatcherPolicy): a JSON route asked with
+    /// another content type, or none, drops out, and the request falls to a neighbour — <c>DELETE …/records/bulk</c>
+    /// without a content type deletes the record "bulk" — or to a bare 415 with no problem details. The app's routes
+    /// differ by path and method only, so the content type is checked on the chosen route instead, by ApiBodyGuard.
+    /// </summary>
+    private static void RemoveContentTypeRouting(IServiceCollection services)
+    {
+        foreach (var policy in services.Where(d => d.ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
+            && d.ImplementationType?.Name == "AcceptsMatcherPolicy").ToList())
+        {
+            services.Remove(policy);
+        }
     }
 
     /// <summary>
@@ -54,11 +70,13 @@ public static class WebExtensions
         {
             ExceptionHandlingPath = "/error",
             CreateScopeForErrors = true,
-            // A 4xx answered by ApiExceptionHandler is the caller's mistake, not an error worth logging as one.
-            SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
+            // A 4xx answered by ApiExceptionHandler is the caller's mistake, not an error worth logging as one; its 500s are.
+            SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService
+                && ctx.HttpContext.Response.StatusCode < StatusCodes.Status500InternalServerError,
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<ApiBodyGuard>();
         app.UseAntiforgery();
         return app;
     }
