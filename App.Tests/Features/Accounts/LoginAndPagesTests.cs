@@ -1,11 +1,10 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Accounts;
 
 /// <summary>Cookie sign-in through the real login form, and which pages need it.</summary>
-public sealed partial class LoginAndPagesTests(UndbFactory factory) : IClassFixture<UndbFactory>
+public sealed class LoginAndPagesTests(UndbFactory factory) : IClassFixture<UndbFactory>
 {
     [Theory]
     [InlineData("/")]
@@ -32,21 +31,10 @@ public sealed partial class LoginAndPagesTests(UndbFactory factory) : IClassFixt
         Assert.Contains(heading, await response.Content.ReadAsStringAsync());
     }
 
-    private static Dictionary<string, string> HiddenFields(string html) =>
-        HiddenInput().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups["name"].Value), m => WebUtility.HtmlDecode(m.Groups["value"].Value));
+    private static Dictionary<string, string> HiddenFields(string html) => CookieSignIn.HiddenFields(html);
 
-    private static async Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string email, string password)
-    {
-        var form = await client.GetAsync("/account/login");
-        Assert.Equal(HttpStatusCode.OK, form.StatusCode);
-        var fields = HiddenFields(await form.Content.ReadAsStringAsync());
-        Assert.Equal("login", fields["_handler"]);
-        Assert.True(fields.ContainsKey("__RequestVerificationToken"));
-
-        fields["Input.Email"] = email;
-        fields["Input.Password"] = password;
-        return await client.PostAsync("/account/login", new FormUrlEncodedContent(fields));
-    }
+    private static Task<HttpResponseMessage> PostLoginAsync(HttpClient client, string email, string password) =>
+        CookieSignIn.PostLoginAsync(client, email, password);
 
     [Fact]
     public async Task Login_ThroughTheForm_SetsTheCookie_AndOpensThePages()
@@ -201,7 +189,4 @@ public sealed partial class LoginAndPagesTests(UndbFactory factory) : IClassFixt
     }
 
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
-
-    [GeneratedRegex("""<input[^>]*type="hidden"[^>]*name="(?<name>[^"]+)"[^>]*value="(?<value>[^"]*)"[^>]*>""")]
-    private static partial Regex HiddenInput();
 }
