@@ -20,6 +20,10 @@ public static class JsonText
     /// <summary>The same limit System.Text.Json applies when binding, so what passes here can be bound.</summary>
     public const int MaxDepth = 64;
 
+    /// <summary>
+    /// The first problem in the text, or null. It sits on the ingest endpoint's path, so a clean document costs one
+    /// reader pass and no allocation: property names are kept as positions and only decoded to describe an error.
+    /// </summary>
     public static JsonTextError? FindError(ReadOnlySpan<byte> json)
     {
         if (json.StartsWith(Encoding.UTF8.Preamble))
@@ -44,19 +48,26 @@ public static class JsonText
                         path.Leave();
                         break;
                     case JsonTokenType.PropertyName:
-                        var name = ReadText(ref reader);
-                        if (name is null)
+                        if (!IsValidText(ref reader))
                         {
                             path.Property("?");
-                            return new JsonTextError(path.ToString(), InvalidText("A property name"));
+                            return new JsonTextError(path.Describe(json), InvalidText("A property name"));
                         }
-                        path.Property(name);
+                        if (reader.ValueIsEscaped)
+                        {
+                            path.Property(reader.GetString()!);
+                        }
+                        else
+                        {
+                            // The name's bytes follow the opening quote.
+                            path.Property((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length);
+                        }
                         break;
                     case JsonTokenType.String:
                         path.Value();
-                        if (ReadText(ref reader) is null)
+                        if (!IsValidText(ref reader))
                         {
-                            return new JsonTextError(path.ToString(), InvalidText("The text"));
+                            return new JsonTextError(path.Describe(json), InvalidText("The text"));
                         }
                         break;
                     default:
@@ -67,7 +78,7 @@ public static class JsonText
         }
         catch (JsonException ex)
         {
-            return new JsonTextError(path.ToString(), Syntax(ex), IsSyntax: true);
+            return new JsonTextError(path.Describe(json), Syntax(ex), IsSyntax: true);
         }
         return null;
     }
@@ -92,23 +103,33 @@ public static class JsonText
     private static string InvalidText(string what) =>
         $"{what} is not valid Unicode: it has bytes that are not UTF-8, or an unpaired surrogate escape such as \\ud83d. Send UTF-8 text; escape characters beyond U+FFFF as a pair (\\ud83d\\ude00).";
 
-    /// <summary>The string, or null when it is not valid Unicode.</summary>
-    private static string? ReadText(ref Utf8JsonReader reader)
+    /// <summary>Whether the current string or property name is valid Unicode once unescaped.</summary>
+    private static bool IsValidText(ref Utf8JsonReader reader)
     {
         if (!reader.ValueIsEscaped)
         {
-            return System.Text.Unicode.Utf8.IsValid(reader.ValueSpan) ? reader.GetString() : null;
+            return System.Text.Unicode.Utf8.IsValid(reader.ValueSpan);
         }
-        string text;
+        // Unescaped, the text has no more UTF-16 units than its escaped form has bytes.
+        var length = reader.ValueSpan.Length;
+        char[]? rented = null;
+        var buffer = length <= 256 ? stackalloc char[256] : (rented = System.Buffers.ArrayPool<char>.Shared.Rent(length));
         try
         {
-            text = reader.GetString()!;
+            return IsValidUtf16(buffer[..reader.CopyString(buffer)]);
         }
         catch (InvalidOperationException)
         {
-            return null;
+            // Invalid UTF-8, or an unpaired surrogate escape, which the reader refuses to unescape.
+            return false;
         }
-        return IsValidUtf16(text) ? text : null;
+        finally
+        {
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>No unpaired surrogate: what .NET strings allow but UTF-8 (and so JSON, SQLite, receivers) cannot carry.</summary>
@@ -132,35 +153,38 @@ public static class JsonText
     /// <summary>The JSON path of the reader's position, as <c>$.records[3].values.Deal</c>.</summary>
     private sealed class PathTracker
     {
-        private readonly List<(bool IsArray, int Index, string? Property)> _frames = [];
+        /// <summary>An array frame counts its items; an object frame holds its current member: a name, or where its bytes are.</summary>
+        private readonly List<(bool IsArray, int Index, string? Name, int NameStart, int NameLength)> _frames = [];
 
-        public void Enter(bool isArray) => _frames.Add((isArray, -1, null));
+        public void Enter(bool isArray) => _frames.Add((isArray, -1, null, 0, -1));
 
         public void Leave() => _frames.RemoveAt(_frames.Count - 1);
 
-        public void Property(string name) => _frames[^1] = (false, -1, name);
+        public void Property(string name) => _frames[^1] = (false, -1, name, 0, -1);
+
+        public void Property(int start, int length) => _frames[^1] = (false, -1, null, start, length);
 
         /// <summary>A value starts: in an array, that is the next index.</summary>
         public void Value()
         {
             if (_frames.Count > 0 && _frames[^1].IsArray)
             {
-                _frames[^1] = (true, _frames[^1].Index + 1, null);
+                _frames[^1] = _frames[^1] with { Index = _frames[^1].Index + 1 };
             }
         }
 
-        public override string ToString()
+        public string Describe(ReadOnlySpan<byte> json)
         {
             var sb = new StringBuilder("$");
-            foreach (var (isArray, index, property) in _frames)
+            foreach (var (isArray, index, name, start, length) in _frames)
             {
                 if (isArray && index >= 0)
                 {
                     sb.Append('[').Append(index).Append(']');
                 }
-                else if (!isArray && property is not null)
+                else if (!isArray && (name ?? (length >= 0 ? Encoding.UTF8.GetString(json.Slice(start, length)) : null)) is { } member)
                 {
-                    sb.Append(JsonPathText.Member(property));
+                    sb.Append(JsonPathText.Member(member));
                 }
             }
             return sb.ToString();
