@@ -16,7 +16,11 @@ builder.AddIncomingWebhooks();
 
 var app = builder.Build();
 
-await app.PrepareAsync();
+if (!await app.PrepareAsync())
+{
+    Environment.ExitCode = 1;
+    return;
+}
 
 app.UseWebUi();
 app.MapHealth();

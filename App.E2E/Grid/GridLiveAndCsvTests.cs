@@ -92,10 +92,29 @@ public sealed class GridLiveAndCsvTests(BrowserFixture browser, SharedServer app
         await page.Locator("input#grid-search").FillAsync("ta");
         await grid.ExpectCountAsync(2);
 
+        // The link carries the grid's view to the export route, downloaded with the browser's sign-in.
+        await Expect(page.Locator("#export-csv")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("search=ta"));
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#export-csv"));
+        Assert.StartsWith("Export-", download.SuggestedFilename);
         Assert.EndsWith(".csv", download.SuggestedFilename);
-        var path = await download.PathAsync();
-        var text = await File.ReadAllTextAsync(path);
-        Assert.Equal("Deal,Value\r\nBeta,30\r\n\"Zeta, Ltd\",10\r\n", text);
+        var bytes = await File.ReadAllBytesAsync(await download.PathAsync());
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]);
+        Assert.Equal("Deal,Value\nBeta,30\n\"Zeta, Ltd\",10\n", System.Text.Encoding.UTF8.GetString(bytes.AsSpan(3)));
+    }
+
+    [Fact]
+    public async Task Export_WithTheKeyboardOnly_DownloadsAFileThatASpreadsheetCannotRun()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Keyboard export", ("Deal", "text", null), ("Value", "number", null));
+        await app.CreateRecordAsync(tableId, new { Deal = "=HYPERLINK(\"http://evil.example\",\"click\")", Value = -5 });
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+
+        await page.Locator("#export-csv").FocusAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Keyboard.PressAsync("Enter"));
+
+        var text = System.Text.Encoding.UTF8.GetString((await File.ReadAllBytesAsync(await download.PathAsync())).AsSpan(3));
+        Assert.Equal("Deal,Value\n\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",-5\n", text);
     }
 }

@@ -45,6 +45,52 @@ public sealed partial class AppServer : IAsyncDisposable
 
     public async Task StartAsync(bool withBootstrap = true, TimeSpan? timeout = null)
     {
+        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process = new Process { StartInfo = StartInfo(withBootstrap), EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data, listening);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, listening);
+        _process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The app exited before listening:\n" + Log));
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var wait = timeout ?? TimeSpan.FromSeconds(60);
+        var done = await Task.WhenAny(listening.Task, Task.Delay(wait));
+        if (done != listening.Task)
+        {
+            Kill();
+            throw new TimeoutException($"The app did not start listening within {wait}:\n{Log}");
+        }
+        BaseUrl = (await listening.Task).TrimEnd('/');
+    }
+
+    /// <summary>Starts the app and waits for it to stop on its own (a start-up that must fail): its exit code and everything it printed.</summary>
+    public async Task<(int ExitCode, string Output)> RunToExitAsync(bool withBootstrap = true, TimeSpan? timeout = null)
+    {
+        var ignored = new TaskCompletionSource<string>();
+        _process = new Process { StartInfo = StartInfo(withBootstrap) };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data, ignored);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, ignored);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw new TimeoutException($"The app was expected to stop on its own but is still running:\n{Log}");
+        }
+        // WaitForExit without a timeout also waits for the redirected streams to be read to the end.
+        _process.WaitForExit();
+        return (_process.ExitCode, Log);
+    }
+
+    private ProcessStartInfo StartInfo(bool withBootstrap)
+    {
         var appDll = FindAppDll();
         var info = new ProcessStartInfo("dotnet", [appDll, "--urls", "http://127.0.0.1:0"])
         {
@@ -67,24 +113,7 @@ public sealed partial class AppServer : IAsyncDisposable
         {
             info.Environment[key.Replace(":", "__")] = value;
         }
-
-        var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        _process.OutputDataReceived += (_, e) => OnLine(e.Data, listening);
-        _process.ErrorDataReceived += (_, e) => OnLine(e.Data, listening);
-        _process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The app exited before listening:\n" + Log));
-        _process.Start();
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-
-        var wait = timeout ?? TimeSpan.FromSeconds(60);
-        var done = await Task.WhenAny(listening.Task, Task.Delay(wait));
-        if (done != listening.Task)
-        {
-            Kill();
-            throw new TimeoutException($"The app did not start listening within {wait}:\n{Log}");
-        }
-        BaseUrl = (await listening.Task).TrimEnd('/');
+        return info;
     }
 
     /// <summary>Ends the process at once, as a crash would: no graceful shutdown, no flushing.</summary>

@@ -5,7 +5,11 @@ using Undb.Features.Tables;
 
 namespace Undb.Infrastructure;
 
-/// <summary>Turns domain exceptions thrown under <c>/api</c> into RFC 7807 problem details: 400, 404, 422.</summary>
+/// <summary>
+/// Every exception under <c>/api</c> and <c>/hooks</c> becomes RFC 7807 problem details: the app's own (400, 404, 422),
+/// request bodies and parameters that cannot be read (400, 415, with the place named and no .NET type names), and
+/// anything else a 500 problem — never the HTML error page, nor a 405 from re-running a PATCH on it.
+/// </summary>
 public sealed class ApiExceptionHandler : IExceptionHandler
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerOptions.Web)
@@ -17,23 +21,46 @@ public sealed class ApiExceptionHandler : IExceptionHandler
     {
         // By now the request path may already point at the error page; the feature keeps the original.
         var path = new PathString(context.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? context.Request.Path);
-        if (!path.StartsWithSegments("/api") && !path.StartsWithSegments("/hooks"))
+        if (!IsApi(path))
         {
             return false;
         }
-        var problem = ToProblem(exception);
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            // The caller hung up: nobody is left to read an answer.
+            return true;
+        }
+        var problem = ToProblem(exception, context);
         if (problem is null)
         {
-            return false;
+            // Logged by the exception handler middleware (see UseWebUi): a 500 is the server's fault.
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Internal server error",
+                Detail = "The server failed to handle this request. If it happens again, tell the administrator this trace id.",
+            };
         }
+        if (!context.Response.HasStarted)
+        {
+            await WriteAsync(context, problem, ct);
+        }
+        return true;
+    }
+
+    /// <summary>Writes a problem as <c>application/problem+json</c>, with the trace id to quote.</summary>
+    public static async Task WriteAsync(HttpContext context, ProblemDetails problem, CancellationToken ct)
+    {
         problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? context.TraceIdentifier;
         context.Response.StatusCode = problem.Status ?? 500;
         context.Response.ContentType = "application/problem+json";
         await JsonSerializer.SerializeAsync(context.Response.Body, problem, problem.GetType(), Options, ct);
-        return true;
     }
 
-    public static ProblemDetails? ToProblem(Exception exception) => exception switch
+    public static bool IsApi(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments("/hooks");
+
+    /// <summary>The problem for a caller's mistake, or null for a fault of the server's own.</summary>
+    public static ProblemDetails? ToProblem(Exception exception, HttpContext? context = null) => exception switch
     {
         RecordValidationException v => new HttpValidationProblemDetails(ToDictionary(v.Errors))
         {
@@ -49,17 +76,9 @@ public sealed class ApiExceptionHandler : IExceptionHandler
             Detail = b.Message,
         },
         BadRequestException b => new ProblemDetails { Status = b.Status, Title = "The request is not valid.", Detail = b.Message },
-        BadHttpRequestException { InnerException: JsonException j } => BadJson(j),
-        JsonException j => BadJson(j),
-        BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "The request is not valid.", Detail = b.Message },
+        JsonException j => RequestProblems.FromJson(j, context),
+        BadHttpRequestException b => RequestProblems.FromBadRequest(b, context),
         _ => null,
-    };
-
-    private static ProblemDetails BadJson(JsonException j) => new()
-    {
-        Status = StatusCodes.Status400BadRequest,
-        Title = "The request body is not valid JSON for this endpoint.",
-        Detail = j.Path is null ? j.Message : $"At {j.Path}: {j.Message}",
     };
 
     /// <summary>Errors keyed like ASP.NET validation: <c>Value</c>, or <c>records[3].Value</c> for a bulk item.</summary>

@@ -24,15 +24,44 @@ public static class WebExtensions
         services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TableChangeNotifier>();
+        RemoveContentTypeRouting(services);
         return builder;
     }
 
-    /// <summary>Migrates the database and seeds the bootstrap admin before the first request.</summary>
-    public static async Task PrepareAsync(this WebApplication app)
+    /// <summary>
+    /// Routing picks among endpoints by Content-Type (ASP.NET Core's AcceptsMatcherPolicy): a JSON route asked with
+    /// another content type, or none, drops out, and the request falls to a neighbour — <c>DELETE …/records/bulk</c>
+    /// without a content type deletes the record "bulk" — or to a bare 415 with no problem details. The app's routes
+    /// differ by path and method only, so the content type is checked on the chosen route instead, by ApiBodyGuard.
+    /// </summary>
+    private static void RemoveContentTypeRouting(IServiceCollection services)
+    {
+        foreach (var policy in services.Where(d => d.ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
+            && d.ImplementationType?.Name == "AcceptsMatcherPolicy").ToList())
+        {
+            services.Remove(policy);
+        }
+    }
+
+    /// <summary>
+    /// Migrates the database and seeds the bootstrap admin before the first request. False when a <c>Bootstrap:*</c>
+    /// setting is unusable: that is said in one line on the error output (an operator's typo deserves no stack trace),
+    /// and the app must stop.
+    /// </summary>
+    public static async Task<bool> PrepareAsync(this WebApplication app)
     {
         await app.Services.MigrateDatabaseAsync();
         await using var scope = app.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<AccountsBootstrapper>().RunAsync(CancellationToken.None);
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<AccountsBootstrapper>().RunAsync(CancellationToken.None);
+            return true;
+        }
+        catch (BootstrapConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync("Undb cannot start: " + ex.Message);
+            return false;
+        }
     }
 
     public static WebApplication UseWebUi(this WebApplication app)
@@ -41,11 +70,13 @@ public static class WebExtensions
         {
             ExceptionHandlingPath = "/error",
             CreateScopeForErrors = true,
-            // A 4xx answered by ApiExceptionHandler is the caller's mistake, not an error worth logging as one.
-            SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
+            // A 4xx answered by ApiExceptionHandler is the caller's mistake, not an error worth logging as one; its 500s are.
+            SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService
+                && ctx.HttpContext.Response.StatusCode < StatusCodes.Status500InternalServerError,
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<ApiBodyGuard>();
         app.UseAntiforgery();
         return app;
     }

@@ -20,6 +20,7 @@ public sealed class AccountsBootstrapperTests(UndbFactory factory) : IClassFixtu
 
     private AccountsBootstrapper Bootstrapper(IServiceProvider scoped, BootstrapOptions options) => new(
         scoped.GetRequiredService<UserManager<AppUser>>(),
+        scoped.GetRequiredService<AppDbContext>(),
         factory.Services.GetRequiredService<ApiTokenService>(),
         Options.Create(options),
         TimeProvider.System,
@@ -60,7 +61,7 @@ public sealed class AccountsBootstrapperTests(UndbFactory factory) : IClassFixtu
         await using var scope = factory.Services.CreateAsyncScope();
         var bootstrapper = Bootstrapper(scope.ServiceProvider, new BootstrapOptions { ApiToken = "undb_orphan_token_0123456789" });
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => bootstrapper.RunAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<BootstrapConfigurationException>(() => bootstrapper.RunAsync(CancellationToken.None));
 
         Assert.Contains("Bootstrap:AdminEmail", ex.Message);
     }
@@ -71,7 +72,7 @@ public sealed class AccountsBootstrapperTests(UndbFactory factory) : IClassFixtu
         await using var scope = factory.Services.CreateAsyncScope();
         var bootstrapper = Bootstrapper(scope.ServiceProvider, new BootstrapOptions { AdminEmail = "nopassword@example.com" });
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => bootstrapper.RunAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<BootstrapConfigurationException>(() => bootstrapper.RunAsync(CancellationToken.None));
 
         Assert.Contains("Bootstrap:AdminPassword", ex.Message);
         Assert.Null(await scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>().FindByEmailAsync("nopassword@example.com"));
@@ -103,7 +104,7 @@ public sealed class AccountsBootstrapperTests(UndbFactory factory) : IClassFixtu
         await using var scope = factory.Services.CreateAsyncScope();
         var bootstrapper = Bootstrapper(scope.ServiceProvider, new BootstrapOptions { AdminEmail = "not-an-email", AdminPassword = "Passw0rdOk" });
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => bootstrapper.RunAsync(CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<BootstrapConfigurationException>(() => bootstrapper.RunAsync(CancellationToken.None));
 
         Assert.Contains("not an email address", ex.Message);
     }

@@ -112,3 +112,39 @@ public sealed class RegistrationTests(EmptyInstanceFactory empty, OpenRegistrati
         Assert.Contains("register-submit", await response.Content.ReadAsStringAsync());
     }
 }
+
+/// <summary>A fresh instance of its own, for the race between first registrations.</summary>
+public sealed class FreshInstanceFactory : UndbFactory
+{
+    public FreshInstanceFactory()
+    {
+        SeedAdmin = false;
+    }
+}
+
+public sealed class ConcurrentRegistrationTests(FreshInstanceFactory fresh) : IClassFixture<FreshInstanceFactory>
+{
+    [Fact]
+    public async Task ManyFirstRegistrationsAtOnce_MakeExactlyOneUser_WhoOwnsTheServer()
+    {
+        const int Attempts = 12;
+        using var start = new ManualResetEventSlim();
+        var attempts = Enumerable.Range(0, Attempts).Select(i => Task.Run(async () =>
+        {
+            using var scope = fresh.Services.CreateScope();
+            var registration = scope.ServiceProvider.GetRequiredService<RegistrationService>();
+            start.Wait();
+            return (Email: $"racer{i}@example.com", Result: await registration.RegisterAsync($"racer{i}@example.com", "Passw0rdPassw0rd"));
+        })).ToList();
+        start.Set();
+        var results = await Task.WhenAll(attempts);
+
+        var winner = Assert.Single(results, r => r.Result.Succeeded);
+        Assert.All(results.Where(r => !r.Result.Succeeded), r => Assert.Equal("RegistrationClosed", Assert.Single(r.Result.Errors).Code));
+        using var check = fresh.Services.CreateScope();
+        var users = check.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        var only = Assert.Single(users.Users.ToList());
+        Assert.Equal(winner.Email, only.Email);
+        Assert.Equal(only.Id, await check.ServiceProvider.GetRequiredService<RegistrationService>().OwnerIdAsync());
+    }
+}

@@ -25,7 +25,7 @@ public sealed class CsvFormatTests
     {
         var rows = new[] { new[] { "plain", "a,b", "say \"x\"", "two\nlines", "" } };
         var text = CsvFormat.Write(rows);
-        Assert.Equal("plain,\"a,b\",\"say \"\"x\"\"\",\"two\nlines\",\r\n", text);
+        Assert.Equal("plain,\"a,b\",\"say \"\"x\"\"\",\"two\nlines\",\n", text);
         Assert.Equal(rows[0], CsvFormat.Parse(text)[0]);
     }
 }
@@ -100,7 +100,8 @@ public sealed class CsvImportExportTests(UndbFactory factory) : IClassFixture<Un
         ], null);
         var fields = table.Fields.Where(f => f.Name is "Deal" or "Value" or "Tags").ToList();
         var view = new RecordQuery(Sort: "Value", Descending: true, Filters: [new RecordFilter(fields[1].Id, FilterOperator.GreaterOrEqual, "10")]);
-        var csv = await factory.Services.GetRequiredService<CsvExporter>().ExportAsync(table.Id, fields, view);
-        Assert.Equal("Deal,Value,Tags\r\nAlpha,20.5,\r\n\"Zeta, Ltd\",10,\"hot, vip\"\r\n", csv);
+        var output = new MemoryStream();
+        await factory.Services.GetRequiredService<CsvExporter>().WriteAsync(output, table, fields, view);
+        Assert.Equal("\uFEFFDeal,Value,Tags\nAlpha,20.5,\n\"Zeta, Ltd\",10,\"hot, vip\"\n", System.Text.Encoding.UTF8.GetString(output.ToArray()));
     }
 }

@@ -189,6 +189,9 @@ namespace Undb.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -269,6 +272,28 @@ namespace Undb.Data.Migrations
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("Undb.Features.Accounts.ServerOwner", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ClaimedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("ServerOwner", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_ServerOwner_One", "\"Id\" = 1");
+                        });
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.FieldEntity", b =>
@@ -816,6 +841,15 @@ namespace Undb.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Undb.Features.Accounts.ServerOwner", b =>
+                {
+                    b.HasOne("Undb.Features.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.FieldEntity", b =>

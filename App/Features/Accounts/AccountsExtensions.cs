@@ -18,7 +18,8 @@ public static class AccountsExtensions
     {
         var services = builder.Services;
         services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section);
-        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Checked by AccountsBootstrapper before the app serves anything, so a bad value stops start-up with one line.
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section);
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<AuthenticationStateProvider, RevalidatingIdentityAuthenticationStateProvider>();

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Undb.Features.Accounts;
 
 /// <summary><c>Accounts:*</c> settings.</summary>
@@ -21,7 +19,6 @@ public sealed class BootstrapOptions
 
     public string? AdminPassword { get; set; }
 
-    /// <summary>A token to accept for the admin, starting with <c>undb_</c>.</summary>
-    [RegularExpression("^undb_[A-Za-z0-9_-]{16,}$", ErrorMessage = "Bootstrap:ApiToken must start with undb_ followed by at least 16 letters, digits, '-' or '_'.")]
+    /// <summary>A token to accept for the admin, starting with <c>undb_</c>; checked by the bootstrapper, which stops start-up with one line.</summary>
     public string? ApiToken { get; set; }
 }

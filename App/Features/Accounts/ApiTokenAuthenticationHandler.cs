@@ -38,9 +38,16 @@ public sealed class ApiTokenAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        return Task.CompletedTask;
+        var detail = ReadBearer(Request) is not null
+            ? "The API token is wrong or was revoked. Create a token under Settings and send it as 'Authorization: Bearer <token>'."
+            : "Changes through the API need an API token: send 'Authorization: Bearer <token>' (create one under Settings). A browser sign-in only reads the API.";
+        return Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = StatusCodes.Status401Unauthorized,
+            Title = "Unauthorized",
+            Detail = detail,
+        }).ExecuteAsync(Context);
     }
 
     public static string? ReadBearer(HttpRequest request)
@@ -49,7 +56,16 @@ public sealed class ApiTokenAuthenticationHandler(
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
-    /// <summary>Which scheme a request uses: a bearer token goes to the token handler, everything else to the Identity cookie.</summary>
+    /// <summary>
+    /// Which scheme a request uses: a bearer token goes to the token handler, everything else to the Identity cookie —
+    /// except a change (POST, PUT, PATCH, DELETE) under <c>/api</c>, which only a token may make. A cookie rides along
+    /// with any cross-site form or script a signed-in user happens to load, so it would let another site change data
+    /// (CSRF); the UI does not need it, as its pages call the services directly. Cookie GETs stay, for downloads.
+    /// </summary>
     public static string SelectScheme(HttpContext context) =>
-        ReadBearer(context.Request) is not null ? SchemeName : IdentityConstants.ApplicationScheme;
+        ReadBearer(context.Request) is not null || IsApiChange(context.Request) ? SchemeName : IdentityConstants.ApplicationScheme;
+
+    private static bool IsApiChange(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api")
+        && !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method));
 }

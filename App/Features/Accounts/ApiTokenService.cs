@@ -8,7 +8,10 @@ public sealed record ApiTokenInfo(string Id, string Name, string Prefix, DateTim
 /// <summary>The token itself, returned once at creation.</summary>
 public sealed record NewApiToken(ApiTokenInfo Info, string Token);
 
-/// <summary>Personal API tokens: created and shown once, stored as a SHA-256 hash, revoked by deletion.</summary>
+/// <summary>
+/// Personal API tokens: created and shown once, stored as a SHA-256 hash. Revoking marks the row rather than deleting it,
+/// so a revoked token is remembered: the bootstrap token from configuration is not brought back by the next start.
+/// </summary>
 public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time)
 {
     public const string TokenPrefix = "undb_";
@@ -17,7 +20,7 @@ public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, T
     public async Task<NewApiToken> CreateAsync(string userId, string name, CancellationToken ct = default) =>
         await CreateAsync(userId, name, SecretHasher.NewKey(TokenPrefix), ct);
 
-    /// <summary>Stores a given token (bootstrap from configuration); idempotent for the same token.</summary>
+    /// <summary>Stores a given token (bootstrap from configuration); idempotent for the same token, and a revoked one stays revoked.</summary>
     public async Task<NewApiToken> CreateAsync(string userId, string name, string token, CancellationToken ct = default)
     {
         name = string.IsNullOrWhiteSpace(name) ? "API token" : name.Trim();
@@ -47,14 +50,24 @@ public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, T
     public async Task<IReadOnlyList<ApiTokenInfo>> ListAsync(string userId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId).ToListAsync(ct);
+        var tokens = await db.ApiTokens.AsNoTracking().Where(t => t.UserId == userId && t.RevokedAt == null).ToListAsync(ct);
         return tokens.OrderByDescending(t => t.CreatedAt).Select(ToInfo).ToList();
     }
 
     public async Task<bool> RevokeAsync(string userId, string tokenId, CancellationToken ct = default)
     {
+        var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.ApiTokens.Where(t => t.Id == tokenId && t.UserId == userId).ExecuteDeleteAsync(ct) > 0;
+        return await db.ApiTokens.Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct) > 0;
+    }
+
+    /// <summary>Whether this token was issued and later revoked.</summary>
+    public async Task<bool> IsRevokedAsync(string token, CancellationToken ct = default)
+    {
+        var hash = SecretHasher.Hash(token);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ApiTokens.AnyAsync(t => t.Hash == hash && t.RevokedAt != null, ct);
     }
 
     /// <summary>The user id that owns this token, or null. Looked up by hash (an index seek), so timing reveals nothing useful.</summary>
@@ -67,7 +80,7 @@ public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, T
         var hash = SecretHasher.Hash(token);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var entity = await db.ApiTokens.FirstOrDefaultAsync(t => t.Hash == hash, ct);
-        if (entity is null)
+        if (entity is null || entity.RevokedAt is not null)
         {
             return null;
         }

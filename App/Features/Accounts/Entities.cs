@@ -14,7 +14,7 @@ public sealed class AppUser : IdentityUser
     public DateTimeOffset CreatedAt { get; set; }
 }
 
-/// <summary>A personal API token; only its SHA-256 hash is stored.</summary>
+/// <summary>A personal API token; only its SHA-256 hash is stored. A revoked token keeps its row, so the same token cannot come back.</summary>
 public sealed class ApiToken
 {
     public string Id { get; set; } = Ids.New(Ids.ApiToken);
@@ -26,4 +26,19 @@ public sealed class ApiToken
     public required string Prefix { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
+    /// <summary>When the token was revoked; from then on it authenticates nobody, and bootstrap does not bring it back.</summary>
+    public DateTimeOffset? RevokedAt { get; set; }
+}
+
+/// <summary>
+/// The account that owns this server: the first user, by registration or bootstrap. At most one row, because its key
+/// is always <see cref="TheOne"/>; a second first user fails on the primary key, whatever instance it runs on.
+/// </summary>
+public sealed class ServerOwner
+{
+    public const int TheOne = 1;
+
+    public int Id { get; set; } = TheOne;
+    public required string UserId { get; set; }
+    public DateTimeOffset ClaimedAt { get; set; }
 }

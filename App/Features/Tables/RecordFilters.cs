@@ -75,19 +75,36 @@ public static class RecordFilters
     {
         foreach (var filter in filters)
         {
-            var field = RecordService.ResolveField(table, filter.FieldId)
-                ?? throw new BadRequestException($"Cannot filter by '{filter.FieldId}': table '{table.Name}' has no such field.");
-            if (!OperatorsFor(field.Type).Contains(filter.Operator))
-            {
-                throw new BadRequestException($"'{Label(filter.Operator, field.Type)}' does not apply to {field.Type.DisplayName().ToLowerInvariant()} field '{field.Name}'.");
-            }
-            if (!IsComplete(filter))
-            {
-                throw new BadRequestException($"The filter on '{field.Name}' needs a value.");
-            }
-            records = records.Where(Predicate(field, filter));
+            records = records.Where(Predicate(Resolve(table, filter), filter));
         }
         return records;
+    }
+
+    /// <summary>
+    /// Throws <see cref="BadRequestException"/> for a filter on no such field, with an operator that does not apply, or
+    /// with a value that does not fit (building the predicate checks it; nothing is queried).
+    /// </summary>
+    public static void Check(TableSnapshot table, IEnumerable<RecordFilter> filters)
+    {
+        foreach (var filter in filters)
+        {
+            _ = Predicate(Resolve(table, filter), filter);
+        }
+    }
+
+    private static FieldEntity Resolve(TableSnapshot table, RecordFilter filter)
+    {
+        var field = RecordService.ResolveField(table, filter.FieldId)
+            ?? throw new BadRequestException($"Cannot filter by '{filter.FieldId}': table '{table.Name}' has no such field.");
+        if (!OperatorsFor(field.Type).Contains(filter.Operator))
+        {
+            throw new BadRequestException($"'{Label(filter.Operator, field.Type)}' does not apply to {field.Type.DisplayName().ToLowerInvariant()} field '{field.Name}'.");
+        }
+        if (!IsComplete(filter))
+        {
+            throw new BadRequestException($"The filter on '{field.Name}' needs a value.");
+        }
+        return field;
     }
 
     private static Expression<Func<RecordEntity, bool>> Predicate(FieldEntity field, RecordFilter filter)

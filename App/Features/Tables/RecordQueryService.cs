@@ -61,6 +61,20 @@ public sealed class RecordQueryService(IDbContextFactory<AppDbContext> dbFactory
         }
     }
 
+    /// <summary>Throws <see cref="BadRequestException"/> when the query sorts or filters by something the table cannot, before any row is read.</summary>
+    public static void Check(TableSnapshot table, RecordQuery query)
+    {
+        if (!IsSystemSort(query.Sort) && RecordService.ResolveField(table, query.Sort!) is null)
+        {
+            throw new BadRequestException($"Cannot sort by '{query.Sort}': table '{table.Name}' has no such field.");
+        }
+        RecordFilters.Check(table, query.Filters ?? []);
+    }
+
+    private static bool IsSystemSort(string? sort) =>
+        string.IsNullOrWhiteSpace(sort) || string.Equals(sort, "id", StringComparison.OrdinalIgnoreCase)
+        || string.Equals(sort, "createdAt", StringComparison.OrdinalIgnoreCase) || string.Equals(sort, "updatedAt", StringComparison.OrdinalIgnoreCase);
+
     private static IQueryable<RecordEntity> Matching(AppDbContext db, TableSnapshot table, RecordQuery query)
     {
         var records = db.Records.AsNoTracking().Where(r => r.TableId == table.Id);

@@ -59,12 +59,26 @@ public static class TablesApi
             return TypedResults.Ok((await RequireTableAsync(tables, tableId, ct)).ToDto());
         });
 
-        api.MapGet("/{tableId}/records", async (string tableId, int? offset, int? limit, string? sort, string? search, RecordQueryService query, TableService tables, CancellationToken ct) =>
+        api.MapGet("/{tableId}/records", async (string tableId, int? offset, int? limit, string? sort, string? search, string[]? filter, RecordQueryService query, TableService tables, CancellationToken ct) =>
         {
-            var (sortField, descending) = ParseSort(sort);
-            var page = await query.ListAsync(tableId, new RecordQuery(offset ?? 0, limit ?? 100, sortField, descending, search), ct);
+            var view = RecordQueryText.Parse(sort, search, filter, offset ?? 0, limit ?? 100);
+            var page = await query.ListAsync(tableId, view, ct);
             var table = await RequireTableAsync(tables, tableId, ct);
             return TypedResults.Ok(new RecordListDto(page.Records.Select(r => r.ToDto(table)).ToList(), page.Total));
+        });
+
+        // The grid's view as a CSV download, streamed row by row. A browser's sign-in may read it (a GET), so the grid
+        // links here instead of building the file in the circuit; scripts use their token.
+        api.MapGet("/{tableId}/export.csv", async (string tableId, string? sort, string? search, string[]? filter, HttpResponse response,
+            TableService tables, CsvExporter exporter, TimeProvider time, CancellationToken ct) =>
+        {
+            var table = await RequireTableAsync(tables, tableId, ct);
+            var view = RecordQueryText.Parse(sort, search, filter);
+            // Checked before the answer starts: a bad filter is a 400, not a download cut short.
+            RecordQueryService.Check(table, view);
+            response.Headers.CacheControl = "no-store";
+            var fields = table.Fields.Where(f => !f.Hidden).ToList();
+            return Results.Stream(body => exporter.WriteAsync(body, table, fields, view, ct), "text/csv; charset=utf-8", CsvExporter.FileName(table.Name, time.GetUtcNow()));
         });
 
         api.MapGet("/{tableId}/records/{recordId}", async (string tableId, string recordId, RecordQueryService query, TableService tables, CancellationToken ct) =>

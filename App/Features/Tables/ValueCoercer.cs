@@ -18,6 +18,10 @@ public static partial class ValueCoercer
     public static string? TryCoerce(FieldEntity field, JsonNode? input, out JsonNode? value)
     {
         value = null;
+        if (!IsValidText(input))
+        {
+            return "is not valid Unicode text (it has an unpaired surrogate or bytes that are not UTF-8)";
+        }
         if (IsEmpty(input))
         {
             return field.Required ? "is required" : null;
@@ -41,6 +45,30 @@ public static partial class ValueCoercer
             return "is required";
         }
         return error;
+    }
+
+    /// <summary>
+    /// False when a string in the value cannot become UTF-8: an unpaired surrogate, or (in a value still backed by the
+    /// request's bytes) invalid UTF-8. Stored, it would break every later read, payload and export of the record.
+    /// </summary>
+    public static bool IsValidText(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonArray array:
+                return array.All(IsValidText);
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                try
+                {
+                    return Infrastructure.JsonText.IsValidUtf16(v.GetValue<string>());
+                }
+                catch (InvalidOperationException)
+                {
+                    return false;
+                }
+            default:
+                return true;
+        }
     }
 
     /// <summary>No value: missing, null, an empty or blank string, an empty array.</summary>

@@ -49,6 +49,20 @@ public sealed class RecordsGridTests(UndbFactory factory) : ComponentTestContext
     }
 
     [Fact]
+    public async Task ExportCsv_IsADownloadLink_ToTheTablesExportRoute()
+    {
+        var (table, _) = await SeedAsync();
+
+        var cut = RenderGrid(table);
+        cut.WaitForAssertion(() => Assert.Contains("1 record", cut.Find("#record-count").TextContent));
+
+        var link = cut.Find("a#export-csv");
+        Assert.Equal($"api/tables/{table.Id}/export.csv", link.GetAttribute("href"));
+        Assert.True(link.HasAttribute("download"));
+        Assert.Contains("1 record", link.GetAttribute("title"));
+    }
+
+    [Fact]
     public async Task EditingACell_EnterSaves_ThroughRecordService()
     {
         var (table, record) = await SeedAsync();

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace Undb.Features.Tables.Components;
@@ -171,26 +170,6 @@ public partial class RecordsGrid
             new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, BackdropClick = false });
         await dialog.Result;
         await ReloadAsync();
-    }
-
-    /// <summary>Exports what the grid shows: the same search, filters and sort, the visible fields, every page.</summary>
-    private async Task ExportAsync()
-    {
-        _exporting = true;
-        try
-        {
-            var csv = await Exporter.ExportAsync(Table.Id, VisibleFields, CurrentQuery(0, 1));
-            await JS.InvokeVoidAsync("undb.download", CsvExporter.FileName(Table.Name, Time.GetUtcNow()), "text/csv;charset=utf-8", csv);
-            Snackbar.Add($"Exported {_total:N0} record{(_total == 1 ? "" : "s")}.", Severity.Success);
-        }
-        catch (Exception ex) when (ex is BadRequestException or NotFoundException)
-        {
-            Snackbar.Add(ex.Message, Severity.Error);
-        }
-        finally
-        {
-            _exporting = false;
-        }
     }
 
     public void Dispose() => _subscription?.Dispose();

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.JSInterop;
 using MudBlazor;
 using Undb.Features.Accounts;
 using Undb.Realtime;
@@ -29,9 +28,6 @@ public partial class RecordsGrid
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private FieldActions Fields { get; set; } = default!;
-    [Inject] private CsvExporter Exporter { get; set; } = default!;
-    [Inject] private IJSRuntime JS { get; set; } = default!;
-    [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private AuthenticationStateProvider Auth { get; set; } = default!;
 
     [Parameter, EditorRequired]
@@ -59,7 +55,6 @@ public partial class RecordsGrid
     private bool _reloadAgain;
     private bool _reloadPending;
     private bool _bulkBusy;
-    private bool _exporting;
     private bool _drawerOpen;
     private string? _drawerRecordId;
 
@@ -124,6 +119,12 @@ public partial class RecordsGrid
     private List<RecordFilter> ActiveFilters() => _filterRows.Select(r => r.ToFilter()).OfType<RecordFilter>().ToList();
 
     private RecordQuery CurrentQuery(int offset, int limit) => new(offset, limit, _sortField, _sortDescending, _search, ActiveFilters());
+
+    /// <summary>The CSV export of what the grid shows: its search, filters and sort, by field id.</summary>
+    private string ExportUrl => $"api/tables/{Uri.EscapeDataString(Table.Id)}/export.csv"
+        + RecordQueryText.ToQueryString(_sortField, _sortDescending, _search, ActiveFilters());
+
+    private string ExportTitle => $"Download the {_total:N0} record{(_total == 1 ? "" : "s")} shown, as CSV";
 
     private async Task<GridData<RecordSnapshot>> LoadAsync(GridState<RecordSnapshot> state, CancellationToken ct)
     {

@@ -5,18 +5,65 @@ using System.Text.Json.Nodes;
 
 namespace Undb.Features.Tables;
 
-/// <summary>Writes what a grid shows — its filters, search and sort, its visible fields — as CSV.</summary>
+/// <summary>
+/// Writes what a grid shows — its filters, search and sort, its visible fields — as CSV, row by row to a stream (UTF-8
+/// with a byte order mark, so spreadsheets read it as UTF-8), never the whole file in memory.
+/// </summary>
 public sealed class CsvExporter(RecordQueryService query)
 {
-    public async Task<string> ExportAsync(string tableId, IReadOnlyList<FieldEntity> fields, RecordQuery view, CancellationToken ct = default)
+    /// <summary>Rows are handed to the stream once this much text has gathered (and at the end).</summary>
+    private const int ChunkChars = 16 * 1024;
+
+    private static readonly UTF8Encoding Utf8WithBom = new(encoderShouldEmitUTF8Identifier: true);
+
+    /// <summary>
+    /// Checks the view first (unknown sort or filter field, incomplete filter: <see cref="BadRequestException"/>) so
+    /// that a mistake is an error answer, not a download cut short; then writes the header and every matching record.
+    /// </summary>
+    public async Task<int> WriteAsync(Stream output, TableSnapshot table, IReadOnlyList<FieldEntity> fields, RecordQuery view, CancellationToken ct = default)
     {
-        var sb = new StringBuilder();
-        sb.Append(CsvFormat.Line(fields.Select(f => f.Name))).Append("\r\n");
-        await foreach (var record in query.StreamAsync(tableId, view, ct))
+        RecordQueryService.Check(table, view);
+        var rows = 0;
+        await using var stream = new StreamWriter(output, Utf8WithBom, bufferSize: ChunkChars, leaveOpen: true);
+        var text = new StringWriter(CultureInfo.InvariantCulture);
+        using (var csv = CsvFormat.Writer(text))
         {
-            sb.Append(CsvFormat.Line(fields.Select(f => Format(f, record.Values[f.Id])))).Append("\r\n");
+            using (var header = csv.NewRow())
+            {
+                for (var i = 0; i < fields.Count; i++)
+                {
+                    header[i].Set(Neutralize(fields[i].Name));
+                }
+            }
+            await foreach (var record in query.StreamAsync(table.Id, view, ct))
+            {
+                using (var row = csv.NewRow())
+                {
+                    for (var i = 0; i < fields.Count; i++)
+                    {
+                        row[i].Set(Cell(fields[i], record.Values[fields[i].Id]));
+                    }
+                }
+                rows++;
+                var written = text.GetStringBuilder();
+                if (written.Length >= ChunkChars)
+                {
+                    await stream.WriteAsync(written, ct);
+                    await stream.FlushAsync(ct);
+                    written.Clear();
+                }
+            }
         }
-        return sb.ToString();
+        await stream.WriteAsync(text.GetStringBuilder(), ct);
+        await stream.FlushAsync(ct);
+        return rows;
+    }
+
+    /// <summary>One exported cell: the value as <see cref="Format"/> writes it, made safe to open in a spreadsheet.</summary>
+    public static string Cell(FieldEntity field, JsonNode? value)
+    {
+        var text = Format(field, value);
+        return field.Type == FieldType.Number ? text : Neutralize(text);
     }
 
     /// <summary>The text of one value, in the form the importer reads back (lists joined with ", ", numbers invariant).</summary>
@@ -30,6 +77,16 @@ public sealed class CsvExporter(RecordQueryService query)
             => d.ToString(CultureInfo.InvariantCulture),
         _ => value.ToJsonString(),
     };
+
+    /// <summary>
+    /// CSV injection (OWASP): a spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return, which it
+    /// skips before looking) as a formula, so <c>=HYPERLINK(…)</c> written by any sender of an incoming webhook would
+    /// run on the machine of whoever opens the export. A leading apostrophe makes the cell text. Numbers of number
+    /// fields are never text, so a negative number keeps its minus; the importer drops the apostrophe again.
+    /// </summary>
+    public static string Neutralize(string text) => StartsLikeAFormula(text) ? "'" + text : text;
+
+    public static bool StartsLikeAFormula(ReadOnlySpan<char> text) => text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
 
     public static string FileName(string tableName, DateTimeOffset at)
     {

@@ -1,103 +1,67 @@
-using System.Text;
+using nietras.SeparatedValues;
 
 namespace Undb.Features.Tables;
 
-/// <summary>RFC 4180 CSV: fields separated by commas, quoted when they hold a comma, quote or line break, quotes doubled.</summary>
+/// <summary>
+/// CSV with commas, read and written by Sep (nietras): values quoted when they hold a comma, quote or line break,
+/// quotes doubled. Reading accepts CRLF or LF, a leading byte order mark, quoted values spanning lines, and rows of
+/// different lengths; blank lines are skipped.
+/// </summary>
 public static class CsvFormat
 {
-    /// <summary>Parses CSV text into rows of fields. Accepts CRLF or LF line ends, a leading BOM, and quoted fields spanning lines.</summary>
+    public static readonly Sep Separator = Sep.New(',');
+
+    /// <summary>Parses CSV text into rows of values; a quote left open makes it a <see cref="FormatException"/>.</summary>
     public static List<string[]> Parse(string text)
     {
-        var rows = new List<string[]>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var inQuotes = false;
-        var fieldStarted = false;
-        var i = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
-        for (; i < text.Length; i++)
+        if (text.StartsWith('\uFEFF'))
         {
-            var c = text[i];
-            if (inQuotes)
+            text = text[1..];
+        }
+        // Quotes come in pairs in any well-formed file (each value's opening and closing, and doubled ones inside);
+        // Sep reads an unclosed one to the end of the file, which would import one huge value without a word.
+        if (text.AsSpan().Count('"') % 2 != 0)
+        {
+            throw new FormatException("A quoted value is not closed: a \" is missing (or a value has a stray \").");
+        }
+        var rows = new List<string[]>();
+        using var reader = Separator.Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).FromText(text);
+        foreach (var row in reader)
+        {
+            if (row.ColCount == 1 && row[0].Span.Length == 0)
             {
-                if (c == '"')
-                {
-                    if (i + 1 < text.Length && text[i + 1] == '"')
-                    {
-                        field.Append('"');
-                        i++;
-                    }
-                    else
-                    {
-                        inQuotes = false;
-                    }
-                }
-                else
-                {
-                    field.Append(c);
-                }
                 continue;
             }
-            switch (c)
+            var values = new string[row.ColCount];
+            for (var i = 0; i < values.Length; i++)
             {
-                case '"' when field.Length == 0:
-                    inQuotes = true;
-                    fieldStarted = true;
-                    break;
-                case ',':
-                    row.Add(field.ToString());
-                    field.Clear();
-                    fieldStarted = true;
-                    break;
-                case '\r':
-                    break;
-                case '\n':
-                    EndRow();
-                    break;
-                default:
-                    field.Append(c);
-                    fieldStarted = true;
-                    break;
+                values[i] = row[i].ToString();
             }
+            rows.Add(values);
         }
-        if (inQuotes)
-        {
-            throw new FormatException("The file ends inside a quoted value; a closing \" is missing.");
-        }
-        EndRow();
         return rows;
-
-        void EndRow()
-        {
-            if (fieldStarted || row.Count > 0)
-            {
-                row.Add(field.ToString());
-                rows.Add(row.ToArray());
-            }
-            row.Clear();
-            field.Clear();
-            fieldStarted = false;
-        }
     }
 
-    /// <summary>One CSV line (without its CRLF).</summary>
-    public static string Line(IEnumerable<string?> fields) => string.Join(",", fields.Select(Quote));
+    /// <summary>A writer of rows to <paramref name="output"/>, columns by index, no header of its own.</summary>
+    public static SepWriter Writer(TextWriter output) =>
+        Separator.Writer(o => o with { Escape = true, WriteHeader = false }).To(output, leaveOpen: true);
 
-    public static string Quote(string? value)
-    {
-        value ??= "";
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 || value.StartsWith(' ') || value.EndsWith(' ')
-            ? "\"" + value.Replace("\"", "\"\"") + "\""
-            : value;
-    }
-
-    /// <summary>Rows joined with CRLF, as RFC 4180 asks.</summary>
+    /// <summary>Rows as CSV text (small exports and tests).</summary>
     public static string Write(IEnumerable<IEnumerable<string?>> rows)
     {
-        var sb = new StringBuilder();
-        foreach (var row in rows)
+        using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        using (var writer = Writer(text))
         {
-            sb.Append(Line(row)).Append("\r\n");
+            foreach (var values in rows)
+            {
+                using var row = writer.NewRow();
+                var i = 0;
+                foreach (var value in values)
+                {
+                    row[i++].Set(value ?? "");
+                }
+            }
         }
-        return sb.ToString();
+        return text.ToString();
     }
 }

@@ -102,9 +102,17 @@ public sealed class CsvImporter(RecordService records, TableService tables)
         return new CsvImportResult(created.Count, request.Rows.Count - created.Count, errors);
     }
 
-    /// <summary>CSV cells are text; lists are comma- or semicolon-separated, and yes/no style checkboxes are understood.</summary>
+    /// <summary>
+    /// CSV cells are text; lists are comma- or semicolon-separated, and yes/no style checkboxes are understood. The
+    /// apostrophe the exporter puts before a cell that looks like a formula (<see cref="CsvExporter.Neutralize"/>) is
+    /// dropped, so an export imports back as it was.
+    /// </summary>
     public static JsonNode? ToJson(FieldEntity field, string cell)
     {
+        if (cell.StartsWith('\'') && CsvExporter.StartsLikeAFormula(cell.AsSpan(1)))
+        {
+            cell = cell[1..];
+        }
         var text = cell.Trim();
         if (text.Length == 0)
         {

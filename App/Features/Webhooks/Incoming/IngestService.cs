@@ -109,15 +109,12 @@ public sealed class IngestService(
         }
         log.Payload = Encoding.UTF8.GetString(json.Span);
 
-        JsonNode? payload;
-        try
+        // Syntax, and text that is not Unicode (invalid UTF-8, "\ud83d"): refused here, logged, before any value is read.
+        if (Infrastructure.JsonText.FindError(json.Span) is { } invalid)
         {
-            payload = JsonNode.Parse(json.Span);
+            return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", invalid.ToString()));
         }
-        catch (JsonException ex)
-        {
-            return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", $"The body is not valid JSON: {ex.Message}"));
-        }
+        var payload = JsonNode.Parse(json.Span);
 
         if (request.IdempotencyKey is { } claimKey && !await idempotency.TryClaimAsync(webhook.Id, claimKey, ct))
         {
@@ -160,15 +157,11 @@ public sealed class IngestService(
         {
             throw new BadRequestException("This request's body was not kept (it was rejected before it was read), so it cannot be replayed.");
         }
-        JsonNode? payload;
-        try
-        {
-            payload = JsonNode.Parse(original.Payload);
-        }
-        catch (JsonException)
+        if (Infrastructure.JsonText.FindError(Encoding.UTF8.GetBytes(original.Payload)) is not null)
         {
             throw new BadRequestException("This request's body is not valid JSON, so it cannot be replayed.");
         }
+        var payload = JsonNode.Parse(original.Payload);
         var log = new IncomingRequestEntity
         {
             WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = original.Size, Payload = original.Payload, Replay = true,

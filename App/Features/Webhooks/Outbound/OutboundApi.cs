@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Undb.Features.Accounts;
 
 namespace Undb.Features.Webhooks.Outbound;
@@ -8,8 +10,6 @@ namespace Undb.Features.Webhooks.Outbound;
 /// <summary>REST endpoints for outbound webhooks and their deliveries (DESIGN.md, "REST API").</summary>
 public static class OutboundApi
 {
-    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerOptions.Web);
-
     public static IEndpointRouteBuilder MapOutboundWebhooksApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("Webhooks");
@@ -26,13 +26,14 @@ public static class OutboundApi
         api.MapGet("/webhooks/{id}", async (string id, WebhookService webhooks, CancellationToken ct) =>
             TypedResults.Ok(await webhooks.GetAsync(id, ct)));
 
-        // PATCH reads the raw object so "condition": null (clear it) differs from leaving condition out.
-        api.MapPatch("/webhooks/{id}", async (string id, JsonObject body, WebhookService webhooks, CancellationToken ct) =>
+        // PATCH reads the raw object so "condition": null (clear it) differs from leaving condition out; it is read with
+        // the API's options (so the request type is checked as on every other route) and declares that shape.
+        api.MapPatch("/webhooks/{id}", async (string id, JsonObject body, WebhookService webhooks, IOptions<JsonOptions> json, CancellationToken ct) =>
         {
-            var request = body.Deserialize<WebhookRequest>(RequestJson) ?? new WebhookRequest(null, null, null, null, null, null, null);
+            var request = body.Deserialize<WebhookRequest>(json.Value.SerializerOptions) ?? new WebhookRequest(null, null, null, null, null, null, null);
             var setCondition = body.Any(p => string.Equals(p.Key, "condition", StringComparison.OrdinalIgnoreCase));
             return TypedResults.Ok(await webhooks.UpdateAsync(id, request, setCondition, ct));
-        });
+        }).Accepts<WebhookRequest>("application/json");
 
         api.MapDelete("/webhooks/{id}", async (string id, WebhookService webhooks, CancellationToken ct) =>
         {

@@ -1,0 +1,9 @@
+using Microsoft.EntityFrameworkCore;
+using Undb.Features.Accounts;
+
+namespace Undb.Data;
+
+public partial class AppDbContext
+{
+    public DbSet<ServerOwner> ServerOwners => Set<ServerOwner>();
+}

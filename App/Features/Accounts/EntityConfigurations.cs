@@ -1,0 +1,16 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Undb.Features.Accounts;
+
+internal sealed class ServerOwnerConfiguration : IEntityTypeConfiguration<ServerOwner>
+{
+    public void Configure(EntityTypeBuilder<ServerOwner> b)
+    {
+        b.ToTable("ServerOwner", t => t.HasCheckConstraint("CK_ServerOwner_One", $"\"Id\" = {ServerOwner.TheOne}"));
+        b.HasKey(o => o.Id);
+        // The key is the constraint: never generated, always the one value.
+        b.Property(o => o.Id).ValueGeneratedNever();
+        b.HasOne<AppUser>().WithMany().HasForeignKey(o => o.UserId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
