@@ -620,6 +620,9 @@ namespace Undb.Data.Migrations
 
                     b.HasIndex("WebhookId", "RecordId");
 
+                    b.HasIndex(new[] { "WebhookId", "Id" }, "IX_Deliveries_Held")
+                        .HasFilter("\"Status\" = 'Held'");
+
                     b.ToTable("Deliveries", (string)null);
                 });
 
@@ -659,6 +662,9 @@ namespace Undb.Data.Migrations
                     b.Property<string>("Headers")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("HeldCancelled")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("LastFailureAt")
                         .HasColumnType("INTEGER");

@@ -31,7 +31,19 @@ public sealed record WebhookDto(
     DateTimeOffset? FailingSince,
     int ConsecutiveFailures,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    WebhookStats Stats);
+
+/// <summary>
+/// <see cref="Held"/>: deliveries written while the webhook was off, waiting for a resume. <see cref="HeldCancelled"/>:
+/// held ones cancelled (oldest first) because more than <c>Webhooks:MaxHeldPerWebhook</c> were held, since the last resume.
+/// </summary>
+public sealed record WebhookStats(int Held, int HeldCancelled);
+
+/// <summary><c>POST /api/webhooks/{id}/resume</c>: <c>held</c> is <c>"send"</c> (the default) or <c>"discard"</c>.</summary>
+public sealed record ResumeRequest(string? Held);
+
+public sealed record ResumeResult(string Held, int Count);
 
 public sealed record SecretDto(string Secret, DateTimeOffset? PreviousSecretExpiresAt = null);
 
@@ -53,7 +65,8 @@ public sealed record DeliveryDto(
     string? LastError,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? CompletedAt);
+    DateTimeOffset? CompletedAt,
+    string? RecordLabel = null);
 
 public sealed record AttemptRequestDto(string Method, string Url, IReadOnlyDictionary<string, string> Headers, string Body);
 
@@ -92,6 +105,20 @@ public static class OutboundMapping
         DeliveryStatus.InFlight => "inFlight",
         _ => status.ToString().ToLowerInvariant(),
     };
+
+    public static HeldAction ParseHeldAction(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || string.Equals(value.Trim(), "send", StringComparison.OrdinalIgnoreCase))
+        {
+            return HeldAction.Send;
+        }
+        if (string.Equals(value.Trim(), "discard", StringComparison.OrdinalIgnoreCase))
+        {
+            return HeldAction.Discard;
+        }
+        throw new Tables.BadRequestException($"'{value}' is not something to do with held deliveries; use \"send\" or \"discard\".",
+            new Dictionary<string, string[]> { ["held"] = ["Use \"send\" or \"discard\"."] });
+    }
 
     public static DeliveryStatus? ParseStatus(string? value, string key)
     {

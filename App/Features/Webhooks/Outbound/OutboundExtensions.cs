@@ -31,6 +31,7 @@ public static class OutboundExtensions
         services.AddSingleton<DeliverySender>();
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryProcessor>();
+        services.AddSingleton<HeldDeliveries>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<DeliveryQueryService>();
         services.AddSingleton<IRecordChangeSink, OutboxSink>();
