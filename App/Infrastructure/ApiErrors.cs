@@ -5,7 +5,7 @@ using Undb.Features.Tables;
 
 namespace Undb.Infrastructure;
 
-/// <summary>Turns domain exceptions thrown under <c>/api</c> into RFC 7807 problem details: 400, 404, 422.</summary>
+/// <summary>Turns domain exceptions thrown under <c>/api</c> into RFC 7807 problem details: 400, 404, 409, 422.</summary>
 public sealed class ApiExceptionHandler : IExceptionHandler
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerOptions.Web)
@@ -42,6 +42,7 @@ public sealed class ApiExceptionHandler : IExceptionHandler
             Detail = v.Message,
         },
         NotFoundException n => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = n.Message },
+        ConflictException c => WithExtensions(new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = c.Message }, c.Extensions),
         BadRequestException b when b.Errors is not null => new HttpValidationProblemDetails(b.Errors.ToDictionary(e => e.Key, e => e.Value))
         {
             Status = StatusCodes.Status400BadRequest,
@@ -54,6 +55,15 @@ public sealed class ApiExceptionHandler : IExceptionHandler
         BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "The request is not valid.", Detail = b.Message },
         _ => null,
     };
+
+    private static ProblemDetails WithExtensions(ProblemDetails problem, IReadOnlyDictionary<string, object?> extensions)
+    {
+        foreach (var (key, value) in extensions)
+        {
+            problem.Extensions[key] = value;
+        }
+        return problem;
+    }
 
     private static ProblemDetails BadJson(JsonException j) => new()
     {

@@ -32,7 +32,22 @@ public sealed record WebhookDto(
     int ConsecutiveFailures,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    WebhookStats Stats);
+    WebhookStats Stats,
+    IReadOnlyList<WebhookProblem> Problems)
+{
+    /// <summary>
+    /// The condition as stored, fields by id: what the edit dialog works on, so a field renamed while it is open
+    /// cannot turn into a name that no longer exists. Not part of the API, which names fields.
+    /// </summary>
+    [JsonIgnore]
+    public WebhookCondition? StoredCondition { get; init; }
+}
+
+/// <summary>
+/// Something that keeps a webhook from working as configured, for the UI and the API (<c>code</c> is stable:
+/// <c>deletedField</c>); the message says what it does meanwhile and how to fix it.
+/// </summary>
+public sealed record WebhookProblem(string Code, string Message, string? FieldId = null);
 
 /// <summary>
 /// <see cref="Held"/>: deliveries written while the webhook was off, waiting for a resume. <see cref="HeldCancelled"/>:

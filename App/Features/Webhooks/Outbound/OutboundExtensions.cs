@@ -35,6 +35,7 @@ public static class OutboundExtensions
         services.AddSingleton<WebhookService>();
         services.AddSingleton<DeliveryQueryService>();
         services.AddSingleton<IRecordChangeSink, OutboxSink>();
+        services.AddSingleton<IFieldUsageSource, OutboundFieldUsages>();
         services.AddHostedService<DeliveryWorker>();
         services.AddOutboundWebhooksUi();
 

@@ -259,10 +259,18 @@ public sealed class WebhookService(
 
     private async Task<int> HeldCountAsync(string id, CancellationToken ct) => (await held.CountAsync([id], ct)).GetValueOrDefault(id);
 
-    private WebhookDto ToDto(WebhookEntity w, TableSnapshot table, string? plainSecret, int heldCount) => new(
-        w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, w.Headers, w.Enabled,
-        ConditionMapper.ToApi(ConditionMapper.Deserialize(w.ConditionJson), table),
-        plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
-        w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt,
-        new WebhookStats(heldCount, w.HeldCancelled));
+    private WebhookDto ToDto(WebhookEntity w, TableSnapshot table, string? plainSecret, int heldCount)
+    {
+        var stored = ConditionMapper.Deserialize(w.ConditionJson);
+        return new WebhookDto(
+            w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, w.Headers, w.Enabled,
+            ConditionMapper.ToApi(stored, table),
+            plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
+            w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt,
+            new WebhookStats(heldCount, w.HeldCancelled),
+            ConditionMapper.Problems(stored, table))
+        {
+            StoredCondition = stored,
+        };
+    }
 }
