@@ -228,4 +228,28 @@ public sealed class WebhookTrustTests(BrowserFixture browser) : WebhookBrowserTe
         await Expect(entry.Locator(".request-status")).ToHaveTextAsync("201");
         await Expect(entry).ToContainTextAsync("$.stage");
     }
+
+    [Fact]
+    public async Task SendTest_TheResultIsInView_WithoutScrolling()
+    {
+        using var api = Server.CreateApiClient();
+        var (tableId, _) = await CreateDealsAsync(api);
+        await SendAsync(api, HttpMethod.Post, $"/api/tables/{tableId}/webhooks", new
+        {
+            name = "CRM", url = Receiver.Url, events = new[] { "record.created" }, headers = new Dictionary<string, string> { ["X-Env"] = "prod", ["X-Team"] = "sales" },
+            condition = new { filters = new object[] { new { field = "Stage", @operator = "is", value = "Won" }, new { field = "Value", @operator = "gt", value = 1000 } } },
+        });
+        await using var context = await Browser.NewContextAsync(Server.BaseUrl);
+        var page = await OpenTableAsync(context, tableId, "Webhooks");
+        // A laptop screen: the dialog with its headers and condition open is taller than the window.
+        await page.SetViewportSizeAsync(1280, 720);
+        await page.Locator("[data-testid=webhook-card] [data-testid=webhook-edit]").ClickAsync();
+        await Expect(page.Locator("#webhook-form")).ToBeVisibleAsync();
+
+        await page.ClickAsync("#webhook-send-test");
+
+        await Expect(page.Locator("#webhook-test-status")).ToHaveTextAsync("HTTP 200");
+        await Expect(page.Locator("#webhook-test-result")).ToBeInViewportAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "undb-send-test-result.png") });
+    }
 }

@@ -19,6 +19,7 @@ public partial class WebhookDialog : IDisposable
     [Inject] private IOptionsMonitor<WebhooksOptions> Options { get; set; } = default!;
     [Inject] private TableService Tables { get; set; } = default!;
     [Inject] private TableChangeNotifier TableChanges { get; set; } = default!;
+    [Inject] private IScrollManager Scroll { get; set; } = default!;
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState>? AuthState { get; set; }
@@ -36,6 +37,8 @@ public partial class WebhookDialog : IDisposable
     private bool _saving;
     private bool _testing;
     private DraftTestResult? _test;
+    /// <summary>Set when a test result arrives: it sits below the settings, so it is scrolled into view once rendered.</summary>
+    private bool _showTestResult;
     private string _savedShape = "";
     private bool _headersOpen;
     private bool _conditionOpen;
@@ -179,6 +182,16 @@ public partial class WebhookDialog : IDisposable
         finally
         {
             _testing = false;
+            _showTestResult = _test is not null;
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_showTestResult)
+        {
+            _showTestResult = false;
+            await Scroll.ScrollIntoViewAsync("#webhook-test-result", ScrollBehavior.Smooth);
         }
     }
 
