@@ -93,7 +93,14 @@ public sealed class WebhookTrustTests(BrowserFixture browser) : WebhookBrowserTe
         Assert.Equal(3, (await SendAsync(api, HttpMethod.Get, $"/api/webhooks/{webhookId}/deliveries?status=held"))["total"]!.GetValue<int>());
         Assert.Empty(Receiver.Bodies);
 
-        // Resume asks what to do with them; sending delivers them oldest first.
+        // Resume asks what to do with them. Cancel calls it off: still paused, and the switch says so.
+        await toggle.ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Send 3 held" })).ToHaveCountAsync(0);
+        await Expect(toggle).Not.ToBeCheckedAsync();
+        await Expect(card.Locator("[data-testid=webhook-badge]")).ToHaveTextAsync("Paused");
+
+        // Sending delivers them oldest first.
         await toggle.ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Send 3 held" }).ClickAsync();
         await Expect(card.Locator("[data-testid=webhook-held]")).ToHaveCountAsync(0);
