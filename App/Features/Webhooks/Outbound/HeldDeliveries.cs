@@ -165,7 +165,8 @@ public sealed class HeldDeliveries(
                 .SetProperty(d => d.LastError, DiscardedError)
                 .SetProperty(d => d.UpdatedAt, now), ct);
         }
-        await db.Webhooks.Where(w => w.Id == webhookId && w.HeldCancelled != 0).ExecuteUpdateAsync(s => s.SetProperty(w => w.HeldCancelled, 0), ct);
+        // The count of what the cap cancelled starts afresh with the resume (not if a pause won the race above).
+        await db.Webhooks.Where(w => w.Id == webhookId && w.Enabled && w.HeldCancelled != 0).ExecuteUpdateAsync(s => s.SetProperty(w => w.HeldCancelled, 0), ct);
         return new Released(count, count == 0 ? [] : first);
     }
 

@@ -86,6 +86,6 @@ public sealed class WebhookHealthService(IDbContextFactory<AppDbContext> dbFacto
             name = name[..WebhookRules.MaxNameLength];
         }
         return await webhooks.CreateAsync(source.TableId,
-            new WebhookRequest(name, source.Url, source.Method, source.Events, source.Headers, Enabled: false, source.Condition), actorId, ct);
+            new WebhookRequest(name, source.Url, source.Method, source.Events, source.Headers, Enabled: false, source.StoredCondition ?? source.Condition), actorId, ct);
     }
 }
