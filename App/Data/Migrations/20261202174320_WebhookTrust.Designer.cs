@@ -10,7 +10,7 @@ using Undb.Data;
 namespace Undb.Data.Migrations
 {
     [DbContext(typeof(AppDbContext))]
-    [Migration("20261202153815_WebhookTrust")]
+    [Migration("20261202174320_WebhookTrust")]
     partial class WebhookTrust
     {
         /// <inheritdoc />
