@@ -17,6 +17,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _bodies = new();
     private readonly ConcurrentQueue<CapturedRequest> _requests = new();
+    private readonly SemaphoreSlim _arrived = new(0);
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
@@ -43,6 +44,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var headers = ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
             receiver._requests.Enqueue(new CapturedRequest(headers, body));
             receiver._bodies.Enqueue(body);
+            receiver._arrived.Release();
             var status = receiver.StatusCode;
             ctx.Response.StatusCode = status;
             await ctx.Response.WriteAsync(status < 300 ? "{\"received\":true}" : "receiver is down");
@@ -51,6 +53,20 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         receiver.Url = address + "/hook";
         return receiver;
+    }
+
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> requests arrived (signalled per request, no polling) and returns
+    /// the bodies in arrival order. The timeout is a hang guard, not a speed bound.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> WaitForCountAsync(int count, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        while (_bodies.Count < count)
+        {
+            await _arrived.WaitAsync(cts.Token);
+        }
+        return Bodies;
     }
 
     public async ValueTask DisposeAsync()

@@ -38,6 +38,7 @@ public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(app.GetRequiredService<CsvExporter>());
         Services.AddSingleton(app.GetRequiredService<CsvImporter>());
         Services.AddSingleton(app.GetRequiredService<UserDirectory>());
+        Services.AddSingleton(app.GetRequiredService<FieldUsages>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<FieldActions>();
         AdminId = factory.AdminIdAsync().GetAwaiter().GetResult();

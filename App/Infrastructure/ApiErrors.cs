@@ -6,7 +6,7 @@ using Undb.Features.Tables;
 namespace Undb.Infrastructure;
 
 /// <summary>
-/// Every exception under <c>/api</c> and <c>/hooks</c> becomes RFC 7807 problem details: the app's own (400, 404, 422),
+/// Every exception under <c>/api</c> and <c>/hooks</c> becomes RFC 7807 problem details: the app's own (400, 404, 409, 422),
 /// request bodies and parameters that cannot be read (400, 415, with the place named and no .NET type names), and
 /// anything else a 500 problem — never the HTML error page, nor a 405 from re-running a PATCH on it.
 /// </summary>
@@ -69,6 +69,7 @@ public sealed class ApiExceptionHandler : IExceptionHandler
             Detail = v.Message,
         },
         NotFoundException n => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = n.Message },
+        ConflictException c => WithExtensions(new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = c.Message }, c.Extensions),
         BadRequestException b when b.Errors is not null => new HttpValidationProblemDetails(b.Errors.ToDictionary(e => e.Key, e => e.Value))
         {
             Status = b.Status,
@@ -80,6 +81,15 @@ public sealed class ApiExceptionHandler : IExceptionHandler
         BadHttpRequestException b => RequestProblems.FromBadRequest(b, context),
         _ => null,
     };
+
+    private static ProblemDetails WithExtensions(ProblemDetails problem, IReadOnlyDictionary<string, object?> extensions)
+    {
+        foreach (var (key, value) in extensions)
+        {
+            problem.Extensions[key] = value;
+        }
+        return problem;
+    }
 
     /// <summary>Errors keyed like ASP.NET validation: <c>Value</c>, or <c>records[3].Value</c> for a bulk item.</summary>
     public static Dictionary<string, string[]> ToDictionary(IReadOnlyList<FieldError> errors) =>

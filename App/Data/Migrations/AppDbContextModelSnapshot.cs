@@ -645,6 +645,9 @@ namespace Undb.Data.Migrations
 
                     b.HasIndex("WebhookId", "RecordId");
 
+                    b.HasIndex(new[] { "WebhookId", "Id" }, "IX_Deliveries_Held")
+                        .HasFilter("\"Status\" = 'Held'");
+
                     b.ToTable("Deliveries", (string)null);
                 });
 
@@ -684,6 +687,9 @@ namespace Undb.Data.Migrations
                     b.Property<string>("Headers")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("HeldCancelled")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("LastFailureAt")
                         .HasColumnType("INTEGER");

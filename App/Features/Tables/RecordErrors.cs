@@ -26,3 +26,12 @@ public sealed class BadRequestException(string message, IReadOnlyDictionary<stri
 
     public int Status { get; } = status;
 }
+
+/// <summary>
+/// A request that would break something the caller may not know about (a field still used by webhooks): 409, with
+/// what is in the way in <see cref="Extensions"/>, and nothing changed.
+/// </summary>
+public sealed class ConflictException(string message, IReadOnlyDictionary<string, object?>? extensions = null) : Exception(message)
+{
+    public IReadOnlyDictionary<string, object?> Extensions { get; } = extensions ?? new Dictionary<string, object?>();
+}

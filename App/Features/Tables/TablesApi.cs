@@ -47,10 +47,26 @@ public static class TablesApi
             return TypedResults.Ok((await tables.UpdateFieldAsync(tableId, fieldId, changes, user.UserId(), ct)).ToDto());
         });
 
-        api.MapDelete("/{tableId}/fields/{fieldId}", async (string tableId, string fieldId, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
+        // Asks first, as the UI does: a field that webhooks use is deleted only with ?force=true (409 lists them otherwise).
+        api.MapDelete("/{tableId}/fields/{fieldId}", async (string tableId, string fieldId, bool? force, TableService tables, FieldUsages usages, ClaimsPrincipal user, CancellationToken ct) =>
         {
+            if (force != true && await usages.FindAsync(tableId, fieldId, ct) is { Count: > 0 } used)
+            {
+                var field = (await RequireTableAsync(tables, tableId, ct)).FieldById(fieldId)
+                    ?? throw new NotFoundException($"Field '{fieldId}' does not exist in table '{tableId}'.");
+                throw new ConflictException(
+                    $"'{field.Name}' is used by {string.Join(", ", used.Select(u => u.Describe()))}. Delete it with ?force=true to go ahead: " +
+                    "they keep working without it (a filter on it matches nothing, a mapping skips it) and show a 'uses a deleted field' problem until edited.",
+                    new Dictionary<string, object?> { ["usedBy"] = used });
+            }
             await tables.DeleteFieldAsync(tableId, fieldId, user.UserId(), ct);
             return TypedResults.NoContent();
+        });
+
+        api.MapGet("/{tableId}/fields/{fieldId}/usages", async (string tableId, string fieldId, TableService tables, FieldUsages usages, CancellationToken ct) =>
+        {
+            _ = (await RequireTableAsync(tables, tableId, ct)).FieldById(fieldId) ?? throw new NotFoundException($"Field '{fieldId}' does not exist in table '{tableId}'.");
+            return TypedResults.Ok(new { items = await usages.FindAsync(tableId, fieldId, ct) });
         });
 
         api.MapPut("/{tableId}/fields/order", async (string tableId, ReorderFieldsRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>

@@ -6,6 +6,7 @@ public static class TablesExtensions
     {
         builder.Services.AddSingleton<TableService>();
         builder.Services.AddSingleton<TableSnapshotCache>();
+        builder.Services.AddSingleton<FieldUsages>();
         builder.Services.AddSingleton<RecordService>();
         builder.Services.AddSingleton<RecordQueryService>();
         builder.Services.AddSingleton<CsvExporter>();

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Bunit;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Undb.Features.Tables;
 using Undb.Features.Tables.Components;
@@ -166,6 +167,27 @@ public sealed class FieldManagementComponentTests(UndbFactory factory) : Compone
         cut.WaitForAssertion(() => Assert.Contains("Delete field 'Site'?", cut.Markup));
         cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete field").Click();
         cut.WaitForAssertion(async () => Assert.DoesNotContain((await Service<TableService>().GetAsync(table.Id))!.Fields, f => f.Name == "Site"));
+    }
+
+    [Fact]
+    public async Task DeletingAFieldUsedByWebhooks_TheConfirmationNamesThem_AndCancelKeepsTheField()
+    {
+        var table = await TablesSeed.DealsAsync(Factory.Services);
+        var webhooks = Factory.Services.GetRequiredService<Undb.Features.Webhooks.Outbound.WebhookService>();
+        await webhooks.CreateAsync(table.Id, new Undb.Features.Webhooks.Outbound.WebhookRequest("Sites", "https://example.com/hook", "POST", ["record.created"], null, true,
+            new Undb.Features.Webhooks.Outbound.WebhookCondition("and", [new Undb.Features.Webhooks.Outbound.ConditionFilter("Site", "isNotEmpty")], null)), null);
+        var cut = RenderWithProviders<RecordsGrid>(p => p.Add(g => g.Table, table));
+        cut.WaitForAssertion(() => cut.Find("#manage-fields"));
+        cut.Find("#manage-fields").Click();
+        cut.WaitForAssertion(() => Assert.Equal(table.Fields.Count, cut.FindAll(".fields-item").Count));
+
+        cut.Find("[data-manage-field='Site'] .field-delete").Click();
+
+        cut.WaitForAssertion(() => Assert.Contains("Webhook \"Sites\" (condition filter)", cut.Find("#field-delete-usages").TextContent));
+        Assert.Contains("uses a deleted field", cut.Find("#field-delete-usages").TextContent);
+        cut.Find("#field-delete-cancel").Click();
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("#field-delete-usages")));
+        Assert.Contains((await Service<TableService>().GetAsync(table.Id))!.Fields, f => f.Name == "Site");
     }
 
     [Fact]

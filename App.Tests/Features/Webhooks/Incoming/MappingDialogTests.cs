@@ -135,4 +135,27 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
         Assert.Equal("$.who", SelectedPath(host, "Deal"));
         Assert.Equal("$.value", SelectedPath(host, "Value"));
     }
+
+    [Fact]
+    public async Task AFieldRenamedWhileOpen_KeepsItsPath_AndADeletedOneIsNamed_AndDroppedOnSave()
+    {
+        var table = await TestSupport.TablesSeed.DealsAsync(Factory.Services);
+        var hook = await Hooks.CreateAsync(table.Id, "Form", MapByName(table, null, ("Deal", "$.deal"), ("Stage", "$.stage"), ("Site", "$.site")), enabled: true, actorId: null);
+        var (host, dialog) = await OpenAsync(table, hook.Webhook, """{ "deal": "Acme", "stage": "Won", "site": "https://acme.example" }""");
+        Assert.Equal("$.stage", SelectedPath(host, "Stage"));
+        var stage = table.Fields.Single(f => f.Name == "Stage");
+        var site = table.Fields.Single(f => f.Name == "Site");
+
+        await Tables.UpdateFieldAsync(table.Id, stage.Id, new FieldChanges(Name: "Phase"), null);
+        await Tables.DeleteFieldAsync(table.Id, site.Id, null);
+
+        host.WaitForAssertion(() => Assert.Equal("$.stage", SelectedPath(host, "Phase")), Patience);
+        Assert.Empty(host.FindAll(".mapping-field-row[data-field='Site']"));
+        Assert.Contains("$.site was mapped to a field that has been deleted", host.Find("#mapping-deleted").TextContent);
+        host.Find("#mapping-save").Click();
+        await dialog.Result.WaitAsync(Patience);
+        var saved = (await Hooks.GetAsync(hook.Webhook.Id))!.Mapping.Fields;
+        Assert.Equal("$.stage", saved[stage.Id]);
+        Assert.False(saved.ContainsKey(site.Id));
+    }
 }

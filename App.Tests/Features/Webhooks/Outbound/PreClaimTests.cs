@@ -71,7 +71,7 @@ public sealed class PreClaimTests(PreClaimTests.Factory factory) : IClassFixture
     }
 
     [Fact]
-    public async Task PausingTheWebhook_StopsADeliveryAlreadyInHand()
+    public async Task PausingTheWebhook_HoldsADeliveryAlreadyInHand_InsteadOfSendingIt()
     {
         await using var receiver = await LoopbackReceiver.StartAsync();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -85,10 +85,11 @@ public sealed class PreClaimTests(PreClaimTests.Factory factory) : IClassFixture
 
         await api.SendJsonAsync(HttpMethod.Patch, $"/api/webhooks/{webhookId}", new { enabled = false });
         release.TrySetResult();
-        await signals.NextAsync(c => c.DeliveryId == waitingId && c.Status == DeliveryStatus.Cancelled);
+        await signals.NextAsync(c => c.DeliveryId == waitingId && c.Status == DeliveryStatus.Held);
 
         Assert.Single(receiver.Requests);
-        Assert.Equal(0, (await DeliveryOfAsync(webhookId, waiting)).AttemptCount);
+        var held = await DeliveryOfAsync(webhookId, waiting);
+        Assert.Equal((DeliveryStatus.Held, 0, (string?)null, (DateTimeOffset?)null), (held.Status, held.AttemptCount, held.LeaseToken, held.CompletedAt));
     }
 
     [Fact]

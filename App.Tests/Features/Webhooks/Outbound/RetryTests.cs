@@ -123,13 +123,18 @@ public sealed class RetryTests(FakeClockFactory factory) : IClassFixture<FakeClo
         var api = factory.CreateApiClient();
         Assert.Contains("410", (await api.SendJsonAsync(HttpMethod.Get, $"/api/webhooks/{webhookId}"))["disabledReason"]!.GetValue<string>());
 
-        // Disabled: a new change writes nothing for it.
+        // Disabled: a new change is held for it, not sent and not lost.
         await api.SendJsonAsync(HttpMethod.Post, $"/api/tables/{webhook.TableId}/records", new { values = new { Deal = "Later" } });
-        Assert.Equal(1, (await api.SendJsonAsync(HttpMethod.Get, $"/api/webhooks/{webhookId}/deliveries"))["total"]!.GetValue<int>());
+        Assert.Equal(2, (await api.SendJsonAsync(HttpMethod.Get, $"/api/webhooks/{webhookId}/deliveries"))["total"]!.GetValue<int>());
+        var held = (await api.SendJsonAsync(HttpMethod.Get, $"/api/webhooks/{webhookId}/deliveries?status=held"))["items"]!.AsArray();
+        var heldId = Assert.Single(held)!["id"]!.GetValue<string>();
+        Assert.Equal(1, (await api.SendJsonAsync(HttpMethod.Get, $"/api/webhooks/{webhookId}"))["stats"]!["held"]!.GetValue<int>());
 
+        // Re-enabling sends what it held; the delivery that failed with 410 is replayed by hand.
         _receiver.Respond = (_, ctx) => Status(ctx, 204);
         var enabled = await api.SendJsonAsync(HttpMethod.Patch, $"/api/webhooks/{webhookId}", new { enabled = true });
         Assert.Null(enabled["disabledReason"]);
+        Assert.Equal(DeliveryStatus.Succeeded, (await signals.NextAsync(c => c.DeliveryId == heldId && c.Status is DeliveryStatus.Succeeded or DeliveryStatus.Failed)).Status);
         var replay = await api.PostAsJsonAsync($"/api/webhooks/{webhookId}/replay", new { since = start.AddMinutes(-1), status = "failed" });
         Assert.Equal(1, (await replay.Content.ReadFromJsonAsync<ReplayResult>())!.Count);
         var done = await signals.NextAsync(c => c.DeliveryId == deliveryId);
@@ -153,10 +158,10 @@ public sealed class RetryTests(FakeClockFactory factory) : IClassFixture<FakeClo
         Assert.Contains("5 days", webhook.DisabledReason);
         Assert.Equal(3, webhook.ConsecutiveFailures);
 
-        // What is still pending for a disabled webhook is cancelled, not sent.
+        // What is still pending for a disabled webhook is held, not sent: re-enabling it sends it.
         var requests = _receiver.Requests.Count;
-        var cancelled = await NextAttemptAsync(signals, deliveryId, Clock.GetUtcNow() + TimeSpan.FromHours(11));
-        Assert.Equal(DeliveryStatus.Cancelled, cancelled.Status);
+        var held = await NextAttemptAsync(signals, deliveryId, Clock.GetUtcNow() + TimeSpan.FromHours(11));
+        Assert.Equal(DeliveryStatus.Held, held.Status);
         Assert.Equal(requests, _receiver.Requests.Count);
     }
 }

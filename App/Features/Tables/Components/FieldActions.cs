@@ -9,7 +9,7 @@ namespace Undb.Features.Tables.Components;
 /// confirmation), calls <see cref="TableService"/> and reports the outcome as a snackbar. Scoped: one per circuit.
 /// Each returns true when something changed.
 /// </summary>
-public sealed class FieldActions(TableService tables, IDialogService dialogs, ISnackbar snackbar, AuthenticationStateProvider auth)
+public sealed class FieldActions(TableService tables, FieldUsages usages, IDialogService dialogs, ISnackbar snackbar, AuthenticationStateProvider auth)
 {
     private static readonly DialogOptions FormOptions = new() { MaxWidth = MaxWidth.Small, FullWidth = true };
 
@@ -48,11 +48,10 @@ public sealed class FieldActions(TableService tables, IDialogService dialogs, IS
 
     public async Task<bool> DeleteAsync(FieldEntity field)
     {
-        var confirmed = await dialogs.ShowMessageBoxAsync(
-            $"Delete field '{field.Name}'?",
-            $"The field and its values in every record of this table will be deleted. This cannot be undone.",
-            yesText: "Delete field", cancelText: "Cancel");
-        if (confirmed != true)
+        var parameters = new DialogParameters<DeleteFieldDialog> { { d => d.Usages, await usages.FindAsync(field.TableId, field.Id) } };
+        var dialog = await dialogs.ShowAsync<DeleteFieldDialog>($"Delete field '{field.Name}'?", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
+        if (await dialog.Result is not { Canceled: false })
         {
             return false;
         }

@@ -24,7 +24,13 @@ public sealed record MappedRecord(IReadOnlyDictionary<string, JsonNode?> Inputs,
 public sealed record MappingResult(IReadOnlyList<MappedRecord> Records, IReadOnlyList<MappingError> Errors)
 {
     public bool Ok => Errors.Count == 0;
+
+    /// <summary>Paths mapped to fields that were deleted: not read, and not an error (the rest of the mapping still works).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
 }
+
+/// <summary>Something that keeps a mapping from working as configured (<c>code</c> is stable: <c>deletedField</c>).</summary>
+public sealed record MappingProblem(string Code, string Message, string FieldId, string Path);
 
 /// <summary>Applies a mapping to a payload. Pure: the ingest endpoint and the dialog's live preview share it.</summary>
 public static class MappingEngine
@@ -42,7 +48,28 @@ public static class MappingEngine
         {
             records.Add(MapOne(elements[i], paths, table, indexed ? i : null, errors));
         }
-        return new MappingResult(records, errors);
+        return new MappingResult(records, errors) { Skipped = Problems(mapping, table).Select(p => p.Path).ToList() };
+    }
+
+    public const string DeletedField = "deletedField";
+
+    /// <summary>
+    /// Paths mapped to fields deleted since (the mapping keeps fields by id, so a renamed field is not one). Requests
+    /// skip them and the request log says so, rather than every request being refused for a field that is gone.
+    /// </summary>
+    public static IReadOnlyList<MappingProblem> Problems(IncomingMapping mapping, TableSnapshot table)
+    {
+        List<MappingProblem>? problems = null;
+        foreach (var (fieldId, path) in mapping.Fields)
+        {
+            if (table.FieldById(fieldId) is null && !string.IsNullOrWhiteSpace(path))
+            {
+                (problems ??= []).Add(new MappingProblem(DeletedField,
+                    $"{path} is mapped to a field that was deleted, so requests skip it. Edit the mapping to map it to another field, or save it to drop it.",
+                    fieldId, path));
+            }
+        }
+        return problems ?? (IReadOnlyList<MappingProblem>)[];
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ public sealed record IncomingStatsDto(long Received, long Accepted, long Rejecte
 /// <summary>The <c>incoming</c> shape of DESIGN.md; <see cref="ApiKey"/> only in the create and regenerate answers.</summary>
 public sealed record IncomingWebhookDto(
     string Id, string TableId, string Name, string Url, bool Enabled, string? ApiKey, string ApiKeyMasked,
-    IncomingMappingDto Mapping, IncomingStatsDto Stats, DateTimeOffset CreatedAt);
+    IncomingMappingDto Mapping, IncomingStatsDto Stats, DateTimeOffset CreatedAt, IReadOnlyList<MappingProblem> Problems);
 
 public sealed record IncomingWebhookRequest(string? Name, IncomingMappingDto? Mapping, bool? Enabled);
 
@@ -109,7 +109,8 @@ public static class IncomingWebhooksApi
     private static IncomingWebhookDto ToDto(IncomingWebhookView h, TableSnapshot table, string baseUrl, string? apiKey) => new(
         h.Id, h.TableId, h.Name, HookUrl(baseUrl, h.Id), h.Enabled, apiKey, h.ApiKeyMasked,
         new IncomingMappingDto(h.Mapping.RecordsPath, MappingEngine.FieldsByName(h.Mapping, table).ToDictionary(p => p.Key, p => (string?)p.Value)),
-        new IncomingStatsDto(h.Stats.Received, h.Stats.Accepted, h.Stats.Rejected, h.Stats.LastReceivedAt), h.CreatedAt);
+        new IncomingStatsDto(h.Stats.Received, h.Stats.Accepted, h.Stats.Rejected, h.Stats.LastReceivedAt), h.CreatedAt,
+        MappingEngine.Problems(h.Mapping, table));
 
     private static IncomingRequestDto ToDto(IncomingRequestView r) =>
         new(r.Id, r.ReceivedAt, r.Status, r.Size, r.RecordIds, r.Error, r.Payload, r.Replay);

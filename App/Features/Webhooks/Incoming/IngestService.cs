@@ -196,11 +196,15 @@ public sealed class IngestService(
         {
             return Unprocessable(result.Errors);
         }
+        // An accepted request's log says what the mapping skipped, so a field deleted since does not go unnoticed.
+        var skipped = result.Skipped.Count == 0 ? null
+            : $"Skipped {string.Join(", ", result.Skipped)}: mapped to a field that was deleted. Edit the mapping.";
         try
         {
             var inputs = result.Records.Select(r => new RecordInput(r.Inputs)).ToList();
             AlongsideWrite bookkeeping = async (scope, written, _) =>
             {
+                books.Log.Error = skipped;
                 var answer = Created(written);
                 RecordAnswer(books.Log, answer);
                 logWriter.AddTo(scope, new IncomingLogEntry(books.Log, books.CountInStats, Accepted: true));
@@ -209,6 +213,10 @@ public sealed class IngestService(
                     await idempotency.CompleteAsync(scope.Db, webhook.Id, key, answer);
                 }
             };
+            if (inputs.Count == 0)
+            {
+                books.Log.Error = skipped;
+            }
             IReadOnlyList<RecordSnapshot> created = inputs.Count switch
             {
                 0 => [],
@@ -219,6 +227,7 @@ public sealed class IngestService(
         }
         catch (RecordValidationException ex)
         {
+            books.Log.Error = null; // the errors below say why, not the note of a write that did not happen
             // The table changed between mapping and writing (a field became required, a choice was removed).
             var errors = ex.Errors.Select(e => new MappingError(
                 table.Fields.FirstOrDefault(f => f.Name == e.Field) is { } f && mapping.Fields.TryGetValue(f.Id, out var p) ? p : "",
@@ -227,6 +236,7 @@ public sealed class IngestService(
         }
         catch (NotFoundException ex)
         {
+            books.Log.Error = null;
             return Problem(404, "Not found", ex.Message);
         }
     }

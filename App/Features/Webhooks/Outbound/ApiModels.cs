@@ -31,7 +31,34 @@ public sealed record WebhookDto(
     DateTimeOffset? FailingSince,
     int ConsecutiveFailures,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    WebhookStats Stats,
+    IReadOnlyList<WebhookProblem> Problems)
+{
+    /// <summary>
+    /// The condition as stored, fields by id: what the edit dialog works on, so a field renamed while it is open
+    /// cannot turn into a name that no longer exists. Not part of the API, which names fields.
+    /// </summary>
+    [JsonIgnore]
+    public WebhookCondition? StoredCondition { get; init; }
+}
+
+/// <summary>
+/// Something that keeps a webhook from working as configured, for the UI and the API (<c>code</c> is stable:
+/// <c>deletedField</c>); the message says what it does meanwhile and how to fix it.
+/// </summary>
+public sealed record WebhookProblem(string Code, string Message, string? FieldId = null);
+
+/// <summary>
+/// <see cref="Held"/>: deliveries written while the webhook was off, waiting for a resume. <see cref="HeldCancelled"/>:
+/// held ones cancelled (oldest first) because more than <c>Webhooks:MaxHeldPerWebhook</c> were held, since the last resume.
+/// </summary>
+public sealed record WebhookStats(int Held, int HeldCancelled);
+
+/// <summary><c>POST /api/webhooks/{id}/resume</c>: <c>held</c> is <c>"send"</c> (the default) or <c>"discard"</c>.</summary>
+public sealed record ResumeRequest(string? Held);
+
+public sealed record ResumeResult(string Held, int Count);
 
 /// <summary>A webhook's custom headers with their values, from <c>GET /api/webhooks/{id}/headers</c> only.</summary>
 public sealed record HeadersDto(IReadOnlyDictionary<string, string> Headers);
@@ -56,7 +83,8 @@ public sealed record DeliveryDto(
     string? LastError,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    DateTimeOffset? CompletedAt);
+    DateTimeOffset? CompletedAt,
+    string? RecordLabel = null);
 
 public sealed record AttemptRequestDto(string Method, string Url, IReadOnlyDictionary<string, string> Headers, string Body);
 
@@ -95,6 +123,20 @@ public static class OutboundMapping
         DeliveryStatus.InFlight => "inFlight",
         _ => status.ToString().ToLowerInvariant(),
     };
+
+    public static HeldAction ParseHeldAction(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || string.Equals(value.Trim(), "send", StringComparison.OrdinalIgnoreCase))
+        {
+            return HeldAction.Send;
+        }
+        if (string.Equals(value.Trim(), "discard", StringComparison.OrdinalIgnoreCase))
+        {
+            return HeldAction.Discard;
+        }
+        throw new Tables.BadRequestException($"'{value}' is not something to do with held deliveries; use \"send\" or \"discard\".",
+            new Dictionary<string, string[]> { ["held"] = ["Use \"send\" or \"discard\"."] });
+    }
 
     public static DeliveryStatus? ParseStatus(string? value, string key)
     {

@@ -46,7 +46,9 @@ public static class ConditionMapper
             }
             else
             {
-                errors[$"condition.changedFields[{i}]"] = [$"'{watched[i]}' is not a field of table '{table.Name}'."];
+                errors[$"condition.changedFields[{i}]"] = [IsFieldId(watched[i])
+                    ? "A field in this list was deleted; remove it."
+                    : $"'{watched[i]}' is not a field of table '{table.Name}'."];
             }
         }
         return new WebhookCondition(conjunction, filters, changed.Distinct().ToList());
@@ -57,7 +59,9 @@ public static class ConditionMapper
         var field = RecordService.ResolveField(table, row.Field ?? "");
         if (field is null)
         {
-            errors[key + ".field"] = [$"'{row.Field}' is not a field of table '{table.Name}'."];
+            errors[key + ".field"] = [IsFieldId(row.Field)
+                ? "This field was deleted. Choose another field, or remove this filter."
+                : $"'{row.Field}' is not a field of table '{table.Name}'."];
             return null;
         }
         var op = ConditionOperators.All.FirstOrDefault(o => string.Equals(o, row.Operator?.Trim(), StringComparison.OrdinalIgnoreCase));
@@ -107,6 +111,44 @@ public static class ConditionMapper
             (stored.Filters ?? []).Select(f => f with { Field = Name(f.Field), Value = f.Value?.DeepClone() }).ToList(),
             (stored.ChangedFields ?? []).Select(Name).ToList());
     }
+
+    /// <summary>
+    /// What keeps a stored condition from working as written: fields it uses that were deleted. A filter on a deleted
+    /// field matches no change (ConditionEvaluator): sending records the user chose to filter out could set off
+    /// something at the receiver that cannot be undone, while a webhook that sends less is fixable and says so here.
+    /// </summary>
+    public static IReadOnlyList<WebhookProblem> Problems(WebhookCondition? stored, TableSnapshot table)
+    {
+        if (stored is null)
+        {
+            return [];
+        }
+        var problems = new List<WebhookProblem>();
+        var filters = stored.Filters ?? [];
+        var deleted = filters.Where(f => table.FieldById(f.Field) is null).Select(f => f.Field).Distinct().ToList();
+        if (deleted.Count > 0)
+        {
+            var othersCanMatch = stored.IsAny && filters.Any(f => table.FieldById(f.Field) is not null);
+            problems.Add(new WebhookProblem(DeletedField, othersCanMatch
+                ? "The condition has a filter on a deleted field. That filter matches nothing, so only the other filters can send. Edit the condition to change or remove it."
+                : "The condition filters on a deleted field, so no change matches it and nothing is sent. Edit the condition to change or remove that filter.",
+                deleted[0]));
+        }
+        var watched = stored.ChangedFields ?? [];
+        var gone = watched.Where(id => table.FieldById(id) is null).ToList();
+        if (gone.Count > 0)
+        {
+            problems.Add(new WebhookProblem(DeletedField, gone.Count == watched.Count
+                ? "The condition waits for a change to a deleted field, so updates are not sent. Edit the condition to watch another field, or none."
+                : "The condition watches a deleted field, which never changes. Edit the condition to remove it from the watched fields.",
+                gone[0]));
+        }
+        return problems;
+    }
+
+    public const string DeletedField = "deletedField";
+
+    private static bool IsFieldId(string? key) => key?.StartsWith(Undb.Data.Ids.Field + "_", StringComparison.Ordinal) == true;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web);
 

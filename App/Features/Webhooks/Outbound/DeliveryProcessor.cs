@@ -38,10 +38,12 @@ public sealed class DeliveryProcessor(
         var token = delivery.LeaseToken!;
         if (webhook is not { Enabled: true })
         {
-            // A disabled webhook sends nothing; its deliveries can be replayed once it is enabled again.
+            // Paused or disabled after this delivery was written or scheduled: it is held like the ones written while
+            // the webhook was off, and sent in order with them when it is resumed. (Deleted: there is no row left to hold.)
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             db.Attach(delivery);
-            DeliveryStore.Settle(delivery, DeliveryStatus.Cancelled, time.GetUtcNow(), "Not sent: the webhook is disabled.");
+            DeliveryStore.Settle(delivery, DeliveryStatus.Held, time.GetUtcNow(), delivery.LastError);
+            delivery.CompletedAt = null;
             using (await writeGate.EnterAsync(ct))
             {
                 await db.SaveChangesAsync(ct);

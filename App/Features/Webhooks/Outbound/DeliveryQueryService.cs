@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Undb.Data;
 using Undb.Features.Tables;
@@ -5,9 +6,12 @@ using Undb.Features.Tables;
 namespace Undb.Features.Webhooks.Outbound;
 
 /// <summary>Reads the delivery history: a webhook's deliveries, filtered and paged, and one delivery with its attempts.</summary>
-public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFactory)
+public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFactory, TableSnapshotCache tables)
 {
     public const int MaxLimit = 500;
+
+    /// <summary>Longest record label shown beside a record id; longer values are cut with an ellipsis.</summary>
+    public const int MaxLabelLength = 80;
 
     public async Task<DeliveryPage> ListAsync(string webhookId, DeliveryFilter filter, CancellationToken ct = default)
     {
@@ -16,10 +20,8 @@ public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFacto
             throw new BadRequestException($"offset must be 0 or more and limit between 1 and {MaxLimit}.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (!await db.Webhooks.AnyAsync(w => w.Id == webhookId, ct))
-        {
-            throw new NotFoundException($"Webhook '{webhookId}' does not exist.");
-        }
+        var tableId = await db.Webhooks.Where(w => w.Id == webhookId).Select(w => w.TableId).FirstOrDefaultAsync(ct)
+            ?? throw new NotFoundException($"Webhook '{webhookId}' does not exist.");
         var query = db.Deliveries.AsNoTracking().Where(d => d.WebhookId == webhookId);
         if (filter.Status is { } status)
         {
@@ -46,7 +48,43 @@ public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFacto
         var total = await query.CountAsync(ct);
         // Ids are time-ordered: newest first.
         var items = await query.OrderByDescending(d => d.Id).Skip(filter.Offset).Take(filter.Limit).ToListAsync(ct);
-        return new DeliveryPage(items.Select(d => d.ToDto()).ToList(), total);
+        var primary = (await tables.GetAsync(tableId, ct))?.Fields.FirstOrDefault()?.Name;
+        return new DeliveryPage(items.Select(d => d.ToDto() with { RecordLabel = RecordLabel(d.Payload, primary) }).ToList(), total);
+    }
+
+    /// <summary>
+    /// The record's primary (first) field value, read from the payload, which carries the record's values keyed by
+    /// field name: so the history can say which record without a query per row. Null for bulk and test events, when
+    /// the record had no value there, or when the field has been renamed since the event.
+    /// </summary>
+    public static string? RecordLabel(string payload, string? primaryField)
+    {
+        if (primaryField is null)
+        {
+            return null;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(payload);
+            if (!doc.RootElement.TryGetProperty("event", out var evt) || evt.ValueKind != JsonValueKind.Object
+                || !evt.TryGetProperty("record", out var record) || record.ValueKind != JsonValueKind.Object
+                || !record.TryGetProperty(primaryField, out var value))
+            {
+                return null;
+            }
+            var text = value.ValueKind switch
+            {
+                JsonValueKind.String => value.GetString(),
+                JsonValueKind.Array => string.Join(", ", value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText())),
+                JsonValueKind.Null or JsonValueKind.Undefined => null,
+                _ => value.GetRawText(),
+            };
+            return string.IsNullOrWhiteSpace(text) ? null : text.Length > MaxLabelLength ? text[..(MaxLabelLength - 1)] + "…" : text;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     public async Task<DeliveryDetailDto> GetAsync(string deliveryId, CancellationToken ct = default)

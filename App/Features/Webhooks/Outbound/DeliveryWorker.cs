@@ -16,6 +16,7 @@ public sealed class DeliveryWorker(
     DeliveryQueue queue,
     DeliveryProcessor processor,
     DeliveryStore store,
+    HeldDeliveries held,
     IDbContextFactory<AppDbContext> dbFactory,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options,
@@ -108,6 +109,7 @@ public sealed class DeliveryWorker(
             try
             {
                 await SweepOnceAsync(ct);
+                await EnforceHeldAsync(ct);
                 await WaitForNextSweepAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -126,6 +128,20 @@ public sealed class DeliveryWorker(
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>The cap on held deliveries, checked here once per sweep rather than on every write (see <see cref="HeldDeliveries"/>).</summary>
+    private async Task EnforceHeldAsync(CancellationToken ct)
+    {
+        try
+        {
+            await held.EnforceAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Not a reason to stop sending: the next sweep tries again.
+            logger.LogError(ex, "Checking held deliveries failed; the next sweep tries again");
         }
     }
 

@@ -2,7 +2,11 @@ using Undb.Data;
 
 namespace Undb.Features.Webhooks.Outbound;
 
-public enum DeliveryStatus { Pending, InFlight, Succeeded, Failed, Cancelled }
+/// <summary>
+/// Where a delivery stands. <see cref="Held"/>: written while its webhook was paused or disabled, never sent until
+/// the webhook is resumed (then it becomes <see cref="Pending"/>, or <see cref="Cancelled"/> if the user discards it).
+/// </summary>
+public enum DeliveryStatus { Pending, InFlight, Succeeded, Failed, Cancelled, Held }
 
 public enum AttemptTrigger { Scheduled, Manual, Test }
 
@@ -36,6 +40,11 @@ public sealed class WebhookEntity
     /// <summary>Why the system turned it off (410 Gone, failing too long); null when a user did or it is on.</summary>
     public string? DisabledReason { get; set; }
     public DateTimeOffset? DisabledAt { get; set; }
+    /// <summary>
+    /// Held deliveries cancelled because more than <c>Webhooks:MaxHeldPerWebhook</c> were held (oldest first), since
+    /// the webhook was last resumed; shown on its card.
+    /// </summary>
+    public int HeldCancelled { get; set; }
 }
 
 /// <summary>The outbox: one event for one webhook, written in the same transaction as the change.</summary>

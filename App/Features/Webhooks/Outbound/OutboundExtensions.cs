@@ -34,9 +34,11 @@ public static class OutboundExtensions
         services.AddSingleton<DeliverySender>();
         services.AddSingleton<DeliveryStore>();
         services.AddSingleton<DeliveryProcessor>();
+        services.AddSingleton<HeldDeliveries>();
         services.AddSingleton<WebhookService>();
         services.AddSingleton<DeliveryQueryService>();
         services.AddSingleton<IRecordChangeSink, OutboxSink>();
+        services.AddSingleton<IFieldUsageSource, OutboundFieldUsages>();
         services.AddHostedService<DeliveryWorker>();
         services.AddOutboundWebhooksUi();
 

@@ -6,8 +6,10 @@ using Undb.Features.Tables;
 namespace Undb.Features.Webhooks.Outbound;
 
 /// <summary>
-/// Writes the outbox inside RecordService's transaction: a Delivery row for every enabled webhook on the table whose
-/// events and condition match. After the commit the new deliveries go to the worker.
+/// Writes the outbox inside RecordService's transaction: a Delivery row for every webhook on the table whose events
+/// and condition match. After the commit the new deliveries go to the worker. A paused (or auto-disabled) webhook's
+/// deliveries are written <see cref="DeliveryStatus.Held"/>: never claimed or queued, sent only once it is resumed
+/// (<see cref="HeldDeliveries"/>), so pausing loses nothing. Their cap is enforced by the sweeper, not here.
 /// While the delivery queue has room, a new delivery is written already claimed by this process (its payload and
 /// webhook are in hand), so the worker sends it without a claim round trip; the claim is an ordinary lease, so if
 /// this process dies first, the delivery is sent by whoever sweeps after it (at once, if that is this instance restarted).
@@ -22,10 +24,10 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         if (scope.Items.GetValueOrDefault(key) is not TableWebhooks read)
         {
             var readAt = versions.Now; // before the read: a change published after this is noticed by the worker
-            var enabled = await db.Webhooks.AsNoTracking()
-                .Where(w => w.TableId == batch.Table.Id && w.Enabled)
+            var all = await db.Webhooks.AsNoTracking()
+                .Where(w => w.TableId == batch.Table.Id)
                 .ToListAsync(ct);
-            scope.Items[key] = read = new TableWebhooks(enabled, readAt);
+            scope.Items[key] = read = new TableWebhooks(all, readAt);
         }
         var webhooks = read.Webhooks;
         if (webhooks.Count == 0)
@@ -42,15 +44,16 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
             foreach (var change in matching)
             {
                 var name = WebhookEvents.ForRecord(change.Kind);
-                if (webhook.Events.Contains(name))
+                if (webhook.Events.Contains(name) && Add(scope, webhook, batch, change.EventId, name, change.Record.Id, PayloadBuilder.ForRecord(batch, change), claims, read.ReadAt) is { } work)
                 {
-                    created.Add(Add(scope, webhook, batch, change.EventId, name, change.Record.Id, PayloadBuilder.ForRecord(batch, change), claims, read.ReadAt));
+                    created.Add(work);
                 }
             }
             // A bulk event covers the records that match the condition, and fires when at least one does.
-            if (batch.BulkKind is { } bulk && matching.Count > 0 && webhook.Events.Contains(WebhookEvents.ForBulk(bulk)))
+            if (batch.BulkKind is { } bulk && matching.Count > 0 && webhook.Events.Contains(WebhookEvents.ForBulk(bulk))
+                && Add(scope, webhook, batch, batch.BulkEventId!, WebhookEvents.ForBulk(bulk), null, PayloadBuilder.ForBulk(batch, matching), claims, read.ReadAt) is { } bulkWork)
             {
-                created.Add(Add(scope, webhook, batch, batch.BulkEventId!, WebhookEvents.ForBulk(bulk), null, PayloadBuilder.ForBulk(batch, matching), claims, read.ReadAt));
+                created.Add(bulkWork);
             }
         }
         return created.Count == 0 ? null : () => Enqueue(created);
@@ -83,7 +86,8 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         return budget;
     }
 
-    private DeliveryWork Add(RecordWriteScope scope, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload, ClaimBudget claims, long readAt)
+    /// <summary>Writes the delivery; returns the work for the worker, or null when it is held.</summary>
+    private DeliveryWork? Add(RecordWriteScope scope, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload, ClaimBudget claims, long readAt)
     {
         var delivery = new DeliveryEntity
         {
@@ -94,11 +98,16 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
             EventName = eventName,
             RecordId = recordId,
             Payload = PayloadBuilder.Serialize(payload),
-            Status = DeliveryStatus.Pending,
+            Status = webhook.Enabled ? DeliveryStatus.Pending : DeliveryStatus.Held,
             NextAttemptAt = batch.At,
             CreatedAt = batch.At,
             UpdatedAt = batch.At,
         };
+        if (!webhook.Enabled)
+        {
+            scope.Add(delivery);
+            return null;
+        }
         PreClaim? claim = null;
         if (claims.Room > 0)
         {

@@ -54,6 +54,7 @@ public static class ConditionEvaluator
             return true;
         }
         var values = change.Record.Values;
+        // A filter on a field deleted since the condition was saved matches nothing (see ConditionMapper.Problems for why).
         bool Test(ConditionFilter f) => table.FieldById(f.Field) is { } field && Evaluate(field, f.Operator, values[field.Id], f.Value);
         return condition.IsAny ? filters.Any(Test) : filters.All(Test);
     }

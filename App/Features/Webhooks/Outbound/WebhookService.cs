@@ -20,6 +20,7 @@ public sealed class WebhookService(
     DeliveryQueue queue,
     DeliveryNotifier notifier,
     WebhookCircuits circuits,
+    HeldDeliveries held,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options)
 {
@@ -28,14 +29,15 @@ public sealed class WebhookService(
         var table = await RequireTableAsync(tableId, ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var list = await db.Webhooks.AsNoTracking().Where(w => w.TableId == tableId).OrderBy(w => w.Id).ToListAsync(ct);
-        return list.Select(w => ToDto(w, table, null)).ToList();
+        var counts = await held.CountAsync(list.Select(w => w.Id).ToList(), ct);
+        return list.Select(w => ToDto(w, table, null, counts.GetValueOrDefault(w.Id))).ToList();
     }
 
     public async Task<WebhookDto> GetAsync(string id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var webhook = await RequireAsync(db, id, ct);
-        return ToDto(webhook, await RequireTableAsync(webhook.TableId, ct), null);
+        return ToDto(webhook, await RequireTableAsync(webhook.TableId, ct), null, await HeldCountAsync(id, ct));
     }
 
     public async Task<WebhookWithSecret> CreateAsync(string tableId, WebhookRequest request, string? actorId, CancellationToken ct = default)
@@ -65,10 +67,13 @@ public sealed class WebhookService(
         db.Webhooks.Add(webhook);
         await db.SaveChangesAsync(ct);
         notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
-        return new WebhookWithSecret(ToDto(webhook, table, secret), secret);
+        return new WebhookWithSecret(ToDto(webhook, table, secret, 0), secret);
     }
 
-    /// <summary>Changes what the request names. <paramref name="setCondition"/> says whether <c>condition</c> was given (null clears it).</summary>
+    /// <summary>
+    /// Changes what the request names. <paramref name="setCondition"/> says whether <c>condition</c> was given (null
+    /// clears it). Turning it off holds its deliveries; turning it on sends what it held (see <see cref="ResumeAsync"/>).
+    /// </summary>
     public async Task<WebhookDto> UpdateAsync(string id, WebhookRequest request, bool setCondition, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -83,31 +88,55 @@ public sealed class WebhookService(
         if (request.Headers is not null) webhook.Headers = CheckAndProtectHeaders(request.Headers, webhook.Headers, errors);
         if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors));
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
-        if (request.Enabled is { } enabled && enabled != webhook.Enabled)
+        bool? enabledNow = request.Enabled is { } enabled && enabled != webhook.Enabled ? enabled : null;
+        if (enabledNow is { } on)
         {
-            webhook.Enabled = enabled;
-            if (enabled)
-            {
-                // Turning it back on starts a fresh health record; the reason it was off is history.
-                webhook.DisabledReason = null;
-                webhook.DisabledAt = null;
-                webhook.FailingSince = null;
-                webhook.ConsecutiveFailures = 0;
-            }
-            else
-            {
-                webhook.DisabledAt = time.GetUtcNow();
-            }
+            SetEnabled(webhook, on);
         }
         webhook.UpdatedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(ct);
+        await held.SaveAsync(db, id, enabledNow, HeldAction.Send, ct);
         if (webhook.Url != url)
         {
             // A new endpoint owes nothing to the old one's failures.
             circuits.Forget(webhook.Id);
         }
         notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
-        return ToDto(webhook, table, null);
+        return ToDto(webhook, table, null, await HeldCountAsync(id, ct));
+    }
+
+    /// <summary>
+    /// Turns the webhook on (if it is not) and sends what it held while it was off, oldest first, or discards it
+    /// (the deliveries become cancelled, kept in the history). Returns how many held deliveries were sent or discarded.
+    /// </summary>
+    public async Task<int> ResumeAsync(string id, HeldAction action, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw NotFound(id);
+        if (!webhook.Enabled)
+        {
+            SetEnabled(webhook, true);
+            webhook.UpdatedAt = time.GetUtcNow();
+        }
+        var count = await held.SaveAsync(db, id, enabledNow: true, action, ct);
+        notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
+        return count;
+    }
+
+    private void SetEnabled(WebhookEntity webhook, bool enabled)
+    {
+        webhook.Enabled = enabled;
+        if (enabled)
+        {
+            // Turning it back on starts a fresh health record; the reason it was off is history.
+            webhook.DisabledReason = null;
+            webhook.DisabledAt = null;
+            webhook.FailingSince = null;
+            webhook.ConsecutiveFailures = 0;
+        }
+        else
+        {
+            webhook.DisabledAt = time.GetUtcNow();
+        }
     }
 
     /// <summary>Deletes the webhook with its delivery history.</summary>
@@ -222,9 +251,19 @@ public sealed class WebhookService(
         return await processor.SendNowAsync(delivery.Id, AttemptTrigger.Test, ct);
     }
 
-    /// <summary>Sends one delivery again now, whatever its status, and returns the attempt.</summary>
-    public Task<DeliveryAttemptEntity> RedeliverAsync(string deliveryId, CancellationToken ct = default) =>
-        processor.SendNowAsync(deliveryId, AttemptTrigger.Manual, ct);
+    /// <summary>Sends one delivery again now, whatever its status (except held), and returns the attempt.</summary>
+    public async Task<DeliveryAttemptEntity> RedeliverAsync(string deliveryId, CancellationToken ct = default)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            // Held ones go out with the others, in order, when the webhook is resumed; one sent alone would jump the queue.
+            if (await db.Deliveries.AnyAsync(d => d.Id == deliveryId && d.Status == DeliveryStatus.Held, ct))
+            {
+                throw new BadRequestException("This delivery is held while the webhook is off. Resume the webhook to send it with the others, oldest first.");
+            }
+        }
+        return await processor.SendNowAsync(deliveryId, AttemptTrigger.Manual, ct);
+    }
 
     /// <summary>Queues again the webhook's failed (or cancelled) deliveries created since a time; returns how many.</summary>
     public async Task<int> ReplayAsync(string id, DateTimeOffset? since, DeliveryStatus? status, CancellationToken ct = default)
@@ -268,9 +307,20 @@ public sealed class WebhookService(
 
     private static NotFoundException NotFound(string id) => new($"Webhook '{id}' does not exist.");
 
-    private WebhookDto ToDto(WebhookEntity w, TableSnapshot table, string? plainSecret) => new(
-        w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, WebhookHeaderValues.Masked(w.Headers), w.Enabled,
-        ConditionMapper.ToApi(ConditionMapper.Deserialize(w.ConditionJson), table),
-        plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
-        w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt);
+    private async Task<int> HeldCountAsync(string id, CancellationToken ct) => (await held.CountAsync([id], ct)).GetValueOrDefault(id);
+
+    private WebhookDto ToDto(WebhookEntity w, TableSnapshot table, string? plainSecret, int heldCount)
+    {
+        var stored = ConditionMapper.Deserialize(w.ConditionJson);
+        return new WebhookDto(
+            w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, WebhookHeaderValues.Masked(w.Headers), w.Enabled,
+            ConditionMapper.ToApi(stored, table),
+            plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
+            w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt,
+            new WebhookStats(heldCount, w.HeldCancelled),
+            ConditionMapper.Problems(stored, table))
+        {
+            StoredCondition = stored,
+        };
+    }
 }

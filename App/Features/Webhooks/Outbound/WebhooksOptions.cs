@@ -57,6 +57,13 @@ public sealed class WebhooksOptions
     [Range(10, 1_000_000)]
     public int QueueCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Deliveries kept per paused (or disabled) webhook; beyond it the oldest held ones are cancelled (checked by the
+    /// sweeper, not on every write), and the card says how many.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int MaxHeldPerWebhook { get; set; } = 100_000;
+
     [Range(1, 10_000)]
     public int SweepBatchSize { get; set; } = 500;
 

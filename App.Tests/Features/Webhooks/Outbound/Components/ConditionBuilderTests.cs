@@ -41,11 +41,13 @@ public sealed class ConditionBuilderTests(OutboundFactory factory) : IClassFixtu
     [Fact]
     public async Task AddCondition_AddsARowOnTheFirstField_AndAndOrAppearsWithTwoRows()
     {
-        var (_, draft, cut) = await RenderAsync();
+        var (table, draft, cut) = await RenderAsync();
 
         cut.Find("#condition-add").Click();
         Assert.Single(cut.FindAll("[data-testid=condition-row]"));
-        Assert.Equal("Deal", draft.Rows[0].Field);
+        // Rows keep the field's id (a rename cannot break them) and show its name.
+        Assert.Equal(table.Fields.Single(f => f.Name == "Deal").Id, draft.Rows[0].Field);
+        Assert.Equal("Deal", cut.Find(".condition-field input").GetAttribute("value"));
         Assert.Empty(cut.FindAll("#condition-conjunction"));
 
         cut.Find("#condition-add").Click();
@@ -134,5 +136,29 @@ public sealed class ConditionBuilderTests(OutboundFactory factory) : IClassFixtu
         Assert.Equal("or", draft.Conjunction);
         Assert.Equal("Won", draft.Rows[0].Value);
         Assert.Equal(2, draft.ToCondition(table)!.Filters!.Count);
+    }
+
+    [Fact]
+    public async Task RowsKeepFieldIds_ARenameShowsTheNewName_ADeletedFieldIsFlaggedAtItsRow()
+    {
+        var (table, draft, cut) = await RenderAsync();
+        var stage = table.Fields.Single(f => f.Name == "Stage");
+        draft.Load(new WebhookCondition("and", [new ConditionFilter(stage.Id, "is", JsonValue.Create("Won"))], [stage.Id]));
+        var tables = factory.Services.GetRequiredService<TableService>();
+
+        await tables.UpdateFieldAsync(table.Id, stage.Id, new FieldChanges(Name: "Phase"), null);
+        var renamed = (await tables.GetAsync(table.Id))!;
+        cut.Render(p => p.Add(c => c.Table, renamed));
+
+        Assert.Equal("Phase", cut.Find(".condition-field input").GetAttribute("value"));
+        Assert.DoesNotContain("deleted", cut.Markup);
+        Assert.Equal(stage.Id, draft.ToCondition(renamed)!.Filters![0].Field);
+
+        await tables.DeleteFieldAsync(table.Id, stage.Id, null);
+        var withoutStage = (await tables.GetAsync(table.Id))!;
+        cut.Render(p => p.Add(c => c.Table, withoutStage));
+
+        Assert.Contains(ConditionBuilder.DeletedFieldError, cut.Find("[data-testid=condition-row]").TextContent);
+        Assert.Contains("A field in this list was deleted", cut.Find("#condition-builder").TextContent);
     }
 }

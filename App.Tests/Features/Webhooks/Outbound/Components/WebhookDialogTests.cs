@@ -206,4 +206,43 @@ public sealed class WebhookDialogTests(OutboundFactory factory) : IClassFixture<
         var saved = (await Webhooks.GetHeadersAsync(created.Webhook.Id)).Headers;
         Assert.Equal(("Bearer s3cret", "staging"), (saved["Authorization"], saved["X-Env"]));
     }
+
+    [Fact]
+    public async Task Edit_AFieldRenamedWhileOpen_ShowsTheNewName_AndSaves()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var stage = table.Fields.Single(f => f.Name == "Stage");
+        var created = await Webhooks.CreateAsync(table.Id, new WebhookRequest("Won", _receiver.Url, "POST", [WebhookEvents.Updated], null, true,
+            new WebhookCondition("and", [new ConditionFilter("Stage", "is", System.Text.Json.Nodes.JsonValue.Create("Won"))], ["Stage"])), null);
+        var (provider, result) = await OpenAsync(table, created.Webhook);
+        Assert.Equal("Stage", provider.Find(".condition-field input").GetAttribute("value"));
+
+        await factory.Services.GetRequiredService<TableService>().UpdateFieldAsync(table.Id, stage.Id, new FieldChanges(Name: "Phase"), null);
+
+        provider.WaitForAssertion(() => Assert.Equal("Phase", provider.Find(".condition-field input").GetAttribute("value")));
+        provider.Find("#webhook-save").Click();
+        var closed = await result.WaitAsync(TimeSpan.FromSeconds(30));
+        var saved = Assert.IsType<WebhookDto>(closed!.Data);
+        Assert.Equal(("Phase", "Phase"), (saved.Condition!.Filters![0].Field, saved.Condition.ChangedFields![0]));
+    }
+
+    [Fact]
+    public async Task Edit_AFieldDeletedWhileOpen_IsFlaggedAtItsRow_AndRemovingTheRowSaves()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var stage = table.Fields.Single(f => f.Name == "Stage");
+        var created = await Webhooks.CreateAsync(table.Id, new WebhookRequest("Won", _receiver.Url, "POST", [WebhookEvents.Created], null, true,
+            new WebhookCondition("and", [new ConditionFilter("Stage", "is", System.Text.Json.Nodes.JsonValue.Create("Won"))], null)), null);
+        var (provider, result) = await OpenAsync(table, created.Webhook);
+
+        await factory.Services.GetRequiredService<TableService>().DeleteFieldAsync(table.Id, stage.Id, null);
+
+        provider.WaitForAssertion(() => Assert.Contains(ConditionBuilder.DeletedFieldError, provider.Find("[data-testid=condition-row]").TextContent));
+        Assert.Contains("nothing is sent", provider.Find(".condition-problem").TextContent);
+        provider.Find(".condition-remove").Click();
+        Assert.Empty(provider.FindAll(".condition-problem"));
+        provider.Find("#webhook-save").Click();
+        var saved = Assert.IsType<WebhookDto>((await result.WaitAsync(TimeSpan.FromSeconds(30)))!.Data);
+        Assert.Empty(saved.Problems);
+    }
 }

@@ -120,4 +120,57 @@ public sealed class WebhooksPanelTests(OutboundFactory factory) : IClassFixture<
         Assert.Empty(await Webhooks.ListAsync(table.Id));
         cut.WaitForElement("#webhooks-empty");
     }
+
+    private async Task PauseWithHeldAsync(TableSnapshot table, string webhookId, int changes)
+    {
+        await Webhooks.UpdateAsync(webhookId, new WebhookRequest(null, null, null, null, null, false, null), setCondition: false);
+        var api = factory.CreateApiClient();
+        for (var i = 0; i < changes; i++)
+        {
+            await api.SendJsonAsync(HttpMethod.Post, $"/api/tables/{table.Id}/records", new { values = new { Deal = $"Deal {i}" } });
+        }
+    }
+
+    [Fact]
+    public async Task PausedWebhook_CountsHeldChangesLive()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var id = await CreateAsync(table, "CRM");
+        await Webhooks.UpdateAsync(id, new WebhookRequest(null, null, null, null, null, false, null), setCondition: false);
+        var cut = Render(table);
+        cut.WaitForAssertion(() => Assert.Contains("changes are held", cut.Find("[data-testid=webhook-held-note]").TextContent));
+        Assert.Empty(cut.FindAll("[data-testid=webhook-held]"));
+
+        // A record created elsewhere while the panel is open: its held delivery shows up without a reload.
+        await factory.CreateApiClient().SendJsonAsync(HttpMethod.Post, $"/api/tables/{table.Id}/records", new { values = new { Deal = "Acme" } });
+
+        cut.WaitForAssertion(() => Assert.Equal("1 held", cut.Find("[data-testid=webhook-held]").TextContent.Trim()), Patience);
+    }
+
+    [Fact]
+    public async Task Resume_WithHeldChanges_AsksToSendOrDiscard_CancelLeavesItPaused()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var id = await CreateAsync(table, "CRM");
+        await PauseWithHeldAsync(table, id, 2);
+        var cut = Render(table);
+        cut.WaitForAssertion(() => Assert.Equal("2 held", cut.Find("[data-testid=webhook-held]").TextContent.Trim()));
+        var card = cut.FindComponent<WebhookCard>().Instance;
+
+        var resuming = cut.InvokeAsync(() => card.Action.InvokeAsync((card.Webhook, WebhookAction.Resume)));
+        _dialogs.WaitForAssertion(() => Assert.Contains("It holds 2 held changes made while it was off", _dialogs.Markup));
+        _dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
+        await resuming;
+        Assert.False((await Webhooks.GetAsync(id)).Enabled);
+
+        resuming = cut.InvokeAsync(() => card.Action.InvokeAsync((card.Webhook, WebhookAction.Resume)));
+        _dialogs.WaitForAssertion(() => Assert.Contains("Send 2 held", _dialogs.Markup));
+        _dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Discard held").Click();
+        await resuming;
+
+        var after = await Webhooks.GetAsync(id);
+        Assert.Equal((true, 0), (after.Enabled, after.Stats.Held));
+        cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=webhook-held]")), Patience);
+        Assert.Contains(_ui.Services.GetRequiredService<ISnackbar>().ShownSnackbars, b => b.Message?.Contains("2 held changes discarded") == true);
+    }
 }

@@ -39,6 +39,8 @@ public partial class IncomingWebhookCard
     private IReadOnlyList<string> MissingRequired =>
         Table.Fields.Where(f => f.Required && !Webhook.Mapping.Fields.ContainsKey(f.Id)).Select(f => f.Name).ToList();
 
+    private IReadOnlyList<MappingProblem> Problems => MappingEngine.Problems(Webhook.Mapping, Table);
+
     private int MappedCount => Table.Fields.Count(f => Webhook.Mapping.Fields.ContainsKey(f.Id));
 
     /// <summary>Shows a freshly issued key in full, the only time it is ever shown.</summary>

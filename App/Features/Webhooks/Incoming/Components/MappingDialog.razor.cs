@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
+using Undb.Realtime;
 
 namespace Undb.Features.Webhooks.Incoming.Components;
 
@@ -17,6 +18,7 @@ public partial class MappingDialog : IDisposable
     [Inject] private IncomingWebhookService Hooks { get; set; } = default!;
     [Inject] private IncomingWebhookNotifier Notifier { get; set; } = default!;
     [Inject] private TableService Tables { get; set; } = default!;
+    [Inject] private TableChangeNotifier TableChanges { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter]
@@ -49,6 +51,7 @@ public partial class MappingDialog : IDisposable
     private int _keysVersion;
     private bool _busy;
     private IDisposable? _subscription;
+    private IDisposable? _tableSubscription;
 
     private HashSet<string> UsedPaths => _paths.Values.ToHashSet();
 
@@ -68,6 +71,7 @@ public partial class MappingDialog : IDisposable
             _paths[fieldId] = path;
         }
         _subscription = Notifier.Subscribe(Table.Id, OnActivityAsync);
+        _tableSubscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
         var sample = Sample;
         if (sample is null)
         {
@@ -181,6 +185,32 @@ public partial class MappingDialog : IDisposable
     private IncomingMapping CurrentMapping() =>
         new(_recordsPath, _paths.Where(p => _table.Fields.Any(f => f.Id == p.Key)).ToDictionary(p => p.Key, p => p.Value));
 
+    /// <summary>Paths mapped to fields that were deleted (by id, so a rename is not one): requests skip them; saving drops them.</summary>
+    private IReadOnlyList<string> DeletedPaths => _paths.Where(p => _table.Fields.All(f => f.Id != p.Key)).Select(p => p.Value).ToList();
+
+    /// <summary>
+    /// A field renamed, added or deleted while the dialog is open: the rows show the current fields. The mapping is
+    /// kept by field id, so a renamed field keeps its path.
+    /// </summary>
+    private Task OnTableChangeAsync(TableChange change) => change.Kind != TableChangeKind.SchemaChanged
+        ? Task.CompletedTask
+        : InvokeAsync(async () =>
+        {
+            try
+            {
+                if (await Tables.GetAsync(_table.Id) is { } table)
+                {
+                    _table = table;
+                    Refresh();
+                    StateHasChanged();
+                }
+            }
+            catch (Exception ex)
+            {
+                await DispatchExceptionAsync(ex);
+            }
+        });
+
     /// <summary>"Wait for a first request": the next request's body becomes the sample.</summary>
     private Task OnActivityAsync(IncomingActivity activity) => InvokeAsync(() =>
     {
@@ -259,5 +289,9 @@ public partial class MappingDialog : IDisposable
         }
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _tableSubscription?.Dispose();
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
 using MudBlazor;
 using Undb.Features.Tables;
 
@@ -13,6 +14,7 @@ public partial class DeliveriesPage
     [Inject] private DeliveryNotifier Notifier { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IOptionsMonitor<WebhooksOptions> Options { get; set; } = default!;
 
     [Parameter] public string WebhookId { get; set; } = "";
 
@@ -152,12 +154,25 @@ public partial class DeliveriesPage
         {
             return;
         }
-        _busy = true;
+        var cap = Options.CurrentValue.MaxHeldPerWebhook;
         try
         {
-            var enable = !_webhook.Enabled;
-            _webhook = await Webhooks.UpdateAsync(WebhookId, new WebhookRequest(null, null, null, null, null, enable, null), setCondition: false);
-            Snackbar.Add(enable ? "Webhook resumed." : "Webhook paused: changes are not sent until you resume it.", Severity.Info);
+            if (_webhook.Enabled)
+            {
+                _busy = true;
+                _webhook = await Webhooks.UpdateAsync(WebhookId, new WebhookRequest(null, null, null, null, null, false, null), setCondition: false);
+                Snackbar.Add(HeldText.Paused(_webhook.Name, cap), Severity.Info);
+                return;
+            }
+            await LoadWebhookAsync();
+            if (_webhook is null || await HeldText.AskOnResumeAsync(Dialogs, _webhook, cap) is not { } held)
+            {
+                return;
+            }
+            _busy = true;
+            var count = await Webhooks.ResumeAsync(WebhookId, held);
+            await LoadWebhookAsync();
+            Snackbar.Add(HeldText.Resumed(_webhook?.Name ?? "", held, count), Severity.Info);
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {

@@ -4,15 +4,22 @@ using Microsoft.Extensions.Options;
 using MudBlazor;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
+using Undb.Realtime;
 
 namespace Undb.Features.Webhooks.Outbound.Components;
 
-/// <summary>Create (no <see cref="Existing"/>) or edit a webhook; closes with the saved <see cref="WebhookDto"/>.</summary>
-public partial class WebhookDialog
+/// <summary>
+/// Create (no <see cref="Existing"/>) or edit a webhook; closes with the saved <see cref="WebhookDto"/>. Follows schema
+/// changes while open: the condition keeps fields by id and shows their current names.
+/// </summary>
+public partial class WebhookDialog : IDisposable
 {
     [Inject] private WebhookService Webhooks { get; set; } = default!;
     [Inject] private WebhookDraftTester DraftTester { get; set; } = default!;
     [Inject] private IOptionsMonitor<WebhooksOptions> Options { get; set; } = default!;
+    [Inject] private TableService Tables { get; set; } = default!;
+    [Inject] private TableChangeNotifier TableChanges { get; set; } = default!;
+    [Inject] private IScrollManager Scroll { get; set; } = default!;
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState>? AuthState { get; set; }
@@ -22,12 +29,16 @@ public partial class WebhookDialog
     /// <summary>The webhook to edit; null to create one.</summary>
     [Parameter] public WebhookDto? Existing { get; set; }
 
+    private TableSnapshot _table = default!;
+    private IDisposable? _subscription;
     private WebhookDraft _draft = new();
     private Dictionary<string, string[]> _errors = [];
     private string? _error;
     private bool _saving;
     private bool _testing;
     private DraftTestResult? _test;
+    /// <summary>Set when a test result arrives: it sits below the settings, so it is scrolled into view once rendered.</summary>
+    private bool _showTestResult;
     private string _savedShape = "";
     private bool _headersOpen;
     private bool _conditionOpen;
@@ -40,11 +51,39 @@ public partial class WebhookDialog
 
     protected override void OnInitialized()
     {
+        _table = Table;
+        _subscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
         _draft = Existing is null ? new WebhookDraft() : WebhookDraft.From(Existing);
         _savedShape = Shape();
         _headersOpen = _draft.Headers.Count > 0;
+        // Open when there is a condition, so a problem with it (a deleted field) is in view.
         _conditionOpen = !_draft.Condition.IsEmpty;
     }
+
+    /// <summary>A field renamed, added or deleted elsewhere: show the current names (and flag deleted ones) at once.</summary>
+    private Task OnTableChangeAsync(TableChange change) => change.Kind is not (TableChangeKind.SchemaChanged or TableChangeKind.TableDeleted)
+        ? Task.CompletedTask
+        : InvokeAsync(async () =>
+        {
+            try
+            {
+                if (await Tables.GetAsync(Table.Id) is { } table)
+                {
+                    _table = table;
+                }
+                else
+                {
+                    _error = "This webhook's table was deleted.";
+                }
+                StateHasChanged();
+            }
+            catch (Exception ex)
+            {
+                await DispatchExceptionAsync(ex);
+            }
+        });
+
+    public void Dispose() => _subscription?.Dispose();
 
     private bool Has(string key) => _errors.ContainsKey(key);
 
@@ -72,7 +111,7 @@ public partial class WebhookDialog
     {
         try
         {
-            return System.Text.Json.JsonSerializer.Serialize(_draft.ToRequest(Table));
+            return System.Text.Json.JsonSerializer.Serialize(_draft.ToRequest(_table));
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
@@ -91,9 +130,9 @@ public partial class WebhookDialog
         _errors = [];
         try
         {
-            var request = _draft.ToRequest(Table);
+            var request = _draft.ToRequest(_table);
             var saved = Existing is null
-                ? (await Webhooks.CreateAsync(Table.Id, request, await ActorAsync())).Webhook
+                ? (await Webhooks.CreateAsync(_table.Id, request, await ActorAsync())).Webhook
                 : await Webhooks.UpdateAsync(Existing.Id, request, setCondition: true);
             Dialog.Close(DialogResult.Ok(saved));
         }
@@ -129,7 +168,7 @@ public partial class WebhookDialog
             }
             else
             {
-                _test = await DraftTester.SendAsync(Table.Id, Existing?.Id, _draft.ToRequest(Table), await ActorAsync());
+                _test = await DraftTester.SendAsync(_table.Id, Existing?.Id, _draft.ToRequest(_table), await ActorAsync());
             }
         }
         catch (BadRequestException ex)
@@ -143,6 +182,16 @@ public partial class WebhookDialog
         finally
         {
             _testing = false;
+            _showTestResult = _test is not null;
+        }
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_showTestResult)
+        {
+            _showTestResult = false;
+            await Scroll.ScrollIntoViewAsync("#webhook-test-result", ScrollBehavior.Smooth);
         }
     }
 

@@ -19,7 +19,8 @@ public sealed class WebhookDraft
         var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList() };
         // The values come masked; left as they are, saving keeps the saved ones.
         draft.Headers.AddRange(dto.Headers.Select(h => new HeaderRow { Name = h.Key, Value = h.Value, Saved = true }));
-        draft.Condition.Load(dto.Condition);
+        // Fields by id, as stored: a rename while the dialog is open changes the names shown, not what is saved.
+        draft.Condition.Load(dto.StoredCondition ?? dto.Condition);
         return draft;
     }
 
@@ -47,7 +48,10 @@ public sealed class HeaderRow
     public bool IsMasked => Saved && Value == WebhookHeaderValues.Mask;
 }
 
-/// <summary>Condition rows as the builder edits them: values as typed text, converted to JSON by the field's type.</summary>
+/// <summary>
+/// Condition rows as the builder edits them: fields by id (the engine takes an id wherever it takes a name), values as
+/// typed text, converted to JSON by the field's type.
+/// </summary>
 public sealed class ConditionDraft
 {
     public string Conjunction { get; set; } = "and";
@@ -75,9 +79,12 @@ public sealed class ConditionDraft
             return null;
         }
         var filters = Rows.Select(r => new ConditionFilter(r.Field, r.Operator,
-            ConditionOperators.TakesValue(r.Operator) ? ToJson(table.Fields.FirstOrDefault(f => f.Name == r.Field), r.Value) : null)).ToList();
+            ConditionOperators.TakesValue(r.Operator) ? ToJson(FieldOf(table, r.Field), r.Value) : null)).ToList();
         return new WebhookCondition(Conjunction, filters, ChangedFields.ToList());
     }
+
+    /// <summary>The field a row refers to, by id (or by name, as the API takes it); null when it was deleted.</summary>
+    public static FieldEntity? FieldOf(TableSnapshot table, string? key) => key is null ? null : RecordService.ResolveField(table, key);
 
     /// <summary>
     /// Text as the user typed it; the engine coerces it by the field's type (so "1200" becomes a number). Only a

@@ -31,6 +31,7 @@ public static class WebhookText
         "succeeded" => MudBlazor.Color.Success,
         "failed" => MudBlazor.Color.Error,
         "pending" => MudBlazor.Color.Warning,
+        "held" => MudBlazor.Color.Secondary,
         "inFlight" => MudBlazor.Color.Info,
         _ => MudBlazor.Color.Default,
     };

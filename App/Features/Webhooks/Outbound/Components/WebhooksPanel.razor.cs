@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
 using MudBlazor;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
+using Undb.Realtime;
 
 namespace Undb.Features.Webhooks.Outbound.Components;
 
@@ -11,6 +13,8 @@ public partial class WebhooksPanel
     [Inject] private WebhookService Webhooks { get; set; } = default!;
     [Inject] private WebhookHealthService HealthService { get; set; } = default!;
     [Inject] private DeliveryNotifier Notifier { get; set; } = default!;
+    [Inject] private TableChangeNotifier TableChanges { get; set; } = default!;
+    [Inject] private IOptionsMonitor<WebhooksOptions> Options { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -22,21 +26,37 @@ public partial class WebhooksPanel
     private IReadOnlyDictionary<string, WebhookHealth> _health = new Dictionary<string, WebhookHealth>();
     private readonly HashSet<string> _busy = [];
     private IDisposable? _subscription;
+    private IDisposable? _tableSubscription;
     private string? _loadedFor;
+    private TableSnapshot? _loadedWith;
     private readonly RefreshGate _refresh = new();
 
     protected override async Task OnParametersSetAsync()
     {
         if (_loadedFor == Table.Id)
         {
+            // The page hands in a new snapshot after a schema change (a field renamed or deleted): the cards name
+            // fields and flag deleted ones, so they are read again.
+            if (!ReferenceEquals(_loadedWith, Table))
+            {
+                _loadedWith = Table;
+                await LoadAsync();
+            }
             return;
         }
         _loadedFor = Table.Id;
+        _loadedWith = Table;
         _subscription?.Dispose();
+        _tableSubscription?.Dispose();
         // Deliveries of any webhook may change this table's health line; ones of other tables are filtered below.
         _subscription = Notifier.SubscribeAll(OnDeliveryChangeAsync);
+        // A record change writes held deliveries for a paused webhook, which no delivery news announces.
+        _tableSubscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
         await LoadAsync();
     }
+
+    private Task OnTableChangeAsync(TableChange change) =>
+        change.Kind == TableChangeKind.RecordsChanged && _webhooks?.Any(w => !w.Enabled) == true ? RefreshAsync() : Task.CompletedTask;
 
     private async Task LoadAsync()
     {
@@ -45,26 +65,28 @@ public partial class WebhooksPanel
         _webhooks = list;
     }
 
-    private async Task OnDeliveryChangeAsync(DeliveryChange change)
+    private Task OnDeliveryChangeAsync(DeliveryChange change)
     {
         // A webhook created elsewhere (another tab, the API) is unknown until we reload, so webhook changes always count.
         if (!change.WebhookChanged && _webhooks?.Any(w => w.Id == change.WebhookId) != true)
         {
-            return;
+            return Task.CompletedTask;
         }
-        await _refresh.RunAsync(() => InvokeAsync(async () =>
-        {
-            try
-            {
-                await LoadAsync();
-                StateHasChanged();
-            }
-            catch (Exception ex)
-            {
-                await DispatchExceptionAsync(ex);
-            }
-        }));
+        return RefreshAsync();
     }
+
+    private Task RefreshAsync() => _refresh.RunAsync(() => InvokeAsync(async () =>
+    {
+        try
+        {
+            await LoadAsync();
+            StateHasChanged();
+        }
+        catch (Exception ex)
+        {
+            await DispatchExceptionAsync(ex);
+        }
+    }));
 
     private async Task<string?> ActorAsync() => AuthState is null ? null : (await AuthState).User.UserId();
 
@@ -95,8 +117,29 @@ public partial class WebhooksPanel
             }
             return;
         }
+        var held = HeldAction.Send;
+        if (action == WebhookAction.Resume)
+        {
+            // Fresh numbers: the card may be a moment behind what is held right now.
+            WebhookDto current;
+            try
+            {
+                current = await Webhooks.GetAsync(webhook.Id);
+            }
+            catch (NotFoundException ex)
+            {
+                Snackbar.Add(ex.Message, Severity.Error);
+                await LoadAsync();
+                return;
+            }
+            if (await HeldText.AskOnResumeAsync(Dialogs, current, Options.CurrentValue.MaxHeldPerWebhook) is not { } answer)
+            {
+                return;
+            }
+            held = answer;
+        }
         if (action == WebhookAction.Delete && await Dialogs.ShowMessageBoxAsync("Delete this webhook?",
-                $"\"{webhook.Name}\" and its whole delivery history will be deleted. Pending deliveries will not be sent.",
+                $"\"{webhook.Name}\" and its whole delivery history will be deleted. Pending and held deliveries will not be sent.",
                 yesText: "Delete", cancelText: "Cancel") != true)
         {
             return;
@@ -104,7 +147,7 @@ public partial class WebhooksPanel
         _busy.Add(webhook.Id);
         try
         {
-            await RunAsync(webhook, action);
+            await RunAsync(webhook, action, held);
             await LoadAsync();
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
@@ -118,14 +161,18 @@ public partial class WebhooksPanel
         }
     }
 
-    private async Task RunAsync(WebhookDto webhook, WebhookAction action)
+    /// <summary>Runs the action; <paramref name="held"/> is what a resume does with what the webhook held (asked before the card shows busy).</summary>
+    private async Task RunAsync(WebhookDto webhook, WebhookAction action, HeldAction held)
     {
         switch (action)
         {
-            case WebhookAction.Pause or WebhookAction.Resume:
-                var enabled = action == WebhookAction.Resume;
-                await Webhooks.UpdateAsync(webhook.Id, new WebhookRequest(null, null, null, null, null, enabled, null), setCondition: false);
-                Snackbar.Add(enabled ? $"\"{webhook.Name}\" is on again." : $"\"{webhook.Name}\" is paused: changes are not sent until you resume it.", Severity.Info);
+            case WebhookAction.Pause:
+                await Webhooks.UpdateAsync(webhook.Id, new WebhookRequest(null, null, null, null, null, false, null), setCondition: false);
+                Snackbar.Add(HeldText.Paused(webhook.Name, Options.CurrentValue.MaxHeldPerWebhook), Severity.Info);
+                break;
+            case WebhookAction.Resume:
+                var count = await Webhooks.ResumeAsync(webhook.Id, held);
+                Snackbar.Add(HeldText.Resumed(webhook.Name, held, count), Severity.Info);
                 break;
             case WebhookAction.Test:
                 var attempt = await Webhooks.SendTestAsync(webhook.Id, await ActorAsync());
@@ -144,5 +191,9 @@ public partial class WebhooksPanel
         }
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _subscription?.Dispose();
+        _tableSubscription?.Dispose();
+    }
 }
