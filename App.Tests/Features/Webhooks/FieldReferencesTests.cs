@@ -114,7 +114,7 @@ public sealed class FieldReferencesTests(OutboundFactory factory) : IClassFixtur
 
         // Saved as shown, the deleted field is refused with a message that says what to do.
         var response = await _api.PatchAsJsonAsync($"/api/webhooks/{s.WebhookId}", new { condition = webhook["condition"] });
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode); // webhook settings errors are 422
         var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!;
         Assert.Contains("was deleted", errors["condition.filters[0].field"]![0]!.GetValue<string>());
 

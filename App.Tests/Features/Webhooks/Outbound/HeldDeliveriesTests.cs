@@ -166,7 +166,7 @@ public sealed class HeldDeliveriesTests(HeldDeliveriesTests.Factory factory) : I
         Assert.Equal((Factory.Cap, 2), (stats["held"]!.GetValue<int>(), stats["heldCancelled"]!.GetValue<int>()));
 
         // Resuming sends what is left and starts the count afresh.
-        await Api.SendJsonAsync(HttpMethod.Post, $"/api/webhooks/{webhookId}/resume");
+        await Api.SendJsonAsync(HttpMethod.Post, $"/api/webhooks/{webhookId}/resume", new { });
         var requests = await _receiver.WaitForCountAsync(3);
         Assert.Equal(["c", "d", "e"], requests.Select(Deal));
         Assert.Equal(0, (await Api.SendJsonAsync(HttpMethod.Get, $"/api/webhooks/{webhookId}"))["stats"]!["heldCancelled"]!.GetValue<int>());

@@ -61,11 +61,10 @@ public static class OutboundApi
             return TypedResults.Ok(await deliveries.ListAsync(id, filter, ct));
         });
 
-        // A body is optional: no body sends what was held.
-        api.MapPost("/webhooks/{id}/resume", async (string id, HttpRequest http, WebhookService webhooks, CancellationToken ct) =>
+        // {"held":"send"} (or {}) sends what was held; {"held":"discard"} cancels it.
+        api.MapPost("/webhooks/{id}/resume", async (string id, ResumeRequest body, WebhookService webhooks, CancellationToken ct) =>
         {
-            var body = http.ContentLength is 0 || !http.HasJsonContentType() ? null : await http.ReadFromJsonAsync<ResumeRequest>(RequestJson, ct);
-            var action = OutboundMapping.ParseHeldAction(body?.Held);
+            var action = OutboundMapping.ParseHeldAction(body.Held);
             var count = await webhooks.ResumeAsync(id, action, ct);
             return TypedResults.Ok(new ResumeResult(action == HeldAction.Send ? "send" : "discard", count));
         });
