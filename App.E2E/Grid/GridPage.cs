@@ -19,9 +19,14 @@ public sealed class GridPage(IPage page)
 
     public ILocator Header(string field) => page.Locator($"[data-field-header='{field}']");
 
-    public static async Task<GridPage> OpenAsync(IBrowserContext context, string tableId)
+    /// <param name="latency">Slows the circuit down by this much each way (see <see cref="SlowLink"/>).</param>
+    public static async Task<GridPage> OpenAsync(IBrowserContext context, string tableId, TimeSpan? latency = null)
     {
         var page = await context.NewPageAsync();
+        if (latency is { } l && l > TimeSpan.Zero)
+        {
+            await page.SlowDownCircuitAsync(l);
+        }
         await UiActions.LoginAsync(page);
         await page.GotoAsync($"/tables/{tableId}");
         await UiActions.WaitForCircuitAsync(page);

@@ -52,8 +52,12 @@ public partial class RecordsGrid
     private int _loadsInFlight;
 
     private (string RecordId, string FieldId)? _editing;
+    /// <summary>A cell the user opened while the previous one was still saving; it opens once that save succeeds.</summary>
+    private (string RecordId, string FieldId)? _deferredEdit;
     private string? _editError;
     private bool _editBusy;
+    private ElementReference _host;
+    private DotNetObjectReference<RecordsGrid>? _jsRef;
 
     private bool _reloading;
     private bool _reloadAgain;
@@ -66,6 +70,7 @@ public partial class RecordsGrid
     private IDisposable? _subscription;
     private string? _subscribedTo;
     private string? _renderedColumnsKey;
+    private TableSnapshot? _renderedTable;
 
     public RecordsGrid()
     {
@@ -79,6 +84,13 @@ public partial class RecordsGrid
 
     protected override async Task OnParametersSetAsync()
     {
+        if (ReferenceEquals(Table, _renderedTable))
+        {
+            // The parent re-rendered (the tabs do so often) with the same table: nothing to reload. Reloading here
+            // rebuilt every row, dropped clicks and threw away an open editor with its text.
+            return;
+        }
+        _renderedTable = Table;
         if (_subscribedTo != Table.Id)
         {
             _subscription?.Dispose();
@@ -112,8 +124,20 @@ public partial class RecordsGrid
     }
 
     /// <summary>Ready once rows loaded over the circuit have been rendered and no other load is under way.</summary>
-    protected override void OnAfterRender(bool firstRender)
+    protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (firstRender)
+        {
+            _jsRef = DotNetObjectReference.Create(this);
+            try
+            {
+                await JS.InvokeVoidAsync("undbGrid.init", _host, _jsRef);
+            }
+            catch (Exception ex) when (ex is JSException or JSDisconnectedException or TaskCanceledException)
+            {
+                // The browser left; nothing to attach to.
+            }
+        }
         if (!_ready && _loadedInteractively && _loadsInFlight == 0)
         {
             _ready = true;
