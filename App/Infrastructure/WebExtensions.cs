@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using Undb.Components;
+using Undb.Components.Shared;
 using Undb.Data;
 using Undb.Features.Accounts;
 using Undb.Realtime;
@@ -24,6 +25,7 @@ public static class WebExtensions
         services.ConfigureHttpJsonOptions(o => JsonDefaults.Configure(o.SerializerOptions));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TableChangeNotifier>();
+        services.AddScoped<ViewerTimeZone>();
         return builder;
     }
 
@@ -44,11 +46,30 @@ public static class WebExtensions
             // A 4xx answered by ApiExceptionHandler is the caller's mistake, not an error worth logging as one.
             SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
         });
+        // A page the app does not have (a typed or stale URL) gets the app's own "not found" page with status 404,
+        // not the browser's empty one. API, ingest and framework routes keep their own answers.
+        app.UseWhen(IsPageRequest, branch =>
+        {
+            branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+            branch.Use(async (context, next) =>
+            {
+                await next(context);
+                if (context.Response.StatusCode != StatusCodes.Status404NotFound && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+                {
+                    pages.Enabled = false;
+                }
+            });
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;
     }
+
+    private static readonly string[] NonPagePrefixes = ["/api", "/hooks", "/health", "/_framework", "/_blazor", "/_content"];
+
+    private static bool IsPageRequest(HttpContext context) =>
+        HttpMethods.IsGet(context.Request.Method) && !NonPagePrefixes.Any(p => context.Request.Path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
 
     public static WebApplication MapWebUi(this WebApplication app)
     {

@@ -1,6 +1,43 @@
 // Small browser helpers called through JS interop.
 
 window.undb = {
+    /** ChoicesInput: Enter or comma makes a chip, Backspace in the empty input removes the last, a pasted list makes several. */
+    choicesInput: function (input, ref) {
+        const add = () => {
+            const text = input.value;
+            input.value = "";
+            if (text.trim()) {
+                ref.invokeMethodAsync("Add", text).catch(() => { });
+            }
+        };
+        input.addEventListener("keydown", e => {
+            if ((e.key === "Enter" && input.value.trim()) || e.key === ",") {
+                // Enter in an empty input is left to submit the form.
+                e.preventDefault();
+                add();
+            } else if (e.key === "Backspace" && input.value === "") {
+                e.preventDefault();
+                ref.invokeMethodAsync("RemoveLast").catch(() => { });
+            }
+        });
+        input.addEventListener("paste", e => {
+            const text = e.clipboardData ? e.clipboardData.getData("text") : "";
+            if (/[,\n]/.test(text)) {
+                e.preventDefault();
+                input.value += text;
+                add();
+            }
+        });
+        input.addEventListener("blur", add);
+    },
+    /** The browser's IANA time zone (Europe/Berlin), so the server can show times in it. */
+    timeZone: function () {
+        try {
+            return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+        } catch {
+            return null;
+        }
+    },
     markInteractive: function () {
         document.documentElement.dataset.interactive = "true";
     },

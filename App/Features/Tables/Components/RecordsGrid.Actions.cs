@@ -134,19 +134,15 @@ public partial class RecordsGrid
     private async Task BulkEditAsync()
     {
         var ids = _selected.Select(r => r.Id).ToList();
-        var parameters = new DialogParameters<BulkEditDialog> { { d => d.Table, Table }, { d => d.Count, ids.Count } };
+        var parameters = new DialogParameters<BulkEditDialog> { { d => d.Table, Table }, { d => d.RecordIds, ids } };
         var dialog = await Dialogs.ShowAsync<BulkEditDialog>("Edit selected records", parameters, FormOptions);
-        if (await dialog.Result is not { Canceled: false, Data: BulkEditDialog.Choice choice })
+        // The dialog writes (and shows a rejected value at its field); the selection stays, so the same records can
+        // be edited again or deleted.
+        if (await dialog.Result is { Canceled: false, Data: BulkEditDialog.Outcome outcome })
         {
-            return;
+            Snackbar.Add($"Updated {outcome.Field.Name} on {outcome.Updated:N0} record{(outcome.Updated == 1 ? "" : "s")}.", Severity.Success);
         }
-        // The selection stays after an edit, so the same records can be edited again or deleted.
-        await RunBulkAsync(clearSelection: false, async user =>
-        {
-            var patches = ids.Select(id => new RecordPatch(id, new Dictionary<string, JsonNode?> { [choice.Field.Id] = choice.Value?.DeepClone() })).ToList();
-            var updated = await Records.BulkUpdateAsync(Table.Id, patches, user);
-            Snackbar.Add($"Updated {choice.Field.Name} on {updated.Count:N0} record{(updated.Count == 1 ? "" : "s")}.", Severity.Success);
-        });
+        await ReloadAsync();
     }
 
     private async Task RunBulkAsync(bool clearSelection, Func<string?, Task> action)
