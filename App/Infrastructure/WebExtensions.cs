@@ -47,18 +47,17 @@ public static class WebExtensions
             SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
         });
         // A page the app does not have (a typed or stale URL) gets the app's own "not found" page with status 404,
-        // not the browser's empty one. API, ingest and framework routes keep their own answers.
-        app.UseWhen(IsPageRequest, branch =>
+        // not the browser's empty one. Only for page requests: API, ingest and framework routes keep their own answers.
+        // (On the app itself, not in a UseWhen branch: the re-executed request must be routed again.)
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use(async (context, next) =>
         {
-            branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-            branch.Use(async (context, next) =>
+            await next(context);
+            if ((context.Response.StatusCode != StatusCodes.Status404NotFound || !IsPageRequest(context))
+                && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
             {
-                await next(context);
-                if (context.Response.StatusCode != StatusCodes.Status404NotFound && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
-                {
-                    pages.Enabled = false;
-                }
-            });
+                pages.Enabled = false;
+            }
         });
         app.UseAuthentication();
         app.UseAuthorization();
