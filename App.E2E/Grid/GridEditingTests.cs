@@ -73,12 +73,17 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await grid.Editor.Locator("textarea").PressAsync("Enter");
         await Expect(grid.Cell(id, "Notes")).ToHaveTextAsync("Met at the fair");
 
-        // Number, then Tab moves on to the next editable cell (Stage: the checkbox toggles in place).
+        // Number, then Tab saves and moves the cell cursor on (to Won, a checkbox, then Stage); Enter edits Stage.
         await grid.BeginEditAsync(id, "Value");
         await grid.Editor.Locator("input").FillAsync("1234.5");
         await grid.Editor.Locator("input").PressAsync("Tab");
-        await Expect(page.Locator("[data-editing-field='Stage']")).ToBeVisibleAsync();
+        await Expect(grid.Cell(id, "Won")).ToBeFocusedAsync();
+        await Expect(grid.Editor).ToHaveCountAsync(0);
         await Expect(grid.Cell(id, "Value")).ToContainTextAsync("234");
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(grid.Cell(id, "Stage")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("[data-editing-field='Stage']")).ToBeVisibleAsync();
         // The select opens by itself; choosing saves.
         await page.GetByRole(AriaRole.Option, new() { Name = "Won", Exact = true }).ClickAsync();
         await Expect(grid.Cell(id, "Stage")).ToHaveTextAsync("Won");

@@ -19,9 +19,23 @@ public sealed class GridPage(IPage page)
 
     public ILocator Header(string field) => page.Locator($"[data-field-header='{field}']");
 
-    public static async Task<GridPage> OpenAsync(IBrowserContext context, string tableId)
+    /// <summary>The input of a field in a form (record drawer, Add record, bulk edit).</summary>
+    public ILocator FieldInput(string field) => page.Locator($"[data-field='{field}'] input, input[data-field='{field}']").First;
+
+    public async Task OpenRecordAsync(string recordId)
+    {
+        await page.Locator($"[data-open-record='{recordId}']").ClickAsync();
+        await Expect(page.Locator("#drawer-fields")).ToBeVisibleAsync();
+    }
+
+    /// <param name="latency">Slows the circuit down by this much each way (see <see cref="SlowLink"/>).</param>
+    public static async Task<GridPage> OpenAsync(IBrowserContext context, string tableId, TimeSpan? latency = null)
     {
         var page = await context.NewPageAsync();
+        if (latency is { } l && l > TimeSpan.Zero)
+        {
+            await page.SlowDownCircuitAsync(l);
+        }
         await UiActions.LoginAsync(page);
         await page.GotoAsync($"/tables/{tableId}");
         await UiActions.WaitForCircuitAsync(page);

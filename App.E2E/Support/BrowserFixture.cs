@@ -34,13 +34,15 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser context (its own cookies) with clipboard access for copy buttons.</summary>
-    public async Task<IBrowserContext> NewContextAsync(string baseUrl)
+    /// <param name="timeZone">The browser's time zone (IANA id); the machine's when null.</param>
+    public async Task<IBrowserContext> NewContextAsync(string baseUrl, string? timeZone = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseUrl,
             ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
             Permissions = ["clipboard-read", "clipboard-write"],
+            TimezoneId = timeZone,
         });
         // Generous: on a 2-core CI machine a first Blazor load can take seconds; a timeout is not a speed assertion.
         context.SetDefaultTimeout(30_000);

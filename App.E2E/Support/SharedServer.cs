@@ -36,6 +36,17 @@ public sealed class SharedServer : IAsyncLifetime
         return (body["id"]!.GetValue<string>(), name);
     }
 
+    /// <summary>Changes a field through the REST API (<c>{required, hidden, name, options}</c>).</summary>
+    public async Task PatchFieldAsync(string tableId, string field, object changes)
+    {
+        var table = (await Api.GetFromJsonAsync<JsonObject>($"/api/tables/{tableId}"))!;
+        var id = table["fields"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == field)!["id"]!.GetValue<string>();
+        (await Api.PatchAsJsonAsync($"/api/tables/{tableId}/fields/{id}", changes)).EnsureSuccessStatusCode();
+    }
+
+    public async Task<JsonObject> GetFieldAsync(string tableId, string field) =>
+        (await Api.GetFromJsonAsync<JsonObject>($"/api/tables/{tableId}"))!["fields"]!.AsArray().Single(f => f!["name"]!.GetValue<string>() == field)!.AsObject();
+
     public async Task<string> CreateRecordAsync(string tableId, object values)
     {
         var response = await Api.PostAsJsonAsync($"/api/tables/{tableId}/records", new { values });

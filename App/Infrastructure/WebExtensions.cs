@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using Undb.Components;
+using Undb.Components.Shared;
 using Undb.Data;
 using Undb.Features.Accounts;
 using Undb.Realtime;
@@ -25,6 +26,7 @@ public static class WebExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TableChangeNotifier>();
         RemoveContentTypeRouting(services);
+        services.AddScoped<ViewerTimeZone>();
         return builder;
     }
 
@@ -74,12 +76,30 @@ public static class WebExtensions
             SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService
                 && ctx.HttpContext.Response.StatusCode < StatusCodes.Status500InternalServerError,
         });
+        // A page the app does not have (a typed or stale URL) gets the app's own "not found" page with status 404,
+        // not the browser's empty one. Only for page requests: API, ingest and framework routes keep their own answers.
+        // (On the app itself, not in a UseWhen branch: the re-executed request must be routed again.)
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            if ((context.Response.StatusCode != StatusCodes.Status404NotFound || !IsPageRequest(context))
+                && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+            {
+                pages.Enabled = false;
+            }
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseMiddleware<ApiBodyGuard>();
         app.UseAntiforgery();
         return app;
     }
+
+    private static readonly string[] NonPagePrefixes = ["/api", "/hooks", "/health", "/_framework", "/_blazor", "/_content"];
+
+    private static bool IsPageRequest(HttpContext context) =>
+        HttpMethods.IsGet(context.Request.Method) && !NonPagePrefixes.Any(p => context.Request.Path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
 
     public static WebApplication MapWebUi(this WebApplication app)
     {

@@ -1,18 +1,43 @@
 // Small browser helpers called through JS interop.
 
-// Inline grid editors handle Tab (save and move on) and Enter (save) on the server; stop the browser from also moving
-// focus away or adding a newline to a long-text editor before the save arrives.
-document.addEventListener("keydown", function (e) {
-    const editor = e.target instanceof Element ? e.target.closest(".cell-editor") : null;
-    if (!editor) {
-        return;
-    }
-    if (e.key === "Tab" || (e.key === "Enter" && e.target.tagName === "TEXTAREA" && !e.shiftKey)) {
-        e.preventDefault();
-    }
-}, true);
-
 window.undb = {
+    /** ChoicesInput: Enter or comma makes a chip, Backspace in the empty input removes the last, a pasted list makes several. */
+    choicesInput: function (input, ref) {
+        const add = () => {
+            const text = input.value;
+            input.value = "";
+            if (text.trim()) {
+                ref.invokeMethodAsync("Add", text).catch(() => { });
+            }
+        };
+        input.addEventListener("keydown", e => {
+            if ((e.key === "Enter" && input.value.trim()) || e.key === ",") {
+                // Enter in an empty input is left to submit the form.
+                e.preventDefault();
+                add();
+            } else if (e.key === "Backspace" && input.value === "") {
+                e.preventDefault();
+                ref.invokeMethodAsync("RemoveLast").catch(() => { });
+            }
+        });
+        input.addEventListener("paste", e => {
+            const text = e.clipboardData ? e.clipboardData.getData("text") : "";
+            if (/[,\n]/.test(text)) {
+                e.preventDefault();
+                input.value += text;
+                add();
+            }
+        });
+        input.addEventListener("blur", add);
+    },
+    /** The browser's IANA time zone (Europe/Berlin), so the server can show times in it. */
+    timeZone: function () {
+        try {
+            return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+        } catch {
+            return null;
+        }
+    },
     markInteractive: function () {
         document.documentElement.dataset.interactive = "true";
     },

@@ -1,108 +1,181 @@
 using System.Text.Json.Nodes;
 using Bunit;
 using Microsoft.AspNetCore.Components.Web;
+using MudSelectOfString = MudBlazor.MudSelect<string>;
 using MudBlazor.Services;
 using Undb.Features.Tables;
 using Undb.Features.Tables.Components;
 
 namespace Undb.Tests.Features.Tables.Components;
 
-public sealed class CellEditorTests : BunitContext
+public sealed class CellEditorTests : BunitContext, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>MudBlazor's services only dispose asynchronously.</summary>
+    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
+
     public CellEditorTests()
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
     }
 
-    private static FieldEntity Field(FieldType type) => new() { TableId = "tbl_x", Name = type.ToString(), Type = type };
+    private static FieldEntity Field(FieldType type, params string[] choices) => new() { TableId = "tbl_x", Name = type.ToString(), Type = type, Choices = [.. choices] };
+
+    private IRenderedComponent<CellEditor> Editor(FieldType type, JsonNode? value, List<JsonNode?>? saved = null, bool accept = true, Action? cancelled = null, params string[] choices) =>
+        Render<CellEditor>(p => p.Add(c => c.Field, Field(type, choices)).Add(c => c.RecordId, "rec_1").Add(c => c.Value, value)
+            .Add(c => c.Save, v => { saved?.Add(v); return Task.FromResult(accept); })
+            .Add(c => c.OnCancel, () => cancelled?.Invoke()));
+
+    [Fact]
+    public void TheTextStaysInTheBrowser_NoKeystrokeGoesToTheServer()
+    {
+        var cut = Editor(FieldType.Text, JsonValue.Create("old"));
+
+        Assert.Equal("old", cut.Find("input").GetAttribute("value"));
+        // No per-keystroke handler: grid.js hands over the final text on commit (Enter, Tab, leaving the cell).
+        Assert.Throws<MissingEventHandlerException>(() => cut.Find("input").Input("new"));
+        Assert.Throws<MissingEventHandlerException>(() => cut.Find(".cell-editor").KeyDown(new KeyboardEventArgs { Key = "Enter" }));
+    }
+
+    [Fact]
+    public async Task Commit_SendsTheTypedText_AndReportsWhetherItWasSaved()
+    {
+        var saved = new List<JsonNode?>();
+        var cut = Editor(FieldType.Text, JsonValue.Create("old"), saved);
+
+        Assert.True(await cut.InvokeAsync(() => cut.Instance.Commit("new", "next")));
+
+        Assert.Equal("new", Assert.Single(saved)!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task UnparseableText_IsSentAsTyped_NeverAsEmpty_AndARejectionKeepsTheEditorOpen()
+    {
+        var saved = new List<JsonNode?>();
+        var cut = Editor(FieldType.Number, JsonValue.Create(12000), saved, accept: false);
+
+        Assert.False(await cut.InvokeAsync(() => cut.Instance.Commit("12k", "none")));
+        // Still open: the user fixes the text and commits again.
+        Assert.False(await cut.InvokeAsync(() => cut.Instance.Commit("abc", "none")));
+
+        Assert.Equal(["12k", "abc"], saved.Select(v => v!.GetValue<string>()));
+    }
 
     [Fact]
     public async Task DateTime_EditedAsItsDay_KeepsItsTimeOfDay()
     {
-        CellSave? saved = null;
-        var cut = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Date)).Add(c => c.Value, JsonValue.Create("2026-11-22T15:35:20.000Z"))
-            .Add(c => c.OnSave, s => saved = s));
+        var saved = new List<JsonNode?>();
+        var cut = Editor(FieldType.Date, JsonValue.Create("2026-11-22T15:35:20.000Z"), saved, accept: false);
 
         Assert.Equal("2026-11-22", cut.Find("input").GetAttribute("value"));
-        cut.Find("input").Input("2026-12-01");
-        await cut.Find(".cell-editor").TriggerEventAsync("onkeydown", new KeyboardEventArgs { Key = "Enter" });
+        await cut.InvokeAsync(() => cut.Instance.Commit("2026-12-01", "none"));
+        // Not a date: sent as typed, for the server to reject with its message.
+        await cut.InvokeAsync(() => cut.Instance.Commit("31/12/2026", "none"));
 
-        Assert.Equal("2026-12-01T15:35:20.000Z", saved!.Value!.GetValue<string>());
+        Assert.Equal(["2026-12-01T15:35:20.000Z", "31/12/2026"], saved.Select(v => v!.GetValue<string>()));
     }
 
     [Fact]
     public async Task DateOnly_StaysDateOnly()
     {
-        CellSave? saved = null;
-        var cut = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Date)).Add(c => c.Value, JsonValue.Create("2026-11-22"))
-            .Add(c => c.OnSave, s => saved = s));
+        var saved = new List<JsonNode?>();
+        var cut = Editor(FieldType.Date, JsonValue.Create("2026-11-22"), saved);
 
-        cut.Find("input").Input("2026-12-01");
-        await cut.Find(".cell-editor").TriggerEventAsync("onkeydown", new KeyboardEventArgs { Key = "Enter" });
+        await cut.InvokeAsync(() => cut.Instance.Commit("2026-12-01", "none"));
 
-        Assert.Equal("2026-12-01", saved!.Value!.GetValue<string>());
+        Assert.Equal("2026-12-01", Assert.Single(saved)!.GetValue<string>());
     }
 
     [Fact]
-    public async Task Keys_MapToSaveMoveAndCancel()
+    public async Task Cancel_ClosesWithoutSaving_AndALateCommitSavesNothing()
     {
-        var saves = new List<CellSave>();
+        var saved = new List<JsonNode?>();
         var cancels = 0;
-        var cut = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Text)).Add(c => c.Value, JsonValue.Create("old"))
-            .Add(c => c.OnSave, s => saves.Add(s)).Add(c => c.OnCancel, () => cancels++));
+        var cut = Editor(FieldType.Text, JsonValue.Create("old"), saved, cancelled: () => cancels++);
 
-        Assert.Equal("old", cut.Find("input").GetAttribute("value"));
-        cut.Find("input").Input("new");
-        await cut.Find(".cell-editor").TriggerEventAsync("onkeydown", new KeyboardEventArgs { Key = "Tab" });
-        await cut.Find(".cell-editor").TriggerEventAsync("onkeydown", new KeyboardEventArgs { Key = "Tab", ShiftKey = true });
-        await cut.Find(".cell-editor").TriggerEventAsync("onkeydown", new KeyboardEventArgs { Key = "Enter" });
-        await cut.Find(".cell-editor").TriggerEventAsync("onkeydown", new KeyboardEventArgs { Key = "Escape" });
+        await cut.InvokeAsync(() => cut.Instance.Cancel());
+        Assert.True(await cut.InvokeAsync(() => cut.Instance.Commit("typed", "none")));
 
-        Assert.Equal([CellMove.Next, CellMove.Previous, CellMove.None], saves.Select(s => s.Move));
-        Assert.All(saves, s => Assert.Equal("new", s.Value!.GetValue<string>()));
         Assert.Equal(1, cancels);
+        Assert.Empty(saved);
     }
 
     [Fact]
-    public void ClearedText_SavesAsNoValue()
+    public async Task ClearedText_SavesAsNoValue()
     {
-        CellSave? saved = null;
-        var cut = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Email)).Add(c => c.Value, JsonValue.Create("a@b.co")).Add(c => c.OnSave, s => saved = s));
-        cut.Find("input").Input("  ");
-        cut.Find(".cell-save").Click();
-        Assert.NotNull(saved);
-        Assert.Null(saved.Value);
+        var saved = new List<JsonNode?>();
+        var cut = Editor(FieldType.Email, JsonValue.Create("a@b.co"), saved);
+
+        await cut.InvokeAsync(() => cut.Instance.Commit("  ", "none"));
+
+        Assert.Null(Assert.Single(saved));
+    }
+
+    [Theory]
+    [InlineData(FieldType.SingleSelect)]
+    [InlineData(FieldType.MultiSelect)]
+    public async Task Select_LeftUnchanged_ClosesWithoutASave(FieldType type)
+    {
+        // A stored choice the field no longer offers is not sent back (it would be rejected).
+        var saved = new List<JsonNode?>();
+        var cancels = 0;
+        JsonNode value = type == FieldType.SingleSelect ? JsonValue.Create("Retired")! : new JsonArray("hot", "Retired");
+        var cut = Editor(type, value, saved, cancelled: () => cancels++, choices: ["hot", "cold"]);
+
+        Assert.True(await cut.InvokeAsync(() => cut.Instance.Commit(null, "next")));
+
+        Assert.Equal(1, cancels);
+        Assert.Empty(saved);
+    }
+
+    [Fact]
+    public async Task Select_Changed_SavesOnceOnCommit()
+    {
+        var saved = new List<JsonNode?>();
+        var single = Editor(FieldType.SingleSelect, JsonValue.Create("Lead"), saved, choices: ["Lead", "Won"]);
+        var select = single.FindComponent<MudSelectOfString>();
+        await single.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync("Won"));
+        Assert.True(await single.InvokeAsync(() => single.Instance.Commit(null, "next")));
+        Assert.Equal("Won", Assert.Single(saved)!.GetValue<string>());
+
+        saved.Clear();
+        var multi = Editor(FieldType.MultiSelect, new JsonArray("hot"), saved, choices: ["hot", "cold", "vip"]);
+        var list = multi.FindComponent<MudSelectOfString>();
+        await multi.InvokeAsync(() => list.Instance.SelectedValuesChanged.InvokeAsync(["hot", "vip"]));
+        Assert.True(await multi.InvokeAsync(() => multi.Instance.Commit(null, "next")));
+        Assert.Equal(["hot", "vip"], Assert.Single(saved)!.AsArray().Select(n => n!.GetValue<string>()));
     }
 
     [Fact]
     public void EditorsFitTheType()
     {
-        var date = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Date)).Add(c => c.Value, JsonValue.Create("2026-11-22T15:00:00.000Z")));
-        Assert.Equal("date", date.Find("input").GetAttribute("type"));
+        // A date is typed as text: a browser date input turns a half-typed date into "", which would clear the value.
+        var date = Editor(FieldType.Date, JsonValue.Create("2026-11-22T15:00:00.000Z"));
+        Assert.Equal("text", date.Find("input").GetAttribute("type"));
+        Assert.Equal("yyyy-mm-dd", date.Find("input").GetAttribute("placeholder"));
         Assert.Equal("2026-11-22", date.Find("input").GetAttribute("value"));
 
-        var number = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Number)).Add(c => c.Value, JsonValue.Create(1200.5m)));
+        var number = Editor(FieldType.Number, JsonValue.Create(1200.5m));
         Assert.Equal("decimal", number.Find("input").GetAttribute("inputmode"));
         Assert.Equal("1200.5", number.Find("input").GetAttribute("value"));
 
-        var longText = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.LongText)));
+        var longText = Editor(FieldType.LongText, null);
         Assert.NotNull(longText.Find("textarea"));
 
-        var error = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Url)).Add(c => c.Error, "expects a URL"));
+        var error = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.Url)).Add(c => c.RecordId, "rec_1").Add(c => c.Error, "expects a URL")
+            .Add(c => c.Save, _ => Task.FromResult(true)));
         Assert.Equal("url", error.Find("input").GetAttribute("type"));
+        Assert.Equal("true", error.Find("input").GetAttribute("aria-invalid"));
         Assert.Equal("expects a URL", error.Find(".cell-error").TextContent);
-    }
 
-    [Fact]
-    public void LongText_ShiftEnterDoesNotSave()
-    {
-        var saves = 0;
-        var cut = Render<CellEditor>(p => p.Add(c => c.Field, Field(FieldType.LongText)).Add(c => c.OnSave, _ => saves++));
-        cut.Find(".cell-editor").KeyDown(new KeyboardEventArgs { Key = "Enter", ShiftKey = true });
-        Assert.Equal(0, saves);
-        cut.Find(".cell-editor").KeyDown(new KeyboardEventArgs { Key = "Enter" });
-        Assert.Equal(1, saves);
+        // The markup grid.js works from.
+        var root = error.Find(".cell-editor");
+        Assert.Equal("rec_1", root.GetAttribute("data-record"));
+        Assert.Equal("text", root.GetAttribute("data-kind"));
+        Assert.Equal("save", error.Find(".cell-save").GetAttribute("data-editor-action"));
+        Assert.Equal("cancel", error.Find(".cell-cancel").GetAttribute("data-editor-action"));
     }
 }
 

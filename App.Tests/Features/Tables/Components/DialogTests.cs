@@ -33,7 +33,11 @@ public sealed class DialogTests(UndbFactory factory) : ComponentTestContext(fact
         var dialog = await ShowAsync(cut, new DialogParameters<FieldDialog> { { d => d.TableId, table.Id }, { d => d.Field, stage } });
 
         cut.Find("input#field-name").Change("Phase");
-        cut.Find("textarea#field-choices").Change("Lead\nWon\nChurned");
+        // The chips: remove Discovery and Lost, add Churned (what Enter after typing it does in the browser).
+        cut.Find("[data-choice='Discovery'] .mud-chip-close-button").Click();
+        cut.Find("[data-choice='Lost'] .mud-chip-close-button").Click();
+        var choices = cut.FindComponent<ChoicesInput>();
+        await choices.InvokeAsync(() => choices.Instance.Add("Churned"));
         cut.Find("#field-save").Click();
 
         var result = await dialog.Result;

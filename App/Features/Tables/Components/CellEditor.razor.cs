@@ -2,22 +2,20 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Web;
 using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace Undb.Features.Tables.Components;
 
-/// <summary>Which way a Tab leaves the cell.</summary>
-public enum CellMove { None, Next, Previous }
-
-/// <summary>A save request from an inline editor: the new value (as the RecordService takes it) and where to go next.</summary>
-public sealed record CellSave(JsonNode? Value, CellMove Move);
-
 public partial class CellEditor
 {
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+
     [Parameter, EditorRequired]
     public FieldEntity Field { get; set; } = default!;
+
+    [Parameter, EditorRequired]
+    public string RecordId { get; set; } = "";
 
     /// <summary>The value when editing started.</summary>
     [Parameter]
@@ -30,23 +28,34 @@ public partial class CellEditor
     [Parameter]
     public bool Busy { get; set; }
 
-    [Parameter]
-    public EventCallback<CellSave> OnSave { get; set; }
+    /// <summary>Saves a value (as the RecordService takes it); true when it was saved and the editor closes, false when it was rejected.</summary>
+    [Parameter, EditorRequired]
+    public Func<JsonNode?, Task<bool>> Save { get; set; } = default!;
 
     [Parameter]
     public EventCallback OnCancel { get; set; }
 
-    private ElementReference _input;
+    private ElementReference _root;
     private MudSelect<string>? _select;
-    private string? _text;
+    private DotNetObjectReference<CellEditor>? _ref;
+    private string? _initial;
+    private string? _choice;
     private List<string> _list = [];
     private bool _saving;
+    private bool _closed;
+    private bool _open;
     /// <summary>The stored time of a date-time value (<c>T15:35:20.000Z</c>), kept when only the day is edited.</summary>
     private string? _timeOfDay;
 
+    private string Kind => Field.Type switch
+    {
+        FieldType.SingleSelect => "select",
+        FieldType.MultiSelect => "multi",
+        _ => "text",
+    };
+
     private string InputType => Field.Type switch
     {
-        FieldType.Date => "date",
         FieldType.Email => "email",
         FieldType.Url => "url",
         _ => "text",
@@ -55,21 +64,22 @@ public partial class CellEditor
     protected override void OnInitialized()
     {
         _list = Value is JsonArray a ? a.Select(n => n?.ToString() ?? "").ToList() : [];
-        _text = Value switch
+        _initial = Value switch
         {
             null or JsonArray => null,
             JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
             _ => Value.ToJsonString(),
         };
-        // A date input takes yyyy-MM-dd only; a stored date and time is edited as its day and keeps its time.
-        if (Field.Type == FieldType.Date && _text is { Length: > 10 })
+        _choice = _initial;
+        // A stored date and time is edited as its day and keeps its time.
+        if (Field.Type == FieldType.Date && _initial is { Length: > 10 } && _initial[10] == 'T')
         {
-            _timeOfDay = _text[10..];
-            _text = _text[..10];
+            _timeOfDay = _initial[10..];
+            _initial = _initial[..10];
         }
-        if (Field.Type == FieldType.Number && _text is not null && decimal.TryParse(_text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        if (Field.Type == FieldType.Number && _initial is not null && decimal.TryParse(_initial, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
         {
-            _text = d.ToString(CultureInfo.InvariantCulture);
+            _initial = d.ToString(CultureInfo.InvariantCulture);
         }
     }
 
@@ -81,40 +91,73 @@ public partial class CellEditor
         }
         try
         {
+            _ref = DotNetObjectReference.Create(this);
+            await JS.InvokeVoidAsync("undbGrid.attachEditor", _root, _ref);
             if (_select is not null)
             {
+                await _select.FocusAsync();
                 await _select.OpenMenu();
             }
-            else
-            {
-                await _input.FocusAsync();
-            }
         }
-        catch (Exception ex) when (ex is JSException or InvalidOperationException)
+        catch (Exception ex) when (ex is JSException or InvalidOperationException or JSDisconnectedException or TaskCanceledException)
         {
-            // Focus is a convenience; without a browser (prerender, tests) there is nothing to focus.
+            // Without a browser (prerender, tests) or after it left there is nothing to attach to.
         }
     }
 
-    private JsonNode? Current() => Field.Type switch
+    /// <summary>
+    /// The browser commits the editor (Enter, Tab, leaving it, the save button) with the text it holds. Returns true
+    /// when the editor closes: saved, or nothing to save.
+    /// </summary>
+    [JSInvokable]
+    public async Task<bool> Commit(string? text, string move)
     {
-        FieldType.MultiSelect => _list.Count == 0 ? null : new JsonArray(_list.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()),
-        FieldType.Date when _timeOfDay is not null && _text is { Length: 10 } => JsonValue.Create(_text + _timeOfDay),
-        _ => string.IsNullOrWhiteSpace(_text) ? null : JsonValue.Create(_text),
-    };
+        if (_closed)
+        {
+            return true;
+        }
+        return Field.Type is FieldType.SingleSelect or FieldType.MultiSelect ? await CommitChoicesAsync() : await SaveAsync(FromText(text));
+    }
 
-    private Task SaveAsync() => SaveAsync(CellMove.None);
-
-    private async Task SaveAsync(CellMove move)
+    [JSInvokable]
+    public async Task Cancel()
     {
-        if (_saving || Busy)
+        if (_closed)
         {
             return;
+        }
+        _closed = true;
+        await OnCancel.InvokeAsync();
+    }
+
+    /// <summary>The typed text as it goes to the RecordService, which parses it (leniently) or rejects it with a message; blank clears.</summary>
+    internal JsonNode? FromText(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        if (Field.Type == FieldType.Date && _timeOfDay is not null && text.Trim() is var day
+            && DateOnly.TryParseExact(day, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        {
+            return JsonValue.Create(day + _timeOfDay);
+        }
+        return JsonValue.Create(text);
+    }
+
+    private JsonNode? ListValue() => _list.Count == 0 ? null : new JsonArray(_list.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+
+    private async Task<bool> SaveAsync(JsonNode? value)
+    {
+        if (_saving)
+        {
+            return false;
         }
         _saving = true;
         try
         {
-            await OnSave.InvokeAsync(new CellSave(Current(), move));
+            _closed = await Save(value);
+            return _closed;
         }
         finally
         {
@@ -122,34 +165,51 @@ public partial class CellEditor
         }
     }
 
-    private async Task OnKeyDownAsync(KeyboardEventArgs e)
+    /// <summary>
+    /// A select commits when its list closes (a pick, Enter, a click elsewhere) or on Tab; arrow keys only move
+    /// through the choices. Unchanged, it closes without a save (a choice removed from the field stays as it is).
+    /// </summary>
+    private async Task<bool> CommitChoicesAsync()
     {
-        switch (e.Key)
+        if (!ChoicesChanged(out var value))
         {
-            case "Escape":
-                await OnCancel.InvokeAsync();
-                break;
-            case "Enter" when !(Field.Type == FieldType.LongText && e.ShiftKey):
-                await SaveAsync(CellMove.None);
-                break;
-            case "Tab":
-                await SaveAsync(e.ShiftKey ? CellMove.Previous : CellMove.Next);
-                break;
+            await Cancel();
+            return true;
+        }
+        return await SaveAsync(value);
+    }
+
+    private bool ChoicesChanged(out JsonNode? value)
+    {
+        value = Field.Type == FieldType.MultiSelect ? ListValue() : string.IsNullOrEmpty(_choice) ? null : JsonValue.Create(_choice);
+        return !JsonNode.DeepEquals(value, Value);
+    }
+
+    private async Task OnChoiceAsync(string? value)
+    {
+        _choice = value;
+        if (!_open && !_closed)
+        {
+            // A clicked choice (MudSelect closes its list first, then sets the value) or the clear button.
+            await CommitChoicesAsync();
         }
     }
 
-    private async Task OnSelectChangedAsync(string? value)
+    private async Task OnOpenChangedAsync(bool open)
     {
-        _text = value;
-        await SaveAsync(CellMove.None);
+        _open = open;
+        // A single select's list closes before a clicked choice arrives (OnChoiceAsync commits that one); a choice
+        // reached with the arrow keys is already here when Enter closes the list.
+        if (!open && !_closed && (Field.Type == FieldType.MultiSelect || ChoicesChanged(out _)))
+        {
+            await CommitChoicesAsync();
+        }
     }
 
-    /// <summary>A multi-select commits when its list closes, after the user has ticked every choice they want.</summary>
-    private async Task OnMultiOpenChangedAsync(bool open)
+    public ValueTask DisposeAsync()
     {
-        if (!open)
-        {
-            await SaveAsync(CellMove.None);
-        }
+        _closed = true;
+        _ref?.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -14,62 +14,91 @@ public partial class RecordsGrid
     {
         if (_editBusy)
         {
+            // The open cell is still saving (leaving it committed it): open this one once that save succeeds.
+            _deferredEdit = (record.Id, field.Id);
             return;
         }
-        // Opening another cell abandons the current one's unsaved text, as Escape would.
         _editing = (record.Id, field.Id);
         _editError = null;
     }
 
-    /// <summary>Saves one cell through RecordService. A rejected value keeps the editor open with the error and the old stored value.</summary>
-    private async Task SaveCellAsync(RecordSnapshot record, FieldEntity field, CellSave save)
+    /// <summary>The cell cursor (wwwroot/grid.js) starts an edit: a click, Enter, F2 or typing on a cell.</summary>
+    [JSInvokable]
+    public Task<bool> BeginEditAt(string recordId, string fieldId)
+    {
+        var record = _page.FirstOrDefault(r => r.Id == recordId);
+        var field = VisibleFields.FirstOrDefault(f => f.Id == fieldId);
+        if (record is null || field is null || field.Type == FieldType.Checkbox)
+        {
+            return Task.FromResult(false);
+        }
+        BeginEdit(record, field);
+        StateHasChanged();
+        return Task.FromResult(true);
+    }
+
+    /// <summary>Escape on a cell whose editor was still opening.</summary>
+    [JSInvokable]
+    public async Task CancelEdit()
+    {
+        _deferredEdit = null;
+        await EndEditAsync();
+        StateHasChanged();
+    }
+
+    /// <summary>
+    /// Saves one cell through RecordService; true when saved. A rejected value writes nothing: the editor stays open
+    /// with the typed text and the error, which names the field.
+    /// </summary>
+    private async Task<bool> SaveCellAsync(RecordSnapshot record, FieldEntity field, JsonNode? value)
     {
         _editBusy = true;
         try
         {
-            var patch = new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { [field.Id] = save.Value?.DeepClone() });
+            var patch = new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { [field.Id] = value?.DeepClone() });
             var updated = await Records.UpdateAsync(Table.Id, patch, await UserAsync());
             MergeValues(record, updated.Values, keep: null);
-            _editError = null;
-            var next = Neighbour(field, save.Move);
-            if (next is null)
+            if (IsEditing(record, field))
             {
                 await EndEditAsync();
             }
-            else
+            if (_deferredEdit is { } next)
             {
-                _editing = (record.Id, next.Id);
+                _deferredEdit = null;
+                _editing = next;
+                _editError = null;
             }
+            return true;
         }
         catch (RecordValidationException ex)
         {
-            _editError = ex.Errors.Count > 0 ? $"{field.Name} {ex.Errors[0].Message}." : ex.Message;
-            if (_editing is null)
+            _deferredEdit = null;
+            var error = ex.Errors.Count > 0 ? $"{field.Name} {ex.Errors[0].Message}." : ex.Message;
+            if (IsEditing(record, field))
+            {
+                _editError = error;
+            }
+            else
             {
                 // A checkbox toggles without an editor: report it as a snackbar instead.
-                Snackbar.Add(_editError, Severity.Error);
+                Snackbar.Add(error, Severity.Error);
             }
+            return false;
         }
         catch (NotFoundException ex)
         {
             Snackbar.Add(ex.Message, Severity.Error);
-            await EndEditAsync();
+            if (IsEditing(record, field))
+            {
+                await EndEditAsync();
+            }
+            return true;
         }
         finally
         {
             _editBusy = false;
+            StateHasChanged();
         }
-    }
-
-    private FieldEntity? Neighbour(FieldEntity field, CellMove move)
-    {
-        if (move == CellMove.None)
-        {
-            return null;
-        }
-        var fields = VisibleFields.Where(f => f.Type != FieldType.Checkbox).ToList();
-        var i = fields.FindIndex(f => f.Id == field.Id) + (move == CellMove.Next ? 1 : -1);
-        return i >= 0 && i < fields.Count ? fields[i] : null;
     }
 
     private async Task EndEditAsync()
@@ -104,19 +133,15 @@ public partial class RecordsGrid
     private async Task BulkEditAsync()
     {
         var ids = _selected.Select(r => r.Id).ToList();
-        var parameters = new DialogParameters<BulkEditDialog> { { d => d.Table, Table }, { d => d.Count, ids.Count } };
+        var parameters = new DialogParameters<BulkEditDialog> { { d => d.Table, Table }, { d => d.RecordIds, ids } };
         var dialog = await Dialogs.ShowAsync<BulkEditDialog>("Edit selected records", parameters, FormOptions);
-        if (await dialog.Result is not { Canceled: false, Data: BulkEditDialog.Choice choice })
+        // The dialog writes (and shows a rejected value at its field); the selection stays, so the same records can
+        // be edited again or deleted.
+        if (await dialog.Result is { Canceled: false, Data: BulkEditDialog.Outcome outcome })
         {
-            return;
+            Snackbar.Add($"Updated {outcome.Field.Name} on {outcome.Updated:N0} record{(outcome.Updated == 1 ? "" : "s")}.", Severity.Success);
         }
-        // The selection stays after an edit, so the same records can be edited again or deleted.
-        await RunBulkAsync(clearSelection: false, async user =>
-        {
-            var patches = ids.Select(id => new RecordPatch(id, new Dictionary<string, JsonNode?> { [choice.Field.Id] = choice.Value?.DeepClone() })).ToList();
-            var updated = await Records.BulkUpdateAsync(Table.Id, patches, user);
-            Snackbar.Add($"Updated {choice.Field.Name} on {updated.Count:N0} record{(updated.Count == 1 ? "" : "s")}.", Severity.Success);
-        });
+        await ReloadAsync();
     }
 
     private async Task RunBulkAsync(bool clearSelection, Func<string?, Task> action)
@@ -172,5 +197,20 @@ public partial class RecordsGrid
         await ReloadAsync();
     }
 
-    public void Dispose() => _subscription?.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        _subscription?.Dispose();
+        if (_jsRef is not null)
+        {
+            try
+            {
+                await JS.InvokeVoidAsync("undbGrid.dispose", _host);
+            }
+            catch (Exception ex) when (ex is JSException or JSDisconnectedException or TaskCanceledException)
+            {
+                // The page is gone with its listeners.
+            }
+            _jsRef.Dispose();
+        }
+    }
 }

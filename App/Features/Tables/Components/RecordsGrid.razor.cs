@@ -48,8 +48,12 @@ public partial class RecordsGrid
     private int _loadsInFlight;
 
     private (string RecordId, string FieldId)? _editing;
+    /// <summary>A cell the user opened while the previous one was still saving; it opens once that save succeeds.</summary>
+    private (string RecordId, string FieldId)? _deferredEdit;
     private string? _editError;
     private bool _editBusy;
+    private ElementReference _host;
+    private DotNetObjectReference<RecordsGrid>? _jsRef;
 
     private bool _reloading;
     private bool _reloadAgain;
@@ -61,6 +65,7 @@ public partial class RecordsGrid
     private IDisposable? _subscription;
     private string? _subscribedTo;
     private string? _renderedColumnsKey;
+    private TableSnapshot? _renderedTable;
 
     public RecordsGrid()
     {
@@ -74,6 +79,13 @@ public partial class RecordsGrid
 
     protected override async Task OnParametersSetAsync()
     {
+        if (ReferenceEquals(Table, _renderedTable))
+        {
+            // The parent re-rendered (the tabs do so often) with the same table: nothing to reload. Reloading here
+            // rebuilt every row, dropped clicks and threw away an open editor with its text.
+            return;
+        }
+        _renderedTable = Table;
         if (_subscribedTo != Table.Id)
         {
             _subscription?.Dispose();
@@ -107,8 +119,20 @@ public partial class RecordsGrid
     }
 
     /// <summary>Ready once rows loaded over the circuit have been rendered and no other load is under way.</summary>
-    protected override void OnAfterRender(bool firstRender)
+    protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        if (firstRender)
+        {
+            _jsRef = DotNetObjectReference.Create(this);
+            try
+            {
+                await JS.InvokeVoidAsync("undbGrid.init", _host, _jsRef);
+            }
+            catch (Exception ex) when (ex is JSException or JSDisconnectedException or TaskCanceledException)
+            {
+                // The browser left; nothing to attach to.
+            }
+        }
         if (!_ready && _loadedInteractively && _loadsInFlight == 0)
         {
             _ready = true;
@@ -190,63 +214,6 @@ public partial class RecordsGrid
             return;
         }
         await ReloadAsync();
-    }
-
-    private Task OnChangeAsync(TableChange change)
-    {
-        if (change.Kind != TableChangeKind.RecordsChanged)
-        {
-            return Task.CompletedTask;
-        }
-        return InvokeAsync(async () =>
-        {
-            try
-            {
-                await OnRecordsChangedAsync(change.RecordIds);
-            }
-            catch (Exception ex)
-            {
-                await DispatchExceptionAsync(ex);
-            }
-        });
-    }
-
-    /// <summary>
-    /// A change made anywhere shows at once. While a cell is being edited the page is not reloaded (that would drop the
-    /// editor); the changed rows on screen are merged in place instead, and the full reload waits until the edit ends.
-    /// </summary>
-    private async Task OnRecordsChangedAsync(IReadOnlyList<string> ids)
-    {
-        if (_editing is null)
-        {
-            await ReloadAsync();
-            return;
-        }
-        _reloadPending = true;
-        var onScreen = _page.Where(r => ids.Contains(r.Id)).Take(MaxMergedRows).ToList();
-        foreach (var row in onScreen)
-        {
-            if (await Query.GetAsync(Table.Id, row.Id) is { } fresh)
-            {
-                MergeValues(row, fresh.Values, keep: _editing is { } e && e.RecordId == row.Id ? e.FieldId : null);
-            }
-        }
-        StateHasChanged();
-    }
-
-    private static void MergeValues(RecordSnapshot target, JsonObject fresh, string? keep)
-    {
-        foreach (var key in target.Values.Select(p => p.Key).Concat(fresh.Select(p => p.Key)).Distinct().Where(k => k != keep).ToList())
-        {
-            if (fresh[key] is { } value)
-            {
-                target.Values[key] = value.DeepClone();
-            }
-            else
-            {
-                target.Values.Remove(key);
-            }
-        }
     }
 
     private async Task<string?> UserAsync() => (await Auth.GetAuthenticationStateAsync()).User.UserId();

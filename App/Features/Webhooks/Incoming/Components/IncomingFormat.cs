@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Undb.Components.Shared;
 using Undb.Data;
 
 namespace Undb.Features.Webhooks.Incoming.Components;
@@ -29,7 +30,8 @@ public static class IncomingFormat
         };
     }
 
-    public static string Absolute(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+    /// <summary>A time in UTC, in the app's one format, for plain-text places; on screen use <c>&lt;LocalTime&gt;</c> or <see cref="ViewerTime.Both"/>.</summary>
+    public static string Absolute(DateTimeOffset time) => ViewerTime.Unknown.Utc(time);
 
     public static string Size(long bytes) => bytes switch
     {

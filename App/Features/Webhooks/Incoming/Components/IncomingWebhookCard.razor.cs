@@ -10,6 +10,10 @@ namespace Undb.Features.Webhooks.Incoming.Components;
 /// <summary>One incoming webhook: its URL and masked key, the switch, live stats, and the doors to mapping and the request log.</summary>
 public partial class IncomingWebhookCard
 {
+    /// <summary>The viewer's time zone (MainLayout), for the tooltip of "last received".</summary>
+    [CascadingParameter]
+    private ViewerTime? Viewer { get; set; }
+
     [Inject] private IncomingWebhookService Hooks { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Undb.Components.Shared;
 using System.Text.Json.Nodes;
 
 namespace Undb.Features.Webhooks.Outbound.Components;
@@ -39,7 +40,8 @@ public static class WebhookText
     /// <summary>2xx is success; anything else (a redirect included, since webhooks do not follow them) or no answer is failure.</summary>
     public static MudBlazor.Color HttpColor(int? status) => status is >= 200 and < 300 ? MudBlazor.Color.Success : MudBlazor.Color.Error;
 
-    public static string Time(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") + " UTC" : "—";
+    /// <summary>A time in UTC, in the app's one format, for plain-text places; on screen use <c>&lt;LocalTime&gt;</c> (the viewer's zone).</summary>
+    public static string Time(DateTimeOffset? at) => at is { } t ? ViewerTime.Unknown.Utc(t) : "—";
 
     public static string Duration(double? ms) => ms switch
     {

@@ -1,0 +1,127 @@
+using Microsoft.Playwright;
+using Undb.E2E.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Undb.E2E.Grid;
+
+/// <summary>Issue #17: a required field hidden from the grid (item 4), dialog focus and required labels, and one chips input for choices.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClassFixture<SharedServer>
+{
+    /// <summary>Item 4: Add record used to leave out a required field hidden in the grid and answer "Fix the highlighted values" with nothing highlighted.</summary>
+    [Fact]
+    public async Task ARequiredFieldHiddenFromTheGrid_IsInAddRecordAndTheDrawer_MarkedHidden_AndNamedInTheError()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Hidden", ("Deal", "text", null), ("Owner", "text", null));
+        await app.PatchFieldAsync(tableId, "Owner", new { required = true, hidden = true });
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        await Expect(grid.Header("Owner")).ToHaveCountAsync(0);
+
+        await page.ClickAsync("#add-record");
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(grid.FieldInput("Owner")).ToBeVisibleAsync();
+        await Expect(dialog).ToContainTextAsync("Hidden in the grid");
+        await grid.FieldInput("Deal").FillAsync("Acme");
+        await page.ClickAsync("#record-save");
+        await Expect(page.Locator("#record-error")).ToHaveTextAsync("Nothing was saved. Owner is required.");
+        Assert.Empty(await app.ListRecordsAsync(tableId));
+
+        await grid.FieldInput("Owner").FillAsync("Ada");
+        await page.ClickAsync("#record-save");
+        await Expect(dialog).ToHaveCountAsync(0);
+        var record = Assert.Single(await app.ListRecordsAsync(tableId))!;
+        Assert.Equal("Ada", record["values"]!["Owner"]!.GetValue<string>());
+
+        await grid.OpenRecordAsync(record["id"]!.GetValue<string>());
+        await Expect(grid.FieldInput("Owner")).ToHaveValueAsync("Ada");
+        await Expect(page.Locator("#drawer-fields")).ToContainTextAsync("Hidden in the grid");
+    }
+
+    [Fact]
+    public async Task Dialogs_FocusTheirFirstInput_MarkRequiredOnce_AndDropAStaleRequiredMessage()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Focus", ("Deal", "text", null), ("Value", "number", null));
+        await app.PatchFieldAsync(tableId, "Deal", new { required = true });
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+
+        // The dialog opens with its first input focused and keeps it: Enter there submits (a round trip, so the
+        // dialog's own focus handling has run by the time the answer shows), and the input still has the focus.
+        // MudBlazor used to take the focus back to the dialog a moment after AutoFocus gave it to the input.
+        await page.ClickAsync("#add-record");
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#record-error")).ToHaveTextAsync("Nothing was saved. Deal is required.");
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        // One asterisk on a required label: MudBlazor's own (drawn by CSS), none in the text (it was "Deal **").
+        var label = dialog.Locator("label").First;
+        await Expect(label).ToHaveTextAsync("Deal");
+        Assert.Equal("\"*\"", await label.EvaluateAsync<string>("l => getComputedStyle(l, '::after').content"));
+        await Expect(grid.FieldInput("Deal")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(dialog.GetByText("is required", new() { Exact = true })).ToHaveCountAsync(1);
+
+        // Typing (keyboard only) and leaving the field clears its old "is required" at once, before any save.
+        await page.Keyboard.TypeAsync("Acme");
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(grid.FieldInput("Deal")).ToHaveAttributeAsync("aria-invalid", "false");
+        await Expect(dialog.GetByText("is required", new() { Exact = true })).ToHaveCountAsync(0);
+        await Expect(page.Locator("#record-error")).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToHaveCountAsync(0);
+
+        // Another dialog: a new field's name (Enter with no name answers at the field, which keeps the focus).
+        await page.ClickAsync("#manage-fields");
+        await page.ClickAsync("#fields-add");
+        var name = page.Locator("input#field-name, #field-name input").First;
+        await Expect(name).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(name).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(name).ToBeFocusedAsync();
+    }
+
+    [Fact]
+    public async Task Choices_AreChipsEverywhere_EnterOrCommaAdds_BackspaceRemoves_APastedListMakesSeveral()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Chips", ("Deal", "text", null));
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        var chips = page.Locator(".mud-dialog [data-choice]");
+
+        await page.ClickAsync("#manage-fields");
+        await page.ClickAsync("#fields-add");
+        await page.Locator("input#field-name, #field-name input").First.FillAsync("Priority");
+        await grid.ChooseAsync(page.Locator(".mud-dialog .mud-select:has(#field-type)").First, "Single select");
+        await page.Locator(".choices-entry").ClickAsync();
+        await page.EvaluateAsync("() => navigator.clipboard.writeText('P1, P2, P3')");
+        await page.Keyboard.PressAsync("Control+V");
+        await Expect(chips).ToHaveCountAsync(3);
+        await page.Keyboard.TypeAsync("P4,");
+        await page.Keyboard.TypeAsync("P5");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(chips).ToHaveCountAsync(5);
+        await page.Keyboard.PressAsync("Backspace");
+        await Expect(chips).ToHaveCountAsync(4);
+        await page.ClickAsync("#field-save");
+        await Expect(page.Locator("[data-manage-field='Priority']")).ToBeVisibleAsync();
+        await page.ClickAsync("#fields-done");
+        await Expect(grid.Header("Priority")).ToBeVisibleAsync();
+
+        var field = await app.GetFieldAsync(tableId, "Priority");
+        Assert.Equal(["P1", "P2", "P3", "P4"], field["options"]!["choices"]!.AsArray().Select(c => c!.GetValue<string>()));
+
+        // Editing the field shows the same chips; a choice typed without Enter is kept when the dialog saves.
+        await grid.OpenFieldMenuAsync("Priority");
+        await page.Locator(".menu-edit-field").ClickAsync();
+        await Expect(chips).ToHaveCountAsync(4);
+        await page.Locator(".choices-entry").FillAsync("P9");
+        await page.ClickAsync("#field-save");
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+        field = await app.GetFieldAsync(tableId, "Priority");
+        Assert.Equal(["P1", "P2", "P3", "P4", "P9"], field["options"]!["choices"]!.AsArray().Select(c => c!.GetValue<string>()));
+    }
+}

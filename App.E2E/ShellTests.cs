@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Undb.E2E.Support;
+using static Microsoft.Playwright.Assertions;
+
+namespace Undb.E2E;
+
+/// <summary>Issue #17: the app's own "not found" page with status 404, and times in the viewer's time zone.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ShellTests(BrowserFixture browser, SharedServer app) : IClassFixture<SharedServer>
+{
+    [Fact]
+    public async Task AnUnknownPageOrTable_LoadedDirectly_GetsTheStyledNotFoundPage_WithStatus404()
+    {
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var page = await context.NewPageAsync();
+        await UiActions.LoginAsync(page);
+
+        foreach (var url in new[] { "/no/such/page", "/tables/tbl_doesnotexist" })
+        {
+            var response = await page.GotoAsync(url);
+            Assert.Equal(404, response!.Status);
+            await Expect(page.GetByText("Nothing here")).ToBeVisibleAsync();
+            await Expect(page.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "Back to your tables" })).ToBeVisibleAsync();
+            // The app's layout, not a bare page.
+            await Expect(page.Locator(".mud-appbar")).ToBeVisibleAsync();
+        }
+
+        // The API keeps its own answers.
+        using var api = await app.Api.GetAsync("/api/tables/tbl_doesnotexist");
+        Assert.Equal(HttpStatusCode.NotFound, api.StatusCode);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Times_AreShownInTheViewersTimeZone_WithUtcInTheTooltip()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Zones", ("Deal", "text", null), ("Meeting", "date", null));
+        var id = await app.CreateRecordAsync(tableId, new { Deal = "Acme", Meeting = "2026-11-22T15:35:20Z" });
+        var record = (await app.Api.GetFromJsonAsync<JsonObject>($"/api/tables/{tableId}/records/{id}"))!;
+        var created = DateTimeOffset.Parse(record["createdAt"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        var tokyo = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        string Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, tokyo).ToString("d MMM yyyy HH:mm:ss", CultureInfo.InvariantCulture);
+        string Utc(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl, timeZone: "Asia/Tokyo");
+        var grid = await Grid.GridPage.OpenAsync(context, tableId);
+
+        // A date-and-time value in the grid: 15:35 UTC is 00:35 the next day in Tokyo.
+        var meeting = grid.Cell(id, "Meeting").Locator(".local-time");
+        await Expect(meeting).ToHaveTextAsync("23 Nov 2026 00:35:20");
+        await Expect(meeting).ToHaveAttributeAsync("title", "22 Nov 2026 15:35:20 UTC");
+
+        // The record's system times in the drawer.
+        await grid.OpenRecordAsync(id);
+        var createdAt = grid.Page.Locator("[data-system='created'] .local-time");
+        await Expect(createdAt).ToHaveTextAsync(Local(created));
+        await Expect(createdAt).ToHaveAttributeAsync("title", Utc(created));
+    }
+}
