@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.JSInterop;
 using MudBlazor;
 
 namespace Undb.Features.Tables.Components;
