@@ -37,9 +37,15 @@ public sealed class RecordFormsTests(UndbFactory factory) : ComponentTestContext
         Assert.Equal("abc", Input(cut, "Value").GetAttribute("value"));
         Assert.Equal(12000, (await StoredAsync(table, record.Id))[FieldId(table, "Value")]!.GetValue<decimal>());
 
-        // Fixed, it saves, and the error goes with the bad text.
+        // Fixed, it saves, and the error goes with the bad text; until then the error keeps its room (an invisible summary,
+        // a blank helper line), so Save does not move while the pointer is on its way to it.
+        var alerts = cut.FindAll(".mud-alert").Count;
         Input(cut, "Value").Change("12500");
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("#drawer-error")));
+        Assert.Equal(alerts, cut.FindAll(".mud-alert").Count);
+        Assert.Equal("true", cut.Find(".mud-alert[aria-hidden]").GetAttribute("aria-hidden"));
+        Assert.DoesNotContain("expects a number", cut.Find("#drawer-fields").TextContent);
+        Assert.Contains(cut.FindAll("#drawer-fields .mud-input-helper-text"), h => h.TextContent == "\u00a0");
         cut.Find("#drawer-save").Click();
         cut.WaitForAssertion(() => Assert.Contains("Record saved.", cut.Markup));
         Assert.Equal(12500, (await StoredAsync(table, record.Id))[FieldId(table, "Value")]!.GetValue<decimal>());
