@@ -1,3 +1,4 @@
+using Undb.Data.Sqlite;
 using Undb.Data;
 
 namespace Undb.Tests.Data;

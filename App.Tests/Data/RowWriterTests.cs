@@ -71,7 +71,7 @@ public sealed class RowWriterTests : IAsyncLifetime
         {
             _db.Add(viaEf);
             await _db.SaveChangesAsync();
-            using var writer = new RowWriter(_db);
+            using var writer = new RowWriter(_db, "IS");
             await InsertAsync(writer, viaWriter);
             Assert.Equal(1, writer.Written);
             await tx.CommitAsync();
@@ -99,7 +99,7 @@ public sealed class RowWriterTests : IAsyncLifetime
         _db.ChangeTracker.Clear();
 
         await using var tx = await _db.Database.BeginTransactionAsync();
-        using var writer = new RowWriter(_db);
+        using var writer = new RowWriter(_db, "IS");
         var settled = delivery.Copy();
         settled.Status = DeliveryStatus.Succeeded;
         settled.LeaseToken = null;
@@ -129,7 +129,7 @@ public sealed class RowWriterTests : IAsyncLifetime
     {
         await using (var tx = await _db.Database.BeginTransactionAsync())
         {
-            using var writer = new RowWriter(_db);
+            using var writer = new RowWriter(_db, "IS");
             for (var i = 0; i < 3; i++)
             {
                 await InsertAsync(writer, Sample("record", "rec_" + i));
@@ -144,7 +144,7 @@ public sealed class RowWriterTests : IAsyncLifetime
     public async Task AConstraintViolation_FailsTheInsert()
     {
         await using var tx = await _db.Database.BeginTransactionAsync();
-        using var writer = new RowWriter(_db);
+        using var writer = new RowWriter(_db, "IS");
         await InsertAsync(writer, Sample("record", "rec_same"));
         await Assert.ThrowsAnyAsync<DbException>(() => InsertAsync(writer, Sample("record", "rec_same")));
     }

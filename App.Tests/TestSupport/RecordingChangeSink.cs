@@ -17,9 +17,9 @@ public sealed class RecordingChangeSink : IRecordChangeSink
     private readonly ConcurrentQueue<RecordedBatch> _batches = new();
 
     /// <summary>Per table id: runs after the batch is recorded; its result is the sink's answer.</summary>
-    public ConcurrentDictionary<string, Func<RecordWriteScope, ChangeBatch, Action?>> Behaviours { get; } = new();
+    public ConcurrentDictionary<string, Func<WriteSession, ChangeBatch, Action?>> Behaviours { get; } = new();
 
-    public ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct)
+    public ValueTask<Action?> OnChangesAsync(WriteSession scope, ChangeBatch batch, CancellationToken ct)
     {
         var db = scope.Db;
         // New records wait in the scope (written at the save, by prepared statement); updates and deletes are tracked.

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Undb.Data;
+using Undb.Data.Sqlite;
 using Undb.Features.Tables;
 using Undb.Realtime;
 
@@ -39,6 +40,8 @@ public abstract class ShellTestContext : BunitContext, IAsyncLifetime
         Services.Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3);
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<TableChangeNotifier>();
+        Services.AddSingleton(new DatabaseWriteGate(serialize: true));
+        Services.AddSingleton<DataWriter, SqliteDataWriter>();
         Services.AddSingleton<TableService>();
         AddAuthorization().SetAuthorized(UserName).SetClaims(new Claim(ClaimTypes.NameIdentifier, UserId));
     }

@@ -1,3 +1,4 @@
+using Undb.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Undb.Data;
 

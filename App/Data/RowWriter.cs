@@ -16,9 +16,9 @@ namespace Undb.Data;
 /// again and the database parses it again; that was the largest part of the write transactions' time (see
 /// docs/benchmarks.md, fifth round). Columns, names and value conversions all come from the EF model, so a migration
 /// that adds a column needs no change here. Rows written this way are not tracked by the context.
-/// Runs on the context's connection and current transaction; the caller owns both.
+/// Runs on the context's connection and current transaction; the caller owns both (a <see cref="WriteSession"/> makes one).
 /// </summary>
-public sealed class RowWriter(DbContext db) : IDisposable
+public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
 {
     private static readonly ConcurrentDictionary<(IModel Model, Type Type), Columns> Mappings = new();
     private readonly Dictionary<(Type, string), (DbCommand Command, Columns Columns, IReadOnlyList<Column> Bound)> _statements = [];
@@ -71,8 +71,8 @@ public sealed class RowWriter(DbContext db) : IDisposable
             sql.Append(" WHERE ").AppendJoin(" AND ", columns.Key.Select((c, i) => $"{c.Name} = @p{set.Count + i}"));
             foreach (var (property, _) in expected)
             {
-                // IS, not =: "still no lease" must match a NULL column too.
-                sql.Append(" AND ").Append(columns.Named(property).Name).Append(" IS @e_").Append(property);
+                // Null-safe, not =: "still no lease" must match a NULL column too (IS on SQLite, IS NOT DISTINCT FROM on PostgreSQL).
+                sql.Append(" AND ").Append(columns.Named(property).Name).Append(' ').Append(nullSafeEquals).Append(" @e_").Append(property);
             }
             return (sql.ToString(), bound);
         });

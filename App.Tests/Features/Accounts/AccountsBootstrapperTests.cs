@@ -21,6 +21,7 @@ public sealed class AccountsBootstrapperTests(UndbFactory factory) : IClassFixtu
     private AccountsBootstrapper Bootstrapper(IServiceProvider scoped, BootstrapOptions options) => new(
         scoped.GetRequiredService<UserManager<AppUser>>(),
         scoped.GetRequiredService<AppDbContext>(),
+        scoped.GetRequiredService<DataWriter>(),
         factory.Services.GetRequiredService<ApiTokenService>(),
         Options.Create(options),
         TimeProvider.System,

@@ -14,6 +14,7 @@ public sealed class BootstrapConfigurationException(string message) : InvalidOpe
 public sealed partial class AccountsBootstrapper(
     UserManager<AppUser> userManager,
     Undb.Data.AppDbContext db,
+    Undb.Data.DataWriter writer,
     ApiTokenService tokens,
     IOptions<BootstrapOptions> options,
     TimeProvider time,
@@ -56,7 +57,7 @@ public sealed partial class AccountsBootstrapper(
             logger.LogInformation("Created the bootstrap admin {Email}", o.AdminEmail);
         }
         // On a fresh server the bootstrap admin is its first user, and so its owner.
-        await ServerOwnership.TryClaimAsync(db, user.Id, time.GetUtcNow(), ct);
+        await writer.WriteAsync(db, Undb.Data.WriteKind.Change, _ => ServerOwnership.TryClaimAsync(db, user.Id, time.GetUtcNow(), ct), ct);
 
         if (!string.IsNullOrWhiteSpace(o.ApiToken))
         {

@@ -12,7 +12,7 @@ public sealed record NewApiToken(ApiTokenInfo Info, string Token);
 /// Personal API tokens: created and shown once, stored as a SHA-256 hash. Revoking marks the row rather than deleting it,
 /// so a revoked token is remembered: the bootstrap token from configuration is not brought back by the next start.
 /// </summary>
-public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, TimeProvider time)
+public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, DataWriter writer, TimeProvider time)
 {
     public const string TokenPrefix = "undb_";
     private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
@@ -28,12 +28,15 @@ public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, T
         {
             name = name[..100];
         }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hash = SecretHasher.Hash(token);
-        var entity = await db.ApiTokens.FirstOrDefaultAsync(t => t.Hash == hash, ct);
-        if (entity is null)
+        var entity = await writer.WriteAsync(async session =>
         {
-            entity = new ApiToken
+            var db = session.Db;
+            if (await db.ApiTokens.FirstOrDefaultAsync(t => t.Hash == hash, ct) is { } existing)
+            {
+                return existing;
+            }
+            var entity = new ApiToken
             {
                 UserId = userId,
                 Name = name,
@@ -42,8 +45,8 @@ public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, T
                 CreatedAt = time.GetUtcNow(),
             };
             db.ApiTokens.Add(entity);
-            await db.SaveChangesAsync(ct);
-        }
+            return entity;
+        }, ct);
         return new NewApiToken(ToInfo(entity), token);
     }
 
@@ -57,9 +60,8 @@ public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, T
     public async Task<bool> RevokeAsync(string userId, string tokenId, CancellationToken ct = default)
     {
         var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.ApiTokens.Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct) > 0;
+        return await writer.WriteAsync(session => session.Db.ApiTokens.Where(t => t.Id == tokenId && t.UserId == userId && t.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), ct), ct) > 0;
     }
 
     /// <summary>Whether this token was issued and later revoked.</summary>
@@ -79,7 +81,7 @@ public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, T
         }
         var hash = SecretHasher.Hash(token);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var entity = await db.ApiTokens.FirstOrDefaultAsync(t => t.Hash == hash, ct);
+        var entity = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.Hash == hash, ct);
         if (entity is null || entity.RevokedAt is not null)
         {
             return null;
@@ -87,8 +89,9 @@ public sealed class ApiTokenService(IDbContextFactory<AppDbContext> dbFactory, T
         var now = time.GetUtcNow();
         if (entity.LastUsedAt is null || now - entity.LastUsedAt > LastUsedResolution)
         {
-            entity.LastUsedAt = now;
-            await db.SaveChangesAsync(ct);
+            // Only the time moves; a write that races another (or a revocation) changes nothing else.
+            await writer.WriteAsync(WriteKind.Bookkeeping, session => session.Db.ApiTokens.Where(t => t.Id == entity.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LastUsedAt, now), ct), ct);
         }
         return entity.UserId;
     }

@@ -9,7 +9,7 @@ namespace Undb.Features.Accounts;
 /// Who may register: the first user always; others only when <c>Accounts:OpenRegistration</c> is on. The first user owns
 /// the server (<see cref="ServerOwner"/>), and there is exactly one, however many register at the same moment.
 /// </summary>
-public sealed class RegistrationService(UserManager<AppUser> userManager, AppDbContext db, IOptions<AccountsOptions> options, TimeProvider time)
+public sealed class RegistrationService(UserManager<AppUser> userManager, AppDbContext db, DataWriter writer, IOptions<AccountsOptions> options, TimeProvider time)
 {
     private static readonly IdentityError Closed = new()
     {
@@ -31,44 +31,48 @@ public sealed class RegistrationService(UserManager<AppUser> userManager, AppDbC
             return IdentityResult.Failed(Closed);
         }
         var user = new AppUser { UserName = email.Trim(), Email = email.Trim(), EmailConfirmed = true, CreatedAt = time.GetUtcNow() };
-        if (options.Value.OpenRegistration)
-        {
-            var created = await userManager.CreateAsync(user, password);
-            if (created.Succeeded)
-            {
-                await ServerOwnership.TryClaimAsync(db, user.Id, time.GetUtcNow(), ct);
-            }
-            return created;
-        }
-
-        // Several people may have seen the empty server at once. The password is checked and hashed first (slow, on
-        // purpose) so the transaction stays short; then the user and the owner row commit together. The owner row's
-        // fixed primary key lets only one of them commit: on SQLite the transaction begins IMMEDIATE (one writer, the
-        // rest wait), on a server database the loser fails on the key. Either way the loser's user is rolled back.
+        // The password is checked and hashed first (slow, on purpose), so the write stays short.
         var passwordCheck = await CheckPasswordAsync(user, password);
         if (!passwordCheck.Succeeded)
         {
             return passwordCheck;
         }
         user.PasswordHash = userManager.PasswordHasher.HashPassword(user, password);
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (await db.ServerOwners.AnyAsync(ct))
+        if (options.Value.OpenRegistration)
         {
-            return IdentityResult.Failed(Closed);
+            return await writer.WriteAsync(db, WriteKind.Change, async _ =>
+            {
+                var created = await userManager.CreateAsync(user);
+                if (created.Succeeded)
+                {
+                    await ServerOwnership.TryClaimAsync(db, user.Id, time.GetUtcNow(), ct);
+                }
+                return created;
+            }, ct);
         }
-        var result = await userManager.CreateAsync(user);
-        if (!result.Succeeded)
-        {
-            return result;
-        }
-        db.ServerOwners.Add(new ServerOwner { UserId = user.Id, ClaimedAt = time.GetUtcNow() });
+
+        // Several people may have seen the empty server at once: the user and the owner row commit together, and the
+        // owner row's fixed primary key lets only one of them commit. On SQLite writers take turns, so the second sees
+        // the owner; on a server database the loser fails on the key. Either way the loser's user is rolled back.
         try
         {
-            await db.SaveChangesAsync(ct);
+            return await writer.WriteAsync(db, WriteKind.Change, async _ =>
+            {
+                if (await db.ServerOwners.AnyAsync(ct))
+                {
+                    return IdentityResult.Failed(Closed);
+                }
+                var result = await userManager.CreateAsync(user);
+                if (result.Succeeded)
+                {
+                    db.ServerOwners.Add(new ServerOwner { UserId = user.Id, ClaimedAt = time.GetUtcNow() });
+                    await db.SaveChangesAsync(ct);
+                }
+                return result;
+            }, ct);
         }
         catch (DbUpdateException)
         {
-            await transaction.RollbackAsync(ct);
             db.ChangeTracker.Clear();
             if (await db.ServerOwners.AnyAsync(ct))
             {
@@ -76,8 +80,6 @@ public sealed class RegistrationService(UserManager<AppUser> userManager, AppDbC
             }
             throw;
         }
-        await transaction.CommitAsync(ct);
-        return result;
     }
 
     private async Task<IdentityResult> CheckPasswordAsync(AppUser user, string password)

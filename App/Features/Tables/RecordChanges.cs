@@ -43,74 +43,11 @@ public sealed record ChangeBatch(
 }
 
 /// <summary>
-/// One RecordService transaction as a sink sees it: the context to add rows to, and <see cref="Items"/>, state kept
-/// for as long as the transaction (a group commit runs many writes in one, so a sink can read what it needs once).
-/// </summary>
-public sealed class RecordWriteScope(AppDbContext db) : IDisposable
-{
-    private readonly List<Func<CancellationToken, Task>> _beforeCommit = [];
-    private readonly List<object> _rows = [];
-    private RowWriter? _writer;
-
-    public AppDbContext Db { get; } = db;
-
-    public Dictionary<object, object?> Items { get; } = [];
-
-    /// <summary>
-    /// Adds a new row to the current write: it is inserted when the write is saved, with the records, through one
-    /// prepared statement per kind of row for the whole transaction (<see cref="RowWriter"/>), which costs a fraction
-    /// of what tracking it through <see cref="Db"/> costs. If the write is rejected first, the row is dropped with it.
-    /// </summary>
-    public void Add<T>(T row) where T : class => _rows.Add(row);
-
-    /// <summary>The rows given to <see cref="Add{T}"/> that the current write has not saved yet.</summary>
-    public IReadOnlyList<object> PendingRows => _rows;
-
-    /// <summary>
-    /// Runs <paramref name="action"/> once, after the transaction's last write and before its commit: work that many
-    /// writes share, such as one counter update for all of them. If it throws, the transaction is rolled back.
-    /// </summary>
-    public void BeforeCommit(Func<CancellationToken, Task> action) => _beforeCommit.Add(action);
-
-    /// <summary>Saves the current write: what is tracked by <see cref="Db"/>, then the rows given to <see cref="Add{T}"/>.</summary>
-    internal async Task SaveAsync(CancellationToken ct)
-    {
-        await Db.SaveChangesAsync(ct);
-        if (_rows.Count > 0)
-        {
-            _writer ??= new RowWriter(Db);
-            foreach (var row in _rows)
-            {
-                await _writer.InsertAsync(row, ct);
-            }
-            _rows.Clear();
-        }
-    }
-
-    /// <summary>Forgets the current write's unsaved rows and tracked changes (it was rejected, or it is saved and done).</summary>
-    internal void EndWrite()
-    {
-        _rows.Clear();
-        Db.ChangeTracker.Clear();
-    }
-
-    internal async Task RunBeforeCommitAsync(CancellationToken ct)
-    {
-        foreach (var action in _beforeCommit)
-        {
-            await action(ct);
-        }
-    }
-
-    public void Dispose() => _writer?.Dispose();
-}
-
-/// <summary>
 /// Rows a caller commits together with its own record write (an ingest's request log, say), so both need only one
 /// transaction: called inside it after the write's changes and sinks, with the records the write produced.
 /// It runs again if the write is retried; the write only returns once a run of it has committed.
 /// </summary>
-public delegate ValueTask AlongsideWrite(RecordWriteScope scope, IReadOnlyList<RecordSnapshot> records, CancellationToken ct);
+public delegate ValueTask AlongsideWrite(WriteSession scope, IReadOnlyList<RecordSnapshot> records, CancellationToken ct);
 
 /// <summary>
 /// The extension point of the one write path. Called inside RecordService's transaction, before it is saved:
@@ -119,5 +56,5 @@ public delegate ValueTask AlongsideWrite(RecordWriteScope scope, IReadOnlyList<R
 /// </summary>
 public interface IRecordChangeSink
 {
-    ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct);
+    ValueTask<Action?> OnChangesAsync(WriteSession scope, ChangeBatch batch, CancellationToken ct);
 }

@@ -24,7 +24,7 @@ public sealed class RecordService : IDisposable
     private readonly IRecordChangeSink[] _sinks;
     private readonly TableChangeNotifier _notifier;
     private readonly UserDirectory _users;
-    private readonly DatabaseWriteGate _writeGate;
+    private readonly DataWriter _writer;
     private readonly TimeProvider _time;
     private readonly ILogger<RecordService> _logger;
     private readonly WriteBatcher<PendingWrite, WriteOutcome> _writes;
@@ -34,7 +34,7 @@ public sealed class RecordService : IDisposable
         IEnumerable<IRecordChangeSink> sinks,
         TableChangeNotifier notifier,
         UserDirectory users,
-        DatabaseWriteGate writeGate,
+        DataWriter writer,
         TimeProvider time,
         ILogger<RecordService> logger)
     {
@@ -42,7 +42,7 @@ public sealed class RecordService : IDisposable
         _sinks = sinks.ToArray();
         _notifier = notifier;
         _users = users;
-        _writeGate = writeGate;
+        _writer = writer;
         _time = time;
         _logger = logger;
         _writes = new WriteBatcher<PendingWrite, WriteOutcome>(FlushAsync, maxBatch: 64);
@@ -169,7 +169,7 @@ public sealed class RecordService : IDisposable
         return changes.Count;
     }
 
-    private sealed record WriteContext(RecordWriteScope Scope, TableSnapshot Table, UserRef? Actor, DateTimeOffset Now)
+    private sealed record WriteContext(WriteSession Scope, TableSnapshot Table, UserRef? Actor, DateTimeOffset Now)
     {
         public AppDbContext Db => Scope.Db;
     }
@@ -224,13 +224,11 @@ public sealed class RecordService : IDisposable
     private async Task<IReadOnlyList<WriteOutcome>> FlushAsync(IReadOnlyList<PendingWrite> batch, CancellationToken stopping)
     {
         var outcomes = new WriteOutcome[batch.Count];
-        await using var db = await _dbFactory.CreateDbContextAsync(stopping);
-        // Each write's SaveChanges needs no savepoint: a failed one fails the whole batch, which is then retried item by item.
-        db.Database.AutoSavepointsEnabled = false;
-        using (await _writeGate.EnterAsync(stopping))
+        await _writer.WriteAsync(async scope =>
         {
-            await using var tx = await db.Database.BeginTransactionAsync(stopping);
-            using var scope = new RecordWriteScope(db);
+            var db = scope.Db;
+            // Each write's SaveChanges needs no savepoint: a failed one fails the whole batch, which is then retried item by item.
+            db.Database.AutoSavepointsEnabled = false;
             var tables = new Dictionary<string, TableSnapshot?>();
             for (var i = 0; i < batch.Count; i++)
             {
@@ -255,9 +253,7 @@ public sealed class RecordService : IDisposable
                 // Later writes load what they need from the database, which now includes this one's changes.
                 scope.EndWrite();
             }
-            await scope.RunBeforeCommitAsync(CancellationToken.None);
-            await tx.CommitAsync(CancellationToken.None);
-        }
+        }, stopping);
         return outcomes;
     }
 
@@ -265,7 +261,7 @@ public sealed class RecordService : IDisposable
         ex is RecordValidationException or NotFoundException or BadRequestException or OperationCanceledException;
 
     /// <summary>Inside the batch's transaction: run the change, let sinks and the caller add their rows, save (unless nothing changed).</summary>
-    private async Task<WriteOutcome> WriteOneAsync(RecordWriteScope scope, TableSnapshot table, PendingWrite write)
+    private async Task<WriteOutcome> WriteOneAsync(WriteSession scope, TableSnapshot table, PendingWrite write)
     {
         var now = _time.GetUtcNow();
         var changes = await write.Change(new WriteContext(scope, table, write.Actor, now));

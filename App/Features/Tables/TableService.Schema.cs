@@ -13,23 +13,26 @@ public sealed partial class TableService
         name = TableRules.CheckName(name, "name", errors);
         TableRules.ThrowIfAny(errors, "The table is not valid.");
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var table = await db.Tables.FirstOrDefaultAsync(t => t.Id == tableId, ct) ?? throw TableNotFound(tableId);
-        if (await NameTakenAsync(db, name, tableId, ct))
+        await writer.WriteAsync(async session =>
         {
-            throw new BadRequestException($"A table named '{name}' already exists.", new Dictionary<string, string[]> { ["name"] = [$"A table named '{name}' already exists."] });
-        }
-        table.Name = name;
-        await db.SaveChangesAsync(ct);
+            var db = session.Db;
+            await LockTableAsync(db, tableId, ct);
+            var table = await db.Tables.FirstOrDefaultAsync(t => t.Id == tableId, ct) ?? throw TableNotFound(tableId);
+            if (await NameTakenAsync(db, name, tableId, ct))
+            {
+                throw new BadRequestException($"A table named '{name}' already exists.", new Dictionary<string, string[]> { ["name"] = [$"A table named '{name}' already exists."] });
+            }
+            table.Name = name;
+        }, ct);
         notifier.Publish(new TableChange(tableId, TableChangeKind.SchemaChanged, [], actorId));
-        return (await TableQueries.LoadSnapshotAsync(db, tableId, ct))!;
+        await using var read = await dbFactory.CreateDbContextAsync(ct);
+        return (await TableQueries.LoadSnapshotAsync(read, tableId, ct))!;
     }
 
     /// <summary>Deletes the table; its fields, records and everything else keyed to it go with it (database cascade).</summary>
     public async Task DeleteAsync(string tableId, string? actorId, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var deleted = await db.Tables.Where(t => t.Id == tableId).ExecuteDeleteAsync(ct);
+        var deleted = await writer.WriteAsync(session => session.Db.Tables.Where(t => t.Id == tableId).ExecuteDeleteAsync(ct), ct);
         if (deleted == 0)
         {
             throw TableNotFound(tableId);
@@ -39,34 +42,38 @@ public sealed partial class TableService
 
     public async Task<FieldEntity> UpdateFieldAsync(string tableId, string fieldId, FieldChanges changes, string? actorId, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var fields = await db.Fields.Where(f => f.TableId == tableId).ToListAsync(ct);
-        var field = fields.FirstOrDefault(f => f.Id == fieldId) ?? throw await FieldNotFoundAsync(db, tableId, fieldId, ct);
+        var field = await writer.WriteAsync(async session =>
+        {
+            var db = session.Db;
+            await LockTableAsync(db, tableId, ct);
+            var fields = await db.Fields.Where(f => f.TableId == tableId).ToListAsync(ct);
+            var field = fields.FirstOrDefault(f => f.Id == fieldId) ?? throw await FieldNotFoundAsync(db, tableId, fieldId, ct);
 
-        var errors = new Dictionary<string, string[]>();
-        var spec = TableRules.CheckField(
-            new FieldSpec(changes.Name ?? field.Name, field.Type, changes.Required ?? field.Required, changes.Choices ?? field.Choices),
-            "", errors);
-        if (changes.Choices is not null && !field.Type.HasChoices())
-        {
-            errors["options.choices"] = [$"Only select fields have choices; '{field.Name}' is {field.Type.DisplayName().ToLowerInvariant()}."];
-        }
-        if (fields.Any(f => f.Id != fieldId && string.Equals(f.Name, spec.Name, StringComparison.OrdinalIgnoreCase)))
-        {
-            errors["name"] = [$"This table already has a field named '{spec.Name}'."];
-        }
-        TableRules.ThrowIfAny(errors, "The field is not valid.");
+            var errors = new Dictionary<string, string[]>();
+            var spec = TableRules.CheckField(
+                new FieldSpec(changes.Name ?? field.Name, field.Type, changes.Required ?? field.Required, changes.Choices ?? field.Choices),
+                "", errors);
+            if (changes.Choices is not null && !field.Type.HasChoices())
+            {
+                errors["options.choices"] = [$"Only select fields have choices; '{field.Name}' is {field.Type.DisplayName().ToLowerInvariant()}."];
+            }
+            if (fields.Any(f => f.Id != fieldId && string.Equals(f.Name, spec.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors["name"] = [$"This table already has a field named '{spec.Name}'."];
+            }
+            TableRules.ThrowIfAny(errors, "The field is not valid.");
 
-        // Values keep living under the field id, so a rename keeps the data. Values of removed choices stay stored
-        // (they are not rewritten outside RecordService) and show as plain chips until edited.
-        field.Name = spec.Name;
-        field.Required = spec.Required;
-        field.Hidden = changes.Hidden ?? field.Hidden;
-        if (spec.Choices is not null && field.Type.HasChoices())
-        {
-            field.Choices = spec.Choices.ToList();
-        }
-        await db.SaveChangesAsync(ct);
+            // Values keep living under the field id, so a rename keeps the data. Values of removed choices stay stored
+            // (they are not rewritten outside RecordService) and show as plain chips until edited.
+            field.Name = spec.Name;
+            field.Required = spec.Required;
+            field.Hidden = changes.Hidden ?? field.Hidden;
+            if (spec.Choices is not null && field.Type.HasChoices())
+            {
+                field.Choices = spec.Choices.ToList();
+            }
+            return field;
+        }, ct);
         notifier.Publish(new TableChange(tableId, TableChangeKind.SchemaChanged, [], actorId));
         return field;
     }
@@ -74,39 +81,44 @@ public sealed partial class TableService
     /// <summary>Puts the fields in the given order; every field of the table must be listed once.</summary>
     public async Task ReorderFieldsAsync(string tableId, IReadOnlyList<string> fieldIds, string? actorId, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var fields = await db.Fields.Where(f => f.TableId == tableId).ToListAsync(ct);
-        if (fields.Count == 0 && !await db.Tables.AnyAsync(t => t.Id == tableId, ct))
+        await writer.WriteAsync(async session =>
         {
-            throw TableNotFound(tableId);
-        }
-        if (fieldIds.Count != fields.Count || fieldIds.Distinct().Count() != fields.Count || fieldIds.Any(id => fields.All(f => f.Id != id)))
-        {
-            throw new BadRequestException("List every field of the table exactly once, by id, in the order you want.");
-        }
-        var byId = fields.ToDictionary(f => f.Id);
-        for (var i = 0; i < fieldIds.Count; i++)
-        {
-            byId[fieldIds[i]].Order = i;
-        }
-        await db.SaveChangesAsync(ct);
+            var db = session.Db;
+            await LockTableAsync(db, tableId, ct);
+            var fields = await db.Fields.Where(f => f.TableId == tableId).ToListAsync(ct);
+            if (fields.Count == 0 && !await db.Tables.AnyAsync(t => t.Id == tableId, ct))
+            {
+                throw TableNotFound(tableId);
+            }
+            if (fieldIds.Count != fields.Count || fieldIds.Distinct().Count() != fields.Count || fieldIds.Any(id => fields.All(f => f.Id != id)))
+            {
+                throw new BadRequestException("List every field of the table exactly once, by id, in the order you want.");
+            }
+            var byId = fields.ToDictionary(f => f.Id);
+            for (var i = 0; i < fieldIds.Count; i++)
+            {
+                byId[fieldIds[i]].Order = i;
+            }
+        }, ct);
         notifier.Publish(new TableChange(tableId, TableChangeKind.SchemaChanged, [], actorId));
     }
 
     /// <summary>Deletes the field and removes its values from every record of the table in one UPDATE.</summary>
     public async Task DeleteFieldAsync(string tableId, string fieldId, string? actorId, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var field = await db.Fields.FirstOrDefaultAsync(f => f.TableId == tableId && f.Id == fieldId, ct)
-            ?? throw await FieldNotFoundAsync(db, tableId, fieldId, ct);
-        var path = JsonFunctions.FieldPath(field.Id);
-        await db.Records
-            .Where(r => r.TableId == tableId && JsonFunctions.Value(r.Data, path) != null)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Data, r => JsonFunctions.Remove(r.Data, path)), ct);
-        db.Fields.Remove(field);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(CancellationToken.None);
+        await writer.WriteAsync(async session =>
+        {
+            var db = session.Db;
+            await LockTableAsync(db, tableId, ct);
+            var field = await db.Fields.FirstOrDefaultAsync(f => f.TableId == tableId && f.Id == fieldId, ct)
+                ?? throw await FieldNotFoundAsync(db, tableId, fieldId, ct);
+            var path = JsonFunctions.FieldPath(field.Id);
+            await db.Records
+                .Where(r => r.TableId == tableId && JsonFunctions.Value(r.Data, path) != null)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Data, r => JsonFunctions.Remove(r.Data, path)), ct);
+            db.Fields.Remove(field);
+            await db.SaveChangesAsync(ct);
+        }, ct);
         notifier.Publish(new TableChange(tableId, TableChangeKind.SchemaChanged, [], actorId));
     }
 

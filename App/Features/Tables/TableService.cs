@@ -11,7 +11,7 @@ public sealed record FieldSpec(string Name, FieldType Type, bool Required = fals
 public sealed record FieldChanges(string? Name = null, bool? Required = null, bool? Hidden = null, IReadOnlyList<string>? Choices = null);
 
 /// <summary>Tables and their fields: create, read, rename, change. Records go through <see cref="RecordService"/>.</summary>
-public sealed partial class TableService(IDbContextFactory<AppDbContext> dbFactory, TableChangeNotifier notifier, TimeProvider time)
+public sealed partial class TableService(IDbContextFactory<AppDbContext> dbFactory, DataWriter writer, TableChangeNotifier notifier, TimeProvider time)
 {
     public const int MaxNameLength = 200;
 
@@ -45,18 +45,21 @@ public sealed partial class TableService(IDbContextFactory<AppDbContext> dbFacto
         }
         TableRules.ThrowIfAny(errors, "The table is not valid.");
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await NameTakenAsync(db, name, null, ct))
+        var table = await writer.WriteAsync(async session =>
         {
-            throw new BadRequestException($"A table named '{name}' already exists.", new Dictionary<string, string[]> { ["name"] = [$"A table named '{name}' already exists."] });
-        }
-        var table = new TableEntity { Name = name, CreatedAt = time.GetUtcNow(), CreatedById = actorId };
-        for (var i = 0; i < normalized.Count; i++)
-        {
-            table.Fields.Add(ToEntity(table.Id, normalized[i], i));
-        }
-        db.Tables.Add(table);
-        await db.SaveChangesAsync(ct);
+            var db = session.Db;
+            if (await NameTakenAsync(db, name, null, ct))
+            {
+                throw new BadRequestException($"A table named '{name}' already exists.", new Dictionary<string, string[]> { ["name"] = [$"A table named '{name}' already exists."] });
+            }
+            var table = new TableEntity { Name = name, CreatedAt = time.GetUtcNow(), CreatedById = actorId };
+            for (var i = 0; i < normalized.Count; i++)
+            {
+                table.Fields.Add(ToEntity(table.Id, normalized[i], i));
+            }
+            db.Tables.Add(table);
+            return table;
+        }, ct);
         notifier.Publish(new TableChange(table.Id, TableChangeKind.TableCreated, [], actorId));
         return new TableSnapshot(table.Id, table.Name, table.Fields.ToList());
     }
@@ -67,22 +70,33 @@ public sealed partial class TableService(IDbContextFactory<AppDbContext> dbFacto
         spec = TableRules.CheckField(spec, "", errors);
         TableRules.ThrowIfAny(errors, "The field is not valid.");
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var existing = await db.Fields.Where(f => f.TableId == tableId).ToListAsync(ct);
-        if (existing.Count == 0 && !await db.Tables.AnyAsync(t => t.Id == tableId, ct))
+        var field = await writer.WriteAsync(async session =>
         {
-            throw new NotFoundException($"Table '{tableId}' does not exist.");
-        }
-        if (existing.Any(f => string.Equals(f.Name, spec.Name, StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new BadRequestException($"This table already has a field named '{spec.Name}'.", new Dictionary<string, string[]> { ["name"] = [$"This table already has a field named '{spec.Name}'."] });
-        }
-        var field = ToEntity(tableId, spec, existing.Count == 0 ? 0 : existing.Max(f => f.Order) + 1);
-        db.Fields.Add(field);
-        await db.SaveChangesAsync(ct);
+            var db = session.Db;
+            await LockTableAsync(db, tableId, ct);
+            var existing = await db.Fields.Where(f => f.TableId == tableId).ToListAsync(ct);
+            if (existing.Count == 0 && !await db.Tables.AnyAsync(t => t.Id == tableId, ct))
+            {
+                throw new NotFoundException($"Table '{tableId}' does not exist.");
+            }
+            if (existing.Any(f => string.Equals(f.Name, spec.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new BadRequestException($"This table already has a field named '{spec.Name}'.", new Dictionary<string, string[]> { ["name"] = [$"This table already has a field named '{spec.Name}'."] });
+            }
+            var field = ToEntity(tableId, spec, existing.Count == 0 ? 0 : existing.Max(f => f.Order) + 1);
+            db.Fields.Add(field);
+            return field;
+        }, ct);
         notifier.Publish(new TableChange(tableId, TableChangeKind.SchemaChanged, [], actorId));
         return field;
     }
+
+    /// <summary>
+    /// Locks the table's row for the rest of the write, so schema changes to one table take turns on every engine
+    /// (checks such as "no other field has this name" hold until the commit). False if there is no such table.
+    /// </summary>
+    private static async Task<bool> LockTableAsync(AppDbContext db, string tableId, CancellationToken ct) =>
+        await db.Tables.Where(t => t.Id == tableId).Select(t => t.Id).ForUpdate().FirstOrDefaultAsync(ct) is not null;
 
     internal static async Task<bool> NameTakenAsync(AppDbContext db, string name, string? exceptId, CancellationToken ct)
     {

@@ -11,7 +11,7 @@ namespace Undb.Features.Webhooks.Incoming;
 /// a sender succeed once the mapping is fixed. The key is claimed (inserted) before writing, so two concurrent
 /// requests with one key, even on two app instances, cannot both write.
 /// </summary>
-public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, DatabaseWriteGate writeGate, IOptions<IncomingWebhooksOptions> options, TimeProvider time)
+public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, DataWriter writer, IOptions<IncomingWebhooksOptions> options, TimeProvider time)
 {
     private readonly IncomingWebhooksOptions _options = options.Value;
 
@@ -31,37 +31,39 @@ public sealed class IdempotencyStore(IDbContextFactory<AppDbContext> dbFactory, 
     public async Task<bool> TryClaimAsync(string webhookId, string key, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        using var gate = await writeGate.EnterAsync(ct);
-        // Expired answers and claims abandoned by a crashed request no longer hold the key.
+        return await writer.WriteAsync(WriteKind.Bookkeeping, async session =>
+        {
+            var db = session.Db;
+            // Expired answers and claims abandoned by a crashed request no longer hold the key.
         var expired = now - _options.IdempotencyWindow;
         var abandoned = now - _options.IdempotencyClaimTimeout;
-        await db.IncomingIdempotencyKeys
-            .Where(k => k.WebhookId == webhookId && (k.CreatedAt < expired || (k.Key == key && k.Status == null && k.CreatedAt < abandoned)))
-            .ExecuteDeleteAsync(ct);
-        if (await db.IncomingIdempotencyKeys.AnyAsync(k => k.WebhookId == webhookId && k.Key == key, ct))
-        {
-            return false;
-        }
-        db.IncomingIdempotencyKeys.Add(new IncomingIdempotencyEntity { WebhookId = webhookId, Key = key, CreatedAt = now });
-        try
-        {
-            await db.SaveChangesAsync(ct);
-            return true;
-        }
-        catch (DbUpdateException)
-        {
-            // A concurrent request inserted the same key between the check and the insert: the primary key decided.
-            return false;
-        }
+            await db.IncomingIdempotencyKeys
+                .Where(k => k.WebhookId == webhookId && (k.CreatedAt < expired || (k.Key == key && k.Status == null && k.CreatedAt < abandoned)))
+                .ExecuteDeleteAsync(ct);
+            if (await db.IncomingIdempotencyKeys.AnyAsync(k => k.WebhookId == webhookId && k.Key == key, ct))
+            {
+                return false;
+            }
+            db.IncomingIdempotencyKeys.Add(new IncomingIdempotencyEntity { WebhookId = webhookId, Key = key, CreatedAt = now });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return true;
+            }
+            catch (DbUpdateException)
+            {
+                // A concurrent request (on this instance or another) inserted the same key between the check and the
+                // insert: the primary key decided. The save rolled back to its savepoint; the key is not ours to add.
+                db.ChangeTracker.Clear();
+                return false;
+            }
+        }, ct);
     }
 
     /// <summary>Stores a success as the key's answer; releases the key after a rejection. Not cancellable: the records are already written.</summary>
     public async Task CompleteAsync(string webhookId, string key, IngestOutcome outcome)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        using var gate = await writeGate.EnterAsync(CancellationToken.None);
-        await CompleteAsync(db, webhookId, key, outcome);
+        await writer.WriteAsync(WriteKind.Bookkeeping, session => CompleteAsync(session.Db, webhookId, key, outcome), CancellationToken.None);
     }
 
     /// <summary>The same, inside the caller's transaction (the one that writes the records), so the answer commits with them.</summary>

@@ -11,20 +11,18 @@ public sealed record IncomingLogEntry(IncomingRequestEntity Log, bool CountInSta
 
 /// <summary>
 /// Writes request logs, stats counters and log pruning for many requests in one transaction (group commit), so a
-/// burst of senders shares one write instead of each queueing for SQLite's single writer four times.
+/// burst of senders shares one write transaction instead of four each.
 /// </summary>
 public sealed class IncomingLogWriter : IDisposable
 {
-    private readonly IDbContextFactory<AppDbContext> _dbFactory;
-    private readonly DatabaseWriteGate _writeGate;
+    private readonly DataWriter _writer;
     private readonly IncomingWebhooksOptions _options;
     private readonly WriteBatcher<IncomingLogEntry, bool> _batcher;
     private readonly ConcurrentDictionary<string, PruneState> _pruned = new();
 
-    public IncomingLogWriter(IDbContextFactory<AppDbContext> dbFactory, DatabaseWriteGate writeGate, IOptions<IncomingWebhooksOptions> options)
+    public IncomingLogWriter(DataWriter writer, IOptions<IncomingWebhooksOptions> options)
     {
-        _dbFactory = dbFactory;
-        _writeGate = writeGate;
+        _writer = writer;
         _options = options.Value;
         _batcher = new WriteBatcher<IncomingLogEntry, bool>(FlushAsync);
     }
@@ -36,7 +34,7 @@ public sealed class IncomingLogWriter : IDisposable
     /// Adds the entry to a record write's transaction instead (an accepted request: its records and its log commit
     /// together, in one transaction rather than two); the counters and pruning run once for all of that transaction's entries.
     /// </summary>
-    public void AddTo(RecordWriteScope scope, IncomingLogEntry entry)
+    public void AddTo(WriteSession scope, IncomingLogEntry entry)
     {
         scope.Add(entry.Log);
         if (scope.Items.GetValueOrDefault(typeof(IncomingLogWriter)) is not List<IncomingLogEntry> entries)
@@ -49,20 +47,14 @@ public sealed class IncomingLogWriter : IDisposable
 
     private async Task<IReadOnlyList<bool>> FlushAsync(IReadOnlyList<IncomingLogEntry> batch, CancellationToken ct)
     {
-        await using var db = await _dbFactory.CreateDbContextAsync(ct);
-        using (await _writeGate.EnterAsync(WritePriority.High, ct))
+        await _writer.WriteAsync(WriteKind.Bookkeeping, async session =>
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            using (var rows = new RowWriter(db))
+            foreach (var entry in batch)
             {
-                foreach (var entry in batch)
-                {
-                    await rows.InsertAsync(entry.Log, ct);
-                }
+                await session.Rows.InsertAsync(entry.Log, ct);
             }
-            await CountAndPruneAsync(db, batch, ct);
-            await tx.CommitAsync(ct);
-        }
+            await CountAndPruneAsync(session.Db, batch, ct);
+        }, ct);
         return batch.Select(_ => true).ToList();
     }
 

@@ -22,6 +22,7 @@ public sealed record IncomingRequestView(
 /// <summary>Incoming webhooks of a table: create, change, delete, regenerate keys, read stats and the request log.</summary>
 public sealed class IncomingWebhookService(
     IDbContextFactory<AppDbContext> dbFactory,
+    DataWriter writer,
     TableService tables,
     IncomingWebhookNotifier notifier,
     IOptions<IncomingWebhooksOptions> options,
@@ -64,9 +65,11 @@ public sealed class IncomingWebhookService(
             CreatedAt = now,
             CreatedById = actorId,
         };
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.IncomingWebhooks.Add(entity);
-        await db.SaveChangesAsync(ct);
+        await writer.WriteAsync(async session =>
+        {
+            var db = session.Db;
+            db.IncomingWebhooks.Add(entity);
+        }, ct);
         Changed(entity);
         return new IncomingWebhookWithKey(ToView(entity), key);
     }
@@ -74,45 +77,54 @@ public sealed class IncomingWebhookService(
     /// <summary>Changes what is given; null leaves it as it is.</summary>
     public async Task<IncomingWebhookView> UpdateAsync(string id, string? name, IncomingMapping? mapping, bool? enabled, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var entity = await RequireAsync(db, id, ct);
-        if (name is not null)
+        var entity = await writer.WriteAsync(async session =>
         {
-            var errors = new Dictionary<string, string[]>();
-            entity.Name = TableRules.CheckName(name, "name", errors);
-            ThrowIfAny(errors);
-        }
-        if (mapping is not null)
-        {
-            entity.Mapping = MappingJson.Serialize(mapping);
-        }
-        if (enabled is { } e)
-        {
-            entity.Enabled = e;
-        }
-        await db.SaveChangesAsync(ct);
+            var db = session.Db;
+            var entity = await RequireAsync(db, id, ct);
+            if (name is not null)
+            {
+                var errors = new Dictionary<string, string[]>();
+                entity.Name = TableRules.CheckName(name, "name", errors);
+                ThrowIfAny(errors);
+            }
+            if (mapping is not null)
+            {
+                entity.Mapping = MappingJson.Serialize(mapping);
+            }
+            if (enabled is { } e)
+            {
+                entity.Enabled = e;
+            }
+            return entity;
+        }, ct);
         Changed(entity);
         return ToView(entity);
     }
 
     public async Task DeleteAsync(string id, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var entity = await RequireAsync(db, id, ct);
-        db.IncomingWebhooks.Remove(entity);
-        await db.SaveChangesAsync(ct);
+        var entity = await writer.WriteAsync(async session =>
+        {
+            var db = session.Db;
+            var entity = await RequireAsync(db, id, ct);
+            db.IncomingWebhooks.Remove(entity);
+            return entity;
+        }, ct);
         Changed(entity);
     }
 
     /// <summary>Replaces the key; the old one stops working at once.</summary>
     public async Task<IncomingWebhookWithKey> RegenerateKeyAsync(string id, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var entity = await RequireAsync(db, id, ct);
-        var key = SecretHasher.NewKey(KeyPrefix);
-        entity.KeyHash = SecretHasher.Hash(key);
-        entity.KeyMasked = SecretHasher.Mask(key, KeyPrefix.Length);
-        await db.SaveChangesAsync(ct);
+        var (entity, key) = await writer.WriteAsync(async session =>
+        {
+            var db = session.Db;
+            var entity = await RequireAsync(db, id, ct);
+            var key = SecretHasher.NewKey(KeyPrefix);
+            entity.KeyHash = SecretHasher.Hash(key);
+            entity.KeyMasked = SecretHasher.Mask(key, KeyPrefix.Length);
+            return (entity, key);
+        }, ct);
         Changed(entity);
         return new IncomingWebhookWithKey(ToView(entity), key);
     }
@@ -137,8 +149,9 @@ public sealed class IncomingWebhookService(
         return row is null ? null : ToView(row);
     }
 
+    /// <summary>The incoming webhook, locked for the rest of the write.</summary>
     private static async Task<IncomingWebhookEntity> RequireAsync(AppDbContext db, string id, CancellationToken ct) =>
-        await db.IncomingWebhooks.FirstOrDefaultAsync(w => w.Id == id, ct)
+        await db.IncomingWebhooks.Where(w => w.Id == id).ForUpdate().FirstOrDefaultAsync(ct)
         ?? throw new NotFoundException($"Incoming webhook '{id}' does not exist.");
 
     private void Changed(IncomingWebhookEntity entity) => notifier.Publish(new IncomingActivity(entity.Id, entity.TableId, null, WebhookChanged: true));

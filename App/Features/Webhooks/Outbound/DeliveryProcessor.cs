@@ -15,7 +15,7 @@ public sealed class DeliveryProcessor(
     DeliverySender sender,
     DeliveryStore store,
     DeliveryNotifier notifier,
-    DatabaseWriteGate writeGate,
+    DataWriter writer,
     WebhookVersions versions,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options)
@@ -40,14 +40,13 @@ public sealed class DeliveryProcessor(
         {
             // Paused or disabled after this delivery was written or scheduled: it is held like the ones written while
             // the webhook was off, and sent in order with them when it is resumed. (Deleted: there is no row left to hold.)
-            await using var db = await dbFactory.CreateDbContextAsync(ct);
-            db.Attach(delivery);
-            DeliveryStore.Settle(delivery, DeliveryStatus.Held, time.GetUtcNow(), delivery.LastError);
-            delivery.CompletedAt = null;
-            using (await writeGate.EnterAsync(ct))
+            await writer.WriteAsync(WriteKind.Bookkeeping, session =>
             {
-                await db.SaveChangesAsync(ct);
-            }
+                session.Db.Attach(delivery);
+                DeliveryStore.Settle(delivery, DeliveryStatus.Held, time.GetUtcNow(), delivery.LastError);
+                delivery.CompletedAt = null;
+                return Task.CompletedTask;
+            }, ct);
             notifier.Publish(new DeliveryChange(delivery.WebhookId, delivery.Id, delivery.Status));
             return;
         }
@@ -102,16 +101,12 @@ public sealed class DeliveryProcessor(
         var current = await db.Deliveries.AsNoTracking().Where(d => d.Id == deliveryId)
             .Select(d => new { d.Status, d.LeaseExpiresAt }).FirstOrDefaultAsync(ct)
             ?? throw new NotFoundException($"Delivery '{deliveryId}' does not exist.");
-        int claimed;
-        using (await writeGate.EnterAsync(ct))
-        {
-            claimed = await db.Deliveries
-                .Where(d => d.Id == deliveryId && d.Status == current.Status && (d.Status != DeliveryStatus.InFlight || d.LeaseExpiresAt <= now))
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(d => d.Status, DeliveryStatus.InFlight)
-                    .SetProperty(d => d.LeaseExpiresAt, now + options.CurrentValue.LeaseDuration)
-                    .SetProperty(d => d.LeaseToken, token), ct);
-        }
+        var claimed = await writer.WriteAsync(session => session.Db.Deliveries
+            .Where(d => d.Id == deliveryId && d.Status == current.Status && (d.Status != DeliveryStatus.InFlight || d.LeaseExpiresAt <= now))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.InFlight)
+                .SetProperty(d => d.LeaseExpiresAt, now + options.CurrentValue.LeaseDuration)
+                .SetProperty(d => d.LeaseToken, token), ct), ct);
         if (claimed == 0)
         {
             throw new BadRequestException("This delivery is being sent right now; try again in a moment.");

@@ -14,12 +14,12 @@ public sealed record ClaimedDelivery(DeliveryEntity Delivery, WebhookEntity? Web
 /// <summary>
 /// The database side of delivery: claiming due deliveries with a lease and settling them after a send, with the
 /// webhook's health. Both go through a <see cref="WriteBatcher{TIn,TOut}"/>, so many concurrent sends share one
-/// write transaction (group commit) instead of queueing for SQLite's single writer one by one.
+/// write transaction (group commit) instead of committing one by one.
 /// </summary>
 public sealed class DeliveryStore : IDisposable
 {
     private readonly IDbContextFactory<AppDbContext> _dbFactory;
-    private readonly DatabaseWriteGate _writeGate;
+    private readonly DataWriter _writer;
     private readonly RetryPolicy _retry;
     private readonly DeliveryNotifier _notifier;
     private readonly DeliveryQueue _queue;
@@ -31,7 +31,7 @@ public sealed class DeliveryStore : IDisposable
 
     public DeliveryStore(
         IDbContextFactory<AppDbContext> dbFactory,
-        DatabaseWriteGate writeGate,
+        DataWriter writer,
         RetryPolicy retry,
         DeliveryNotifier notifier,
         DeliveryQueue queue,
@@ -40,7 +40,7 @@ public sealed class DeliveryStore : IDisposable
         ILogger<DeliveryStore> logger)
     {
         _dbFactory = dbFactory;
-        _writeGate = writeGate;
+        _writer = writer;
         _retry = retry;
         _notifier = notifier;
         _queue = queue;
@@ -70,14 +70,13 @@ public sealed class DeliveryStore : IDisposable
         try
         {
             var now = _time.GetUtcNow();
-            await using var db = await _dbFactory.CreateDbContextAsync();
-            using (await _writeGate.EnterAsync(WritePriority.High, CancellationToken.None))
+            await _writer.WriteAsync(WriteKind.Bookkeeping, async session =>
             {
                 foreach (var group in deliveries.GroupBy(d => d.LeaseToken))
                 {
                     foreach (var chunk in group.Select(d => d.Id).Chunk(500))
                     {
-                        await db.Deliveries.Where(d => chunk.Contains(d.Id) && d.LeaseToken == group.Key)
+                        await session.Db.Deliveries.Where(d => chunk.Contains(d.Id) && d.LeaseToken == group.Key)
                             .ExecuteUpdateAsync(s => s
                                 .SetProperty(d => d.Status, DeliveryStatus.Pending)
                                 .SetProperty(d => d.LeaseToken, (string?)null)
@@ -85,7 +84,7 @@ public sealed class DeliveryStore : IDisposable
                                 .SetProperty(d => d.UpdatedAt, now));
                     }
                 }
-            }
+            });
             _queue.NoteBacklog();
         }
         catch (Exception ex)
@@ -102,13 +101,9 @@ public sealed class DeliveryStore : IDisposable
     {
         var prefix = _options.CurrentValue.EffectiveInstanceId + ":";
         var now = _time.GetUtcNow();
-        await using var db = await _dbFactory.CreateDbContextAsync(ct);
-        using (await _writeGate.EnterAsync(WritePriority.High, ct))
-        {
-            return await db.Deliveries
-                .Where(d => d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt > now && d.LeaseToken!.StartsWith(prefix))
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseExpiresAt, now), ct);
-        }
+        return await _writer.WriteAsync(WriteKind.Bookkeeping, session => session.Db.Deliveries
+            .Where(d => d.Status == DeliveryStatus.InFlight && d.LeaseExpiresAt > now && d.LeaseToken!.StartsWith(prefix))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.LeaseExpiresAt, now), ct), ct);
     }
 
     /// <summary>
@@ -122,20 +117,27 @@ public sealed class DeliveryStore : IDisposable
         var leaseUntil = now + _options.CurrentValue.LeaseDuration;
         // The same id twice in one batch must not hand one claim to two senders.
         var distinct = ids.Distinct().ToList();
-        await using var db = await _dbFactory.CreateDbContextAsync(ct);
-        using (await _writeGate.EnterAsync(WritePriority.High, ct))
+        await _writer.WriteAsync(WriteKind.Bookkeeping, async session =>
         {
+            var targets = distinct;
+            if (session.LocksRows)
+            {
+                // Several instances claim from one database: lock the batch's rows and skip those another instance is
+                // claiming or settling right now (they are not ours to take), rather than wait for its transaction.
+                targets = await session.Db.Deliveries.Where(d => distinct.Contains(d.Id)).Select(d => d.Id).ForUpdateSkipLocked().ToListAsync(ct);
+            }
             // The rows are found by primary key only and the claim condition is applied per column. Put in the WHERE
             // clause, the condition invites SQLite to walk the (Status, NextAttemptAt) index over the whole backlog
             // instead of looking up the batch's ids, which made every claim as slow as the backlog was long.
-            await db.Deliveries
-                .Where(d => distinct.Contains(d.Id))
+            await session.Db.Deliveries
+                .Where(d => targets.Contains(d.Id))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(d => d.Status, IfClaimable(now, DeliveryStatus.InFlight, d => d.Status))
                     .SetProperty(d => d.LeaseExpiresAt, IfClaimable<DateTimeOffset?>(now, leaseUntil, d => d.LeaseExpiresAt))
                     .SetProperty(d => d.LeaseToken, IfClaimable<string?>(now, token, d => d.LeaseToken))
                     .SetProperty(d => d.UpdatedAt, IfClaimable(now, now, d => d.UpdatedAt)), ct);
-        }
+        }, ct);
+        await using var db = await _dbFactory.CreateDbContextAsync(ct);
         var claimed = await db.Deliveries.AsNoTracking().Where(d => distinct.Contains(d.Id) && d.LeaseToken == token).ToDictionaryAsync(d => d.Id, ct);
         var webhookIds = claimed.Values.Select(d => d.WebhookId).Distinct().ToList();
         var webhooks = webhookIds.Count == 0
@@ -175,33 +177,26 @@ public sealed class DeliveryStore : IDisposable
         // Settle copies: if this batch rolls back, WriteBatcher retries each item from the state it was given.
         var deliveries = batch.Select(r => r.Delivery.Copy()).ToList();
         var disabled = new List<string>();
-        await using (var db = await _dbFactory.CreateDbContextAsync(ct))
+        await _writer.WriteAsync(WriteKind.Bookkeeping, async session =>
         {
-            using (await _writeGate.EnterAsync(WritePriority.High, ct))
+            var rows = session.Rows;
+            for (var i = 0; i < batch.Count; i++)
             {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                using (var rows = new RowWriter(db))
-                {
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        var r = batch[i];
-                        await rows.InsertAsync(r.Result.Attempt, ct);
-                        Apply(deliveries[i], r.Result, r.PreviousStatus, now);
-                        // Settling takes the lease token off, so a second request for the same delivery in this batch finds it gone.
-                        results.Add(await rows.UpdateChangedAsync(r.Delivery, deliveries[i], [(nameof(DeliveryEntity.LeaseToken), r.Token)], ct));
-                    }
-                }
-                foreach (var group in batch.Select(r => r.Result.Attempt).GroupBy(a => a.WebhookId))
-                {
-                    if (await UpdateHealthAsync(db, group.Key, group.ToList(), now, ct) is { } reason)
-                    {
-                        disabled.Add(group.Key);
-                        _logger.LogWarning("Webhook {WebhookId} was disabled: {Reason}", group.Key, reason);
-                    }
-                }
-                await tx.CommitAsync(ct);
+                var r = batch[i];
+                await rows.InsertAsync(r.Result.Attempt, ct);
+                Apply(deliveries[i], r.Result, r.PreviousStatus, now);
+                // Settling takes the lease token off, so a second request for the same delivery in this batch finds it gone.
+                results.Add(await rows.UpdateChangedAsync(r.Delivery, deliveries[i], [(nameof(DeliveryEntity.LeaseToken), r.Token)], ct));
             }
-        }
+            foreach (var group in batch.Select(r => r.Result.Attempt).GroupBy(a => a.WebhookId))
+            {
+                if (await UpdateHealthAsync(session.Db, group.Key, group.ToList(), now, ct) is { } reason)
+                {
+                    disabled.Add(group.Key);
+                    _logger.LogWarning("Webhook {WebhookId} was disabled: {Reason}", group.Key, reason);
+                }
+            }
+        }, ct);
         // Settled deliveries may be queued again (a retry that comes due) before anyone hears of them, so a sweep
         // prompted by this news cannot find them still marked as in hand.
         foreach (var r in batch)

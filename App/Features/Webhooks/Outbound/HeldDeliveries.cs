@@ -15,7 +15,7 @@ public enum HeldAction { Send, Discard }
 /// </summary>
 public sealed class HeldDeliveries(
     IDbContextFactory<AppDbContext> dbFactory,
-    DatabaseWriteGate writeGate,
+    DataWriter writer,
     DeliveryQueue queue,
     DeliveryNotifier notifier,
     TimeProvider time,
@@ -25,33 +25,30 @@ public sealed class HeldDeliveries(
     public const string DiscardedError = "Discarded when the webhook was resumed; never sent. Replay cancelled deliveries to send it after all.";
 
     /// <summary>
-    /// Saves a change to the webhook (tracked by <paramref name="db"/>) together with what its new state means for its
-    /// deliveries, in one transaction behind the write gate, so no record write commits in between: pausing holds
-    /// what is pending; resuming releases what is held. Returns how many deliveries were released.
+    /// Inside the write that changes the webhook (its session): what the webhook's new state means for its deliveries,
+    /// in the same transaction. Pausing holds what is pending; resuming releases what is held (after the commit, the
+    /// oldest go straight to the worker). On an engine with one writer at a time no record write commits in between;
+    /// on one with row locks, a record write that read the webhook just before the change is reconciled later (the
+    /// processor holds a pending delivery of a paused webhook; the sweeper sends held ones of an enabled webhook).
+    /// Returns how many deliveries were released.
     /// </summary>
-    public async Task<int> SaveAsync(AppDbContext db, string webhookId, bool? enabledNow, HeldAction action, CancellationToken ct)
+    public async Task<int> ApplyAsync(WriteSession session, string webhookId, bool? enabledNow, HeldAction action, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        Released? released = null;
-        using (await writeGate.EnterAsync(ct))
+        var db = session.Db;
+        await session.SaveAsync(ct);
+        if (enabledNow == false)
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.SaveChangesAsync(ct);
-            if (enabledNow == false)
-            {
-                await HoldPendingAsync(db, webhookId, now, ct);
-            }
-            else if (enabledNow == true)
-            {
-                released = await ReleaseAsync(db, webhookId, action, now, ct);
-            }
-            await tx.CommitAsync(ct);
+            await HoldPendingAsync(db, webhookId, now, ct);
+            return 0;
         }
-        if (released is not null)
+        if (enabledNow != true)
         {
-            AfterRelease(webhookId, action, released);
+            return 0;
         }
-        return released?.Count ?? 0;
+        var released = await ReleaseAsync(db, webhookId, action, now, ct);
+        session.AfterCommit(() => AfterRelease(webhookId, action, released));
+        return released.Count;
     }
 
     /// <summary>How many deliveries each webhook holds (webhooks holding none are absent).</summary>
@@ -87,7 +84,7 @@ public sealed class HeldDeliveries(
                 .Select(d => d.WebhookId).Distinct().ToListAsync(ct);
             foreach (var webhookId in late)
             {
-                await SaveAsync(db, webhookId, enabledNow: true, HeldAction.Send, ct);
+                await writer.WriteAsync(WriteKind.Bookkeeping, session => ApplyAsync(session, webhookId, enabledNow: true, HeldAction.Send, ct), ct);
             }
         }
 
@@ -104,21 +101,19 @@ public sealed class HeldDeliveries(
             }
             var now = time.GetUtcNow();
             var error = $"Cancelled: more than {cap:N0} deliveries were held while the webhook was off, and this was one of the oldest.";
-            int count;
-            using (await writeGate.EnterAsync(ct))
+            var count = await writer.WriteAsync(WriteKind.Bookkeeping, async session =>
             {
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
-                count = await db.Deliveries
+                var count = await session.Db.Deliveries
                     .Where(d => d.Status == DeliveryStatus.Held && d.WebhookId == webhookId && string.Compare(d.Id, boundary) <= 0)
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(d => d.Status, DeliveryStatus.Cancelled)
                         .SetProperty(d => d.CompletedAt, now)
                         .SetProperty(d => d.LastError, error)
                         .SetProperty(d => d.UpdatedAt, now), ct);
-                await db.Webhooks.Where(w => w.Id == webhookId)
+                await session.Db.Webhooks.Where(w => w.Id == webhookId)
                     .ExecuteUpdateAsync(s => s.SetProperty(w => w.HeldCancelled, w => w.HeldCancelled + count), ct);
-                await tx.CommitAsync(ct);
-            }
+                return count;
+            }, ct);
             if (count > 0)
             {
                 cancelled += count;

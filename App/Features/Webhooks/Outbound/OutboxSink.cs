@@ -16,7 +16,7 @@ namespace Undb.Features.Webhooks.Outbound;
 /// </summary>
 internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, WebhookVersions versions, IOptionsMonitor<WebhooksOptions> options) : IRecordChangeSink
 {
-    public async ValueTask<Action?> OnChangesAsync(RecordWriteScope scope, ChangeBatch batch, CancellationToken ct)
+    public async ValueTask<Action?> OnChangesAsync(WriteSession scope, ChangeBatch batch, CancellationToken ct)
     {
         var db = scope.Db;
         // Read once per table per transaction: a group commit runs many writes to the same table in one.
@@ -77,7 +77,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
     }
 
     /// <summary>The transaction's claims: one lease token, and how many more deliveries the queue can take.</summary>
-    private ClaimBudget Claims(RecordWriteScope scope)
+    private ClaimBudget Claims(WriteSession scope)
     {
         if (scope.Items.GetValueOrDefault(typeof(ClaimBudget)) is not ClaimBudget budget)
         {
@@ -87,7 +87,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
     }
 
     /// <summary>Writes the delivery; returns the work for the worker, or null when it is held.</summary>
-    private DeliveryWork? Add(RecordWriteScope scope, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload, ClaimBudget claims, long readAt)
+    private DeliveryWork? Add(WriteSession scope, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload, ClaimBudget claims, long readAt)
     {
         var delivery = new DeliveryEntity
         {

@@ -14,7 +14,7 @@ namespace Undb.Features.Webhooks.Outbound;
 /// ciphertext; one without the prefix was saved by an earlier version in plain text, is read as it is, and is
 /// encrypted at start-up (<see cref="ProtectStoredAsync"/>).
 /// </summary>
-public sealed class WebhookHeaderValues(IDataProtectionProvider provider, IDbContextFactory<AppDbContext> dbFactory, ILogger<WebhookHeaderValues> logger)
+public sealed class WebhookHeaderValues(IDataProtectionProvider provider, DataWriter writer, ILogger<WebhookHeaderValues> logger)
 {
     /// <summary>What the API and the UI show for every custom header value; sent back on a change, it keeps the saved value.</summary>
     public const string Mask = "********";
@@ -96,18 +96,20 @@ public sealed class WebhookHeaderValues(IDataProtectionProvider provider, IDbCon
     /// <summary>Encrypts the values an earlier version saved in plain text; at start-up, before anything is served. Returns how many webhooks it changed.</summary>
     public async Task<int> ProtectStoredAsync(CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // Webhooks are few (a handful per table); their headers are a JSON column, so the check is made here.
-        var webhooks = await db.Webhooks.ToListAsync(ct);
-        var changed = 0;
-        foreach (var webhook in webhooks.Where(w => w.Headers.Values.Any(v => !IsProtected(v))))
+        var changed = await writer.WriteAsync(async session =>
         {
-            webhook.Headers = webhook.Headers.ToDictionary(h => h.Key, h => IsProtected(h.Value) ? h.Value : Prefix + _protector.Protect(h.Value));
-            changed++;
-        }
+            // Webhooks are few (a handful per table); their headers are a JSON column, so the check is made here.
+            var webhooks = await session.Db.Webhooks.ForUpdate().ToListAsync(ct);
+            var changed = 0;
+            foreach (var webhook in webhooks.Where(w => w.Headers.Values.Any(v => !IsProtected(v))))
+            {
+                webhook.Headers = webhook.Headers.ToDictionary(h => h.Key, h => IsProtected(h.Value) ? h.Value : Prefix + _protector.Protect(h.Value));
+                changed++;
+            }
+            return changed;
+        }, ct);
         if (changed > 0)
         {
-            await db.SaveChangesAsync(ct);
             logger.LogInformation("Encrypted the custom header values of {Count} webhooks saved by an earlier version", changed);
         }
         return changed;

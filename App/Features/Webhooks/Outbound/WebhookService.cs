@@ -12,6 +12,7 @@ public sealed record WebhookWithSecret(WebhookDto Webhook, string Secret);
 /// <summary>Outbound webhooks of a table: create, read, change, delete, secrets, test sends, redeliver and replay.</summary>
 public sealed class WebhookService(
     IDbContextFactory<AppDbContext> dbFactory,
+    DataWriter writer,
     TableService tables,
     UserDirectory users,
     WebhookSecrets secrets,
@@ -63,9 +64,11 @@ public sealed class WebhookService(
             CreatedById = actorId,
         };
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.Webhooks.Add(webhook);
-        await db.SaveChangesAsync(ct);
+        await writer.WriteAsync(s =>
+        {
+            s.Db.Webhooks.Add(webhook);
+            return Task.CompletedTask;
+        }, ct);
         notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
         return new WebhookWithSecret(ToDto(webhook, table, secret, 0), secret);
     }
@@ -76,8 +79,14 @@ public sealed class WebhookService(
     /// </summary>
     public async Task<WebhookDto> UpdateAsync(string id, WebhookRequest request, bool setCondition, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw NotFound(id);
+        var (webhook, table) = await writer.WriteAsync(session => UpdateCoreAsync(session, id, request, setCondition, ct), ct);
+        notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
+        return ToDto(webhook, table, null, await HeldCountAsync(id, ct));
+    }
+
+    private async Task<(WebhookEntity, TableSnapshot)> UpdateCoreAsync(WriteSession session, string id, WebhookRequest request, bool setCondition, CancellationToken ct)
+    {
+        var webhook = await LockAsync(session, id, ct);
         var table = await RequireTableAsync(webhook.TableId, ct);
         var errors = new Dictionary<string, string[]>();
         if (request.Name is not null) webhook.Name = WebhookRules.CheckName(request.Name, errors);
@@ -94,15 +103,18 @@ public sealed class WebhookService(
             SetEnabled(webhook, on);
         }
         webhook.UpdatedAt = time.GetUtcNow();
-        await held.SaveAsync(db, id, enabledNow, HeldAction.Send, ct);
+        await held.ApplyAsync(session, id, enabledNow, HeldAction.Send, ct);
         if (webhook.Url != url)
         {
             // A new endpoint owes nothing to the old one's failures.
-            circuits.Forget(webhook.Id);
+            session.AfterCommit(() => circuits.Forget(webhook.Id));
         }
-        notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
-        return ToDto(webhook, table, null, await HeldCountAsync(id, ct));
+        return (webhook, table);
     }
+
+    /// <summary>The webhook, locked for the rest of the write (two changes to one webhook on two instances take turns).</summary>
+    private static async Task<WebhookEntity> LockAsync(WriteSession session, string id, CancellationToken ct) =>
+        await session.Db.Webhooks.Where(w => w.Id == id).ForUpdate().FirstOrDefaultAsync(ct) ?? throw NotFound(id);
 
     /// <summary>
     /// Turns the webhook on (if it is not) and sends what it held while it was off, oldest first, or discards it
@@ -110,15 +122,17 @@ public sealed class WebhookService(
     /// </summary>
     public async Task<int> ResumeAsync(string id, HeldAction action, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw NotFound(id);
-        if (!webhook.Enabled)
+        var count = await writer.WriteAsync(async session =>
         {
-            SetEnabled(webhook, true);
-            webhook.UpdatedAt = time.GetUtcNow();
-        }
-        var count = await held.SaveAsync(db, id, enabledNow: true, action, ct);
-        notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
+            var webhook = await LockAsync(session, id, ct);
+            if (!webhook.Enabled)
+            {
+                SetEnabled(webhook, true);
+                webhook.UpdatedAt = time.GetUtcNow();
+            }
+            return await held.ApplyAsync(session, id, enabledNow: true, action, ct);
+        }, ct);
+        notifier.Publish(new DeliveryChange(id, null, null, WebhookChanged: true));
         return count;
     }
 
@@ -142,8 +156,7 @@ public sealed class WebhookService(
     /// <summary>Deletes the webhook with its delivery history.</summary>
     public async Task DeleteAsync(string id, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        if (await db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct) == 0)
+        if (await writer.WriteAsync(s => s.Db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct), ct) == 0)
         {
             throw NotFound(id);
         }
@@ -210,15 +223,17 @@ public sealed class WebhookService(
     /// <summary>A new secret; the old one keeps signing (as a second signature) for <c>Webhooks:PreviousSecretLifetime</c>.</summary>
     public async Task<SecretDto> RotateSecretAsync(string id, CancellationToken ct = default)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw NotFound(id);
-        var now = time.GetUtcNow();
         var secret = WebhookSigner.NewSecret();
-        webhook.PreviousSecretProtected = webhook.SecretProtected;
-        webhook.PreviousSecretExpiresAt = now + options.CurrentValue.PreviousSecretLifetime;
-        webhook.SecretProtected = secrets.Protect(secret);
-        webhook.UpdatedAt = now;
-        await db.SaveChangesAsync(ct);
+        var webhook = await writer.WriteAsync(async session =>
+        {
+            var webhook = await LockAsync(session, id, ct);
+            var now = time.GetUtcNow();
+            webhook.PreviousSecretProtected = webhook.SecretProtected;
+            webhook.PreviousSecretExpiresAt = now + options.CurrentValue.PreviousSecretLifetime;
+            webhook.SecretProtected = secrets.Protect(secret);
+            webhook.UpdatedAt = now;
+            return webhook;
+        }, ct);
         // Deliveries already in hand must be signed with the new secret too.
         notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
         return new SecretDto(secret, webhook.PreviousSecretExpiresAt);
@@ -246,8 +261,11 @@ public sealed class WebhookService(
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Deliveries.Add(delivery);
-        await db.SaveChangesAsync(ct);
+        await writer.WriteAsync(s =>
+        {
+            s.Db.Deliveries.Add(delivery);
+            return Task.CompletedTask;
+        }, ct);
         return await processor.SendNowAsync(delivery.Id, AttemptTrigger.Test, ct);
     }
 
@@ -280,20 +298,24 @@ public sealed class WebhookService(
         }
         WebhookRules.ThrowIfAny(errors, "The replay request is not valid.", StatusCodes.Status400BadRequest);
 
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var webhook = await RequireAsync(db, id, ct);
-        var now = time.GetUtcNow();
-        var matching = db.Deliveries.Where(d => d.WebhookId == id && d.Status == which && d.CreatedAt >= since!.Value && d.EventName != WebhookEvents.Test);
-        var ids = await matching.Select(d => d.Id).ToListAsync(ct);
-        var count = await matching.ExecuteUpdateAsync(s => s
-            .SetProperty(d => d.Status, DeliveryStatus.Pending)
-            .SetProperty(d => d.NextAttemptAt, now)
-            .SetProperty(d => d.RetryStep, 0)
-            .SetProperty(d => d.CompletedAt, (DateTimeOffset?)null)
-            .SetProperty(d => d.UpdatedAt, now), ct);
+        var (ids, count) = await writer.WriteAsync(async session =>
+        {
+            var db = session.Db;
+            await RequireAsync(db, id, ct);
+            var now = time.GetUtcNow();
+            var matching = db.Deliveries.Where(d => d.WebhookId == id && d.Status == which && d.CreatedAt >= since!.Value && d.EventName != WebhookEvents.Test);
+            var ids = await matching.Select(d => d.Id).ToListAsync(ct);
+            var count = await matching.ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.Pending)
+                .SetProperty(d => d.NextAttemptAt, now)
+                .SetProperty(d => d.RetryStep, 0)
+                .SetProperty(d => d.CompletedAt, (DateTimeOffset?)null)
+                .SetProperty(d => d.UpdatedAt, now), ct);
+            return (ids, count);
+        }, ct);
         foreach (var deliveryId in ids)
         {
-            queue.TryEnqueue(new DeliveryWork(deliveryId, webhook.Id));
+            queue.TryEnqueue(new DeliveryWork(deliveryId, id));
         }
         notifier.Publish(new DeliveryChange(id, null, DeliveryStatus.Pending));
         return count;

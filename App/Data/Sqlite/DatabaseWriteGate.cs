@@ -1,4 +1,4 @@
-namespace Undb.Data;
+namespace Undb.Data.Sqlite;
 
 /// <summary>
 /// Serialises write transactions inside this process when the database takes one writer at a time (SQLite).
@@ -53,6 +53,18 @@ public sealed class DatabaseWriteGate(bool serialize)
             }
         }
         return new Releaser(this);
+    }
+
+    /// <summary>Writers waiting for their turn (what tests drive the gate by, instead of by time).</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _high.Count + _normal.Count;
+            }
+        }
     }
 
     private void Release()

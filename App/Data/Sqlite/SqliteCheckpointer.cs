@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
-namespace Undb.Data;
+namespace Undb.Data.Sqlite;
 
 /// <summary>Database settings from the <c>Database</c> configuration section.</summary>
 public sealed class DatabaseOptions : IValidatableObject
