@@ -15,6 +15,7 @@ public static class DataExtensions
             builder.Configuration.GetConnectionString("Default") ?? DefaultConnectionString,
             builder.Environment.ContentRootPath);
         builder.AddSqliteData(connectionString);
+        builder.Services.AddSingleton<Undb.Realtime.INotifierBackplane>(Undb.Realtime.LocalOnlyBackplane.Instance);
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return builder;
     }

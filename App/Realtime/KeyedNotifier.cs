@@ -1,15 +1,31 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 
 namespace Undb.Realtime;
 
 /// <summary>
 /// In-process pub/sub for committed events, keyed (by table, by webhook, …): open pages subscribe to one key or to
 /// all, and refresh when an event arrives. Subscriptions are IDisposable; a handler that throws is logged and does
-/// not affect the others. (Several app instances would put a Redis or PostgreSQL backplane behind this surface.)
+/// not affect the others. With several app instances, a <see cref="INotifierBackplane"/> carries each event to the
+/// others, where it is published to their subscribers as if it had happened there.
 /// </summary>
-public abstract class KeyedNotifier<TEvent>(ILogger logger, Func<TEvent, string> keyOf)
+public abstract class KeyedNotifier<TEvent> : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, (string? Key, Func<TEvent, Task> Handler)> _subscriptions = new();
+    private readonly ILogger _logger;
+    private readonly Func<TEvent, string> _keyOf;
+    private readonly INotifierBackplane _backplane;
+    private readonly string _topic;
+    private readonly IDisposable _listening;
+
+    protected KeyedNotifier(ILogger logger, Func<TEvent, string> keyOf, INotifierBackplane? backplane = null)
+    {
+        _logger = logger;
+        _keyOf = keyOf;
+        _backplane = backplane ?? LocalOnlyBackplane.Instance;
+        _topic = typeof(TEvent).Name;
+        _listening = _backplane.Listen(_topic, OnRemote);
+    }
 
     /// <summary>Subscribes to the events of one key.</summary>
     public IDisposable Subscribe(string key, Func<TEvent, Task> handler) => Add(key, handler);
@@ -19,9 +35,40 @@ public abstract class KeyedNotifier<TEvent>(ILogger logger, Func<TEvent, string>
 
     public int SubscriberCount => _subscriptions.Count;
 
+    /// <summary>Publishes a committed event here and, through the backplane, on every other instance.</summary>
     public void Publish(TEvent e)
     {
-        var key = keyOf(e);
+        PublishHere(e);
+        if (_backplane is not LocalOnlyBackplane)
+        {
+            _backplane.Send(_topic, JsonSerializer.Serialize(ForOtherInstances(e)));
+        }
+    }
+
+    /// <summary>
+    /// The event as it travels to other instances. Messages are small (PostgreSQL's limit is 8,000 bytes): an event
+    /// that carries a long list or a body sends a shorter form that still says what changed.
+    /// </summary>
+    protected virtual TEvent ForOtherInstances(TEvent e) => e;
+
+    private void OnRemote(string message)
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize<TEvent>(message) is { } e)
+            {
+                PublishHere(e);
+            }
+        }
+        catch (JsonException ex)
+        {
+            _logger.LogWarning(ex, "Ignored a {EventType} from another instance that could not be read", typeof(TEvent).Name);
+        }
+    }
+
+    private void PublishHere(TEvent e)
+    {
+        var key = _keyOf(e);
         foreach (var (_, (subscribed, handler)) in _subscriptions)
         {
             if (subscribed is null || subscribed == key)
@@ -39,7 +86,7 @@ public abstract class KeyedNotifier<TEvent>(ILogger logger, Func<TEvent, string>
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "A subscriber to {EventType} for {Key} failed to handle it", typeof(TEvent).Name, key);
+            _logger.LogWarning(ex, "A subscriber to {EventType} for {Key} failed to handle it", typeof(TEvent).Name, key);
         }
     }
 
@@ -49,6 +96,8 @@ public abstract class KeyedNotifier<TEvent>(ILogger logger, Func<TEvent, string>
         _subscriptions[id] = (key, handler);
         return new Subscription(this, id);
     }
+
+    public void Dispose() => _listening.Dispose();
 
     private sealed class Subscription(KeyedNotifier<TEvent> owner, Guid id) : IDisposable
     {

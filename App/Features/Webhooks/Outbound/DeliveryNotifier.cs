@@ -6,5 +6,5 @@ namespace Undb.Features.Webhooks.Outbound;
 public sealed record DeliveryChange(string WebhookId, string? DeliveryId, DeliveryStatus? Status, bool WebhookChanged = false);
 
 /// <summary>Delivery progress, keyed by webhook: history pages and the webhooks panel refresh from it.</summary>
-public sealed class DeliveryNotifier(ILogger<DeliveryNotifier> logger)
-    : KeyedNotifier<DeliveryChange>(logger, change => change.WebhookId);
+public sealed class DeliveryNotifier(ILogger<DeliveryNotifier> logger, INotifierBackplane? backplane = null)
+    : KeyedNotifier<DeliveryChange>(logger, change => change.WebhookId, backplane);
