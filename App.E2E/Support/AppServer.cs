@@ -29,6 +29,9 @@ public sealed partial class AppServer : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(DataDirectory, "undb.db");
 
+    /// <summary>The app process's id once started (it stays readable after the process ends).</summary>
+    public int ProcessId => _process?.Id ?? 0;
+
     /// <summary>http://127.0.0.1:port once started.</summary>
     public string BaseUrl { get; private set; } = "";
 
