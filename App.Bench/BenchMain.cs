@@ -1,12 +1,19 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace Undb.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project App.Bench -- [--quick|--profile|--smoke] [--cold] [--json PATH] [--only outbound,incoming,grid,memory]</c>:
-/// measures the real app next to raw floors on this machine, prints a table and writes JSON.
+/// <c>dotnet run -c Release --project App.Bench -- [--quick|--profile|--smoke] [--cold] [--json PATH] [--only outbound,incoming,grid,memory]
+/// [--provider postgres [--instances N] [--postgres CONNSTRING]]</c>:
+/// measures the real app next to raw floors on this machine, prints a table and writes JSON. With <c>--provider postgres</c>
+/// the same benchmarks run on SQLite first and then on PostgreSQL (a fresh database per app start on the server that
+/// <c>--postgres</c> or <c>UNDB_TEST_POSTGRES</c> names; <c>--instances N</c> app processes on it, the load spread over them
+/// round-robin), and the table shows both side by side, with the deliveries lost and duplicated on each.
 /// The app first runs an unmeasured warm-up of the same kinds of load (skipped by <c>--cold</c> and <c>--smoke</c>), so the
 /// figures are of a running server rather than of a process whose hot code the runtime is still compiling.
 /// </summary>
@@ -44,6 +51,26 @@ public static class BenchMain
         {
             sizes = sizes with { WarmUp = false };
         }
+        var provider = ValueOf(args, "--provider") ?? "sqlite";
+        var instancesText = ValueOf(args, "--instances");
+        if (provider.Equals("postgres", StringComparison.OrdinalIgnoreCase) || provider.Equals("postgresql", StringComparison.OrdinalIgnoreCase))
+        {
+            var instances = instancesText is null ? 1 : int.TryParse(instancesText, out var n) && n is >= 1 and <= 16 ? n : -1;
+            var server = ValueOf(args, "--postgres") ?? Environment.GetEnvironmentVariable("UNDB_TEST_POSTGRES");
+            if (instances < 1 || string.IsNullOrWhiteSpace(server))
+            {
+                Console.Error.WriteLine(instances < 1
+                    ? "--instances takes a number from 1 to 16."
+                    : "--provider postgres needs a server: --postgres \"Host=…;Port=…;Username=…;Database=postgres\" or UNDB_TEST_POSTGRES (scripts/with-postgres.sh sets it).");
+                return 2;
+            }
+            return await CompareAsync(sizes, only, jsonPath, BenchTarget.Postgres(server, instances));
+        }
+        if (!provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase) || instancesText is not null)
+        {
+            Console.Error.WriteLine("--provider is sqlite (the default) or postgres; --instances needs --provider postgres (SQLite serves one instance).");
+            return 2;
+        }
         try
         {
             var report = await RunAsync(sizes, only, Console.WriteLine);
@@ -62,7 +89,11 @@ public static class BenchMain
         }
     }
 
-    public static async Task<BenchReport> RunAsync(Sizes sizes, string[]? only, Action<string> log)
+    public static Task<BenchReport> RunAsync(Sizes sizes, string[]? only, Action<string> log) =>
+        RunAsync(BenchTarget.Sqlite, sizes, only, log, countLosses: false);
+
+    /// <param name="countLosses">Also count, at the end, the events the app should have sent and compare with what arrived (<see cref="BenchReport.LostDeliveries"/>).</param>
+    public static async Task<BenchReport> RunAsync(BenchTarget target, Sizes sizes, string[]? only, Action<string> log, bool countLosses = true)
     {
         bool Wanted(string name) => only is null || only.Contains(name, StringComparer.OrdinalIgnoreCase);
         var settings = AppSettings();
@@ -70,7 +101,7 @@ public static class BenchMain
         await using var receiver = await Receiver.StartAsync();
         var report = new BenchReport { Machine = Machine() };
 
-        await using (var app = await AppProcess.StartAsync(settings))
+        await using (var app = await AppCluster.StartAsync(target, settings))
         {
             if (sizes.WarmUp && (Wanted("outbound") || Wanted("incoming")))
             {
@@ -117,17 +148,122 @@ public static class BenchMain
                 report.Grid = new GridFigures(g.Rows, Round(g.FirstPageMs, 2), Round(g.SortedPageMs, 2), Round(g.SearchMs, 2), Round(g.SortedDeepPageMs, 2));
             }
             report.AppLogLines = app.LogLines;
+            if (countLosses)
+            {
+                receiver.Expect(await ExpectedEventsAsync(app));
+            }
         }
         if (Wanted("memory"))
         {
             log("memory…");
-            var m = await MemoryBench.RunAsync(receiver, settings, sizes.BurstEvents, log);
+            var m = await MemoryBench.RunAsync(receiver, target, settings, sizes.BurstEvents, log);
             report.Memory = new MemoryFigures(m.BurstEvents, Round(m.PeakWorkingSetMb, 1));
         }
         report.DuplicateDeliveries = receiver.Duplicates;
+        if (countLosses)
+        {
+            report.LostDeliveries = receiver.Lost;
+        }
         report.Seconds = Round(total.Elapsed.TotalSeconds, 1);
         return report;
     }
+
+    /// <summary>
+    /// <c>--provider postgres</c>: the same benchmarks on SQLite and then on <paramref name="postgres"/>, each figure
+    /// beside the other's, with the machine's load average before and after (other work on the cores skews both).
+    /// </summary>
+    private static async Task<int> CompareAsync(Sizes sizes, string[]? only, string? jsonPath, BenchTarget postgres)
+    {
+        try
+        {
+            var comparison = new ComparisonReport { Instances = postgres.Instances, LoadAverageBefore = LoadAverage() };
+            Console.WriteLine("SQLite (one instance)…");
+            comparison.Sqlite = await RunAsync(BenchTarget.Sqlite, sizes, only, Console.WriteLine);
+            Console.WriteLine($"{postgres.Name} ({postgres.Instances} instance{(postgres.Instances == 1 ? "" : "s")} on one database)…");
+            comparison.Postgres = await RunAsync(postgres, sizes, only, Console.WriteLine);
+            comparison.LoadAverageAfter = LoadAverage();
+            comparison.Machine = comparison.Sqlite.Machine;
+            PrintComparison(comparison, postgres.Name);
+            if (jsonPath is not null)
+            {
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(comparison, BenchApi.Json));
+                Console.WriteLine($"JSON written to {jsonPath}");
+            }
+            return comparison.Sqlite.LostDeliveries > 0 || comparison.Postgres.LostDeliveries > 0 ? 3 : 0;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine("Benchmark failed: " + ex);
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// The record.created events the app should have sent: one per record in every table that has a webhook (all of them
+    /// point at the receiver; the grid's table has none).
+    /// </summary>
+    private static async Task<long> ExpectedEventsAsync(AppCluster app)
+    {
+        using var api = app.CreateApiClient();
+        var tables = (await api.GetFromJsonAsync<JsonObject>("/api/tables"))!["items"]!.AsArray();
+        long expected = 0;
+        foreach (var table in tables)
+        {
+            var id = table!["id"]!.GetValue<string>();
+            var webhooks = (await api.GetFromJsonAsync<JsonObject>($"/api/tables/{id}/webhooks"))!["items"]!.AsArray();
+            if (webhooks.Count > 0)
+            {
+                expected += (await api.GetFromJsonAsync<JsonObject>($"/api/tables/{id}/records?limit=1"))!["total"]!.GetValue<long>();
+            }
+        }
+        return expected;
+    }
+
+    private static void PrintComparison(ComparisonReport c, string name)
+    {
+        var (s, p) = (c.Sqlite!, c.Postgres!);
+        Console.WriteLine();
+        Console.WriteLine($"Undb.Blazor benchmarks, SQLite beside {name} — {c.Machine}");
+        Console.WriteLine($"(load average before {c.LoadAverageBefore}, after {c.LoadAverageAfter}; "
+            + (s.WarmUpSeconds > 0 ? "each after an unmeasured warm-up)" : "cold: no warm-up)"));
+        Console.WriteLine(new string('-', 100));
+        Compare("", "SQLite", name, "ratio");
+        if (s.Outbound is { } so && p.Outbound is { } po)
+        {
+            Compare("Outbound deliveries/s (signed, verified)", $"{so.EventsPerSec:N0}/s", $"{po.EventsPerSec:N0}/s", Times(po.EventsPerSec, so.EventsPerSec));
+            Compare("  its floor (HttpClient to the receiver)", $"{so.FloorPerSec:N0}/s", $"{po.FloorPerSec:N0}/s", "");
+            Compare("Commit→arrival at 500/s  p50 / p99 / p99.9", $"{so.LatencyP50Ms:F1} / {so.LatencyP99Ms:F1} / {so.LatencyP999Ms:F1} ms",
+                $"{po.LatencyP50Ms:F1} / {po.LatencyP99Ms:F1} / {po.LatencyP999Ms:F1} ms", "");
+        }
+        if (s.Incoming is { } si && p.Incoming is { } pi)
+        {
+            Compare("Incoming POST /hooks (1 KB JSON → record → webhook)", $"{si.RequestsPerSec:N0}/s", $"{pi.RequestsPerSec:N0}/s", Times(pi.RequestsPerSec, si.RequestsPerSec));
+            Compare("  its floor (bare Kestrel)", $"{si.FloorPerSec:N0}/s", $"{pi.FloorPerSec:N0}/s", "");
+            Compare($"Incoming latency p50 / p99 (saturated, {IncomingBench.Workers} clients)", $"{si.LatencyP50Ms:F1} / {si.LatencyP99Ms:F1} ms", $"{pi.LatencyP50Ms:F1} / {pi.LatencyP99Ms:F1} ms", "");
+            Compare($"Incoming latency p50 / p99 at a paced {si.PacedPerSec:N0}/s", $"{si.PacedP50Ms:F1} / {si.PacedP99Ms:F1} ms", $"{pi.PacedP50Ms:F1} / {pi.PacedP99Ms:F1} ms", "");
+            Compare("Incoming: app CPU/request, saturated / paced", $"{si.AppCpuMsPerRequest:F2} / {si.PacedAppCpuMsPerRequest:F2} ms", $"{pi.AppCpuMsPerRequest:F2} / {pi.PacedAppCpuMsPerRequest:F2} ms", "");
+        }
+        if (s.Grid is { } sg && p.Grid is { } pg)
+        {
+            Compare($"Grid on {sg.Rows:N0} records: first / sorted / search", $"{sg.FirstPageMs:F1} / {sg.SortedPageMs:F1} / {sg.SearchMs:F1} ms", $"{pg.FirstPageMs:F1} / {pg.SortedPageMs:F1} / {pg.SearchMs:F1} ms", "");
+            Compare($"Grid: sorted page at offset {sg.Rows / 2:N0}", $"{sg.SortedDeepPageMs:F1} ms", $"{pg.SortedDeepPageMs:F1} ms", "");
+        }
+        if (s.Memory is { } sm && p.Memory is { } pm)
+        {
+            Compare($"Peak working set, {sm.BurstEvents:N0}-event burst{(c.Instances > 1 ? " (sum)" : "")}", $"{sm.PeakWorkingSetMb:F0} MB", $"{pm.PeakWorkingSetMb:F0} MB", "");
+        }
+        Compare("Deliveries lost / duplicated", $"{s.LostDeliveries} / {s.DuplicateDeliveries}", $"{p.LostDeliveries} / {p.DuplicateDeliveries}", "");
+        Compare("Took", $"{s.Seconds:F0} s", $"{p.Seconds:F0} s", "");
+        Console.WriteLine("Targets (issue #19): PostgreSQL outbound and incoming ≥ 0.5× SQLite's; three instances no slower than one; zero lost.");
+    }
+
+    private static void Compare(string what, string sqlite, string postgres, string ratio) =>
+        Console.WriteLine($"{what,-54} {sqlite,-24} {postgres,-24} {ratio}");
+
+    private static string Times(double value, double baseline) => baseline > 0 ? $"{value / baseline:F2}×" : "";
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     /// <summary>The app as an operator would run it, but allowed to reach the loopback receiver and not rate-limited for the load test.</summary>
     private static Dictionary<string, string> AppSettings() => new()
@@ -214,7 +350,22 @@ public sealed class BenchReport
 
     /// <summary>Console lines the app wrote during the run, at its shipped log levels: a handful, unless something logs per request.</summary>
     public int AppLogLines { get; set; }
+
+    /// <summary>Events the app should have sent that never reached the receiver (counted only in <c>--provider</c> runs).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? LostDeliveries { get; set; }
     /// <summary>How long the app ran the unmeasured warm-up before the figures were taken; 0 for a cold run.</summary>
     public double WarmUpSeconds { get; set; }
     public double Seconds { get; set; }
+}
+
+/// <summary><c>--provider postgres</c>: the same run on SQLite and on PostgreSQL (with <see cref="Instances"/> app processes).</summary>
+public sealed class ComparisonReport
+{
+    public string Machine { get; set; } = "";
+    public int Instances { get; set; }
+    public string LoadAverageBefore { get; set; } = "";
+    public string LoadAverageAfter { get; set; } = "";
+    public BenchReport? Sqlite { get; set; }
+    public BenchReport? Postgres { get; set; }
 }

@@ -11,7 +11,7 @@ public static class GridBench
     /// <summary><see cref="SortedPageMs"/>: the first page after sorting by a column, as a click on its header shows; <see cref="SortedDeepPageMs"/>: page 1,000 of that sort.</summary>
     public sealed record Result(int Rows, double FirstPageMs, double SortedPageMs, double SortedDeepPageMs, double SearchMs);
 
-    public static async Task<Result> RunAsync(AppProcess app, int rows, Action<string> log)
+    public static async Task<Result> RunAsync(AppCluster app, int rows, Action<string> log)
     {
         using var api = app.CreateApiClient();
         var tableId = await BenchApi.CreateTableAsync(api, "Grid bench");

@@ -19,15 +19,15 @@ public static class IncomingBench
     /// <summary>The closed-loop clients (<c>UNDB_BENCH_INCOMING_CLIENTS</c>, 32 by default).</summary>
     public static int Workers { get; } = int.TryParse(Environment.GetEnvironmentVariable("UNDB_BENCH_INCOMING_CLIENTS"), out var n) ? n : 32;
 
-    public static async Task<Result> RunAsync(AppProcess app, Receiver receiver, double seconds, double pacedRate, Action<string> log)
+    public static async Task<Result> RunAsync(AppCluster app, Receiver receiver, double seconds, double pacedRate, Action<string> log)
     {
-        var (hookUrl, apiKey) = await SetUpAsync(app, receiver, "Incoming bench");
+        var (hookUrls, apiKey) = await SetUpAsync(app, receiver, "Incoming bench");
         var body = Payload();
         log($"  incoming payload: {Encoding.UTF8.GetByteCount(body)} bytes");
 
         var deliveredBefore = receiver.DistinctEvents;
         var cpuBefore = app.CpuTime();
-        var (rate, latencies, count) = await LoadAsync(hookUrl, apiKey, body, TimeSpan.FromSeconds(Math.Min(2, seconds / 4)), TimeSpan.FromSeconds(seconds), 201);
+        var (rate, latencies, count) = await LoadAsync(hookUrls, apiKey, body, TimeSpan.FromSeconds(Math.Min(2, seconds / 4)), TimeSpan.FromSeconds(seconds), 201);
         // Each accepted request created a record whose record.created must reach the receiver too.
         await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
         var cpuMsPerRequest = (app.CpuTime() - cpuBefore).TotalMilliseconds / count;
@@ -38,7 +38,7 @@ public static class IncomingBench
         deliveredBefore = receiver.DistinctEvents;
         cpuBefore = app.CpuTime();
         var benchCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var paced = await PacedAsync(hookUrl, apiKey, body, pacedRate, TimeSpan.FromSeconds(seconds));
+        var paced = await PacedAsync(hookUrls, apiKey, body, pacedRate, TimeSpan.FromSeconds(seconds));
         await receiver.WaitForAsync(deliveredBefore + paced.Count, TimeSpan.FromMinutes(5));
         var pacedCpuMs = (app.CpuTime() - cpuBefore).TotalMilliseconds / paced.Count;
         var benchCpuMs = (Process.GetCurrentProcess().TotalProcessorTime - benchCpuBefore).TotalMilliseconds / paced.Count;
@@ -46,9 +46,9 @@ public static class IncomingBench
             + Stats.Spread(paced, 50, 90, 99, 99.9, 100) + $" ms; CPU per request: app {pacedCpuMs:F2} ms, load generator and receiver {benchCpuMs:F2} ms");
 
         await using var floor = await FloorServer.StartAsync();
-        var (floorRate, _, _) = await LoadAsync(floor.Url, apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
+        var (floorRate, _, _) = await LoadAsync([floor.Url], apiKey, body, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(seconds), 201);
         // What the paced load costs by itself: the same schedule against the bare endpoint (the load generator shares the cores).
-        var pacedFloor = await PacedAsync(floor.Url, apiKey, body, pacedRate, TimeSpan.FromSeconds(seconds));
+        var pacedFloor = await PacedAsync([floor.Url], apiKey, body, pacedRate, TimeSpan.FromSeconds(seconds));
         log("  floor at a paced " + pacedRate.ToString("N0") + "/s, latency p50 / p90 / p99 / p99.9 / max: "
             + Stats.Spread(pacedFloor, 50, 90, 99, 99.9, 100) + " ms");
         return new Result(rate, floorRate, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), count, cpuMsPerRequest,
@@ -56,17 +56,17 @@ public static class IncomingBench
     }
 
     /// <summary>Unmeasured load on a table of its own, for the warm-up phase; returns the requests made once all their deliveries arrived.</summary>
-    public static async Task<int> WarmUpAsync(AppProcess app, Receiver receiver, TimeSpan duration, string tableName = "Incoming warm-up")
+    public static async Task<int> WarmUpAsync(AppCluster app, Receiver receiver, TimeSpan duration, string tableName = "Incoming warm-up")
     {
-        var (hookUrl, apiKey) = await SetUpAsync(app, receiver, tableName);
+        var (hookUrls, apiKey) = await SetUpAsync(app, receiver, tableName);
         var deliveredBefore = receiver.DistinctEvents;
-        var (_, _, count) = await LoadAsync(hookUrl, apiKey, Payload(), TimeSpan.Zero, duration, 201);
+        var (_, _, count) = await LoadAsync(hookUrls, apiKey, Payload(), TimeSpan.Zero, duration, 201);
         await receiver.WaitForAsync(deliveredBefore + count, TimeSpan.FromMinutes(5));
         return count;
     }
 
-    /// <summary>A table with one outbound webhook to the receiver and one incoming webhook mapping <see cref="Payload"/>; returns its URL and key.</summary>
-    private static async Task<(string Url, string ApiKey)> SetUpAsync(AppProcess app, Receiver receiver, string tableName)
+    /// <summary>A table with one outbound webhook to the receiver and one incoming webhook mapping <see cref="Payload"/>; returns its URL on each instance and its key.</summary>
+    private static async Task<(IReadOnlyList<string> Urls, string ApiKey)> SetUpAsync(AppCluster app, Receiver receiver, string tableName)
     {
         using var api = app.CreateApiClient();
         var (tableId, _) = await BenchApi.TableWithWebhookAsync(api, receiver, tableName);
@@ -87,11 +87,12 @@ public static class IncomingBench
                 },
             },
         });
-        return (app.BaseUrl + "/hooks/" + incoming["id"]!.GetValue<string>(), incoming["apiKey"]!.GetValue<string>());
+        var id = incoming["id"]!.GetValue<string>();
+        return (app.BaseUrls.Select(u => u + "/hooks/" + id).ToList(), incoming["apiKey"]!.GetValue<string>());
     }
 
     /// <summary>Closed-loop load: <see cref="Workers"/> clients each send the next request when the last one answers.</summary>
-    private static async Task<(double Rate, List<double> LatenciesMs, int Count)> LoadAsync(string url, string apiKey, string body, TimeSpan warmUp, TimeSpan duration, int expectedStatus)
+    private static async Task<(double Rate, List<double> LatenciesMs, int Count)> LoadAsync(IReadOnlyList<string> urls, string apiKey, string body, TimeSpan warmUp, TimeSpan duration, int expectedStatus)
     {
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Workers });
         var latencies = new ConcurrentBag<double>();
@@ -100,11 +101,12 @@ public static class IncomingBench
         string? firstFailure = null;
         var total = Stopwatch.StartNew();
         var measureFrom = warmUp;
+        var next = -1; // with several instances, each request goes to the next one
         await Task.WhenAll(Enumerable.Range(0, Workers).Select(async _ =>
         {
             while (total.Elapsed < warmUp + duration)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                using var request = new HttpRequestMessage(HttpMethod.Post, urls[(int)((uint)Interlocked.Increment(ref next) % (uint)urls.Count)]) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
                 request.Headers.Add("X-Api-Key", apiKey);
                 var sw = Stopwatch.StartNew();
                 using var response = await client.SendAsync(request);
@@ -134,7 +136,7 @@ public static class IncomingBench
     /// Open-loop load: request i starts at i / rate seconds whether or not earlier ones have answered, and its latency
     /// counts from that scheduled start, so time spent queued behind slow answers is counted, not hidden.
     /// </summary>
-    private static async Task<List<double>> PacedAsync(string url, string apiKey, string body, double rate, TimeSpan duration)
+    private static async Task<List<double>> PacedAsync(IReadOnlyList<string> urls, string apiKey, string body, double rate, TimeSpan duration)
     {
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512 });
         var count = (int)(rate * duration.TotalSeconds);
@@ -151,7 +153,7 @@ public static class IncomingBench
             var n = i;
             sends.Add(Task.Run(async () =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                using var request = new HttpRequestMessage(HttpMethod.Post, urls[n % urls.Count]) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
                 request.Headers.Add("X-Api-Key", apiKey);
                 using var response = await client.SendAsync(request);
                 await response.Content.ReadAsByteArrayAsync();

@@ -10,7 +10,7 @@ public static class OutboundBench
 {
     public sealed record Result(int Events, double EventsPerSec, double FloorPerSec, int PacedEvents, double PacedRate, double LatencyP50Ms, double LatencyP99Ms, double LatencyP999Ms);
 
-    public static async Task<Result> RunAsync(AppProcess app, Receiver receiver, int events, double pacedSeconds, double pacedRate, Action<string> log)
+    public static async Task<Result> RunAsync(AppCluster app, Receiver receiver, int events, double pacedSeconds, double pacedRate, Action<string> log)
     {
         using var api = app.CreateApiClient();
         var (tableId, secret) = await BenchApi.TableWithWebhookAsync(api, receiver, "Outbound bench");
@@ -36,7 +36,7 @@ public static class OutboundBench
     }
 
     /// <summary>Unmeasured load on a table of its own, for the warm-up phase: a bulk burst, then single creations at the paced rate.</summary>
-    public static async Task WarmUpAsync(AppProcess app, Receiver receiver, int events, double pacedSeconds, double pacedRate)
+    public static async Task WarmUpAsync(AppCluster app, Receiver receiver, int events, double pacedSeconds, double pacedRate)
     {
         using var api = app.CreateApiClient();
         var (tableId, _) = await BenchApi.TableWithWebhookAsync(api, receiver, "Outbound warm-up");
@@ -55,7 +55,7 @@ public static class OutboundBench
         var sw = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, events), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
         {
-            var id = "msg_floor_" + i;
+            var id = Receiver.FloorIdPrefix + i;
             var ts = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString();
             var body = SamplePayload(i);
             var sig = Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{id}.{ts}.{body}")));

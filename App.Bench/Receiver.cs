@@ -17,6 +17,8 @@ public sealed class Receiver : IAsyncDisposable
     private byte[] _key = [];
     private long _verified;
     private long _rejected;
+    private long _expected;
+    private int _floorEvents;
 
     public ConcurrentQueue<double> LatenciesMs { get; } = new();
 
@@ -65,7 +67,10 @@ public sealed class Receiver : IAsyncDisposable
         {
             RecordLatency(body);
         }
-        _seen.TryAdd(id, 0);
+        if (_seen.TryAdd(id, 0) && id.StartsWith(FloorIdPrefix, StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _floorEvents);
+        }
         Interlocked.Increment(ref _verified);
         return Results.Ok();
     }
@@ -103,6 +108,15 @@ public sealed class Receiver : IAsyncDisposable
             LatenciesMs.Enqueue((now - at).TotalMilliseconds);
         }
     }
+
+    /// <summary>The <c>webhook-id</c>s the floor signs with; every other id is an event the app sent.</summary>
+    public const string FloorIdPrefix = "msg_floor_";
+
+    /// <summary>Adds events the app should have sent (a record.created for each record written to a table with the receiver's webhook).</summary>
+    public void Expect(long events) => Interlocked.Add(ref _expected, events);
+
+    /// <summary>Events the app should have sent that never arrived (counted against <see cref="Expect"/>).</summary>
+    public long Lost => Math.Max(0, Interlocked.Read(ref _expected) - (DistinctEvents - Volatile.Read(ref _floorEvents)));
 
     /// <summary>Sends that repeated an event already received (allowed, at-least-once; counted so no figure includes them).</summary>
     public long Duplicates => Verified - DistinctEvents;
