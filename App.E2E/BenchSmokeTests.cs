@@ -1,4 +1,5 @@
 using Undb.Bench;
+using Undb.E2E.Support;
 
 namespace Undb.E2E;
 
@@ -27,5 +28,22 @@ public sealed class BenchSmokeTests
         Assert.NotNull(report.Memory);
         Assert.True(report.Memory.PeakWorkingSetMb > 0);
         Assert.Contains(report.Machine, s => char.IsDigit(s));
+    }
+
+    /// <summary>
+    /// The same on PostgreSQL with two app instances on one database, the load spread over both (<c>--provider postgres
+    /// --instances 2</c> at its smallest); needs <c>UNDB_TEST_POSTGRES</c> and fails without it.
+    /// </summary>
+    [Fact]
+    public async Task Harness_OnPostgres_WithTwoInstances_FillsEveryFigure_AndLosesNothing()
+    {
+        var lines = new List<string>();
+        var report = await BenchMain.RunAsync(BenchTarget.Postgres(PostgresDatabase.ServerConnectionString(), 2), BenchMain.Sizes.Smoke, only: null, lines.Add);
+
+        Assert.True(report.Outbound is { EventsPerSec: > 0, LatencyP50Ms: > 0 }, string.Join("\n", lines));
+        Assert.True(report.Incoming is { RequestsPerSec: > 0, PacedP50Ms: > 0 });
+        Assert.Equal(BenchMain.Sizes.Smoke.GridRows, report.Grid?.Rows);
+        Assert.True(report.Memory is { PeakWorkingSetMb: > 0 });
+        Assert.Equal(0, report.LostDeliveries);
     }
 }
