@@ -52,7 +52,12 @@ public sealed partial class AppServer : IAsyncDisposable
         _process = new Process { StartInfo = StartInfo(withBootstrap), EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data, listening);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data, listening);
-        _process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The app exited before listening:\n" + Log));
+        _process.Exited += (sender, _) =>
+        {
+            // Waiting without a timeout lets the redirected output be read to the end, so the message says why.
+            ((Process)sender!).WaitForExit();
+            listening.TrySetException(new InvalidOperationException("The app exited before listening:\n" + Log));
+        };
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
