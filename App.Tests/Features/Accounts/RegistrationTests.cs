@@ -7,6 +7,7 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Accounts;
 
 /// <summary>A fresh instance with no bootstrap admin: nobody has registered yet.</summary>
+[Trait("Engines", "Both")]
 public sealed class EmptyInstanceFactory : UndbFactory
 {
     public EmptyInstanceFactory()

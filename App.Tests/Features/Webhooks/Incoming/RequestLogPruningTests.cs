@@ -7,6 +7,7 @@ using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
 namespace Undb.Tests.Features.Webhooks.Incoming;
 
 /// <summary>A request log that keeps 8 entries (so it is pruned once per 2 new ones), on a clock the test moves.</summary>
+[Trait("Engines", "Both")]
 public sealed class SmallLogFactory : FakeClockFactory
 {
     public const int Keep = 8;

@@ -7,6 +7,7 @@ using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
 namespace Undb.Tests.Features.Webhooks.Incoming;
 
 /// <summary>The app on a clock the test moves, for the time-based rules.</summary>
+[Trait("Engines", "Both")]
 public class FakeClockFactory : UndbFactory
 {
     public FakeClockFactory() => ConfigureServices = services => services.AddSingleton<TimeProvider>(Clock);

@@ -5,6 +5,7 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
 /// <summary>A queue of 10 and a sweep once an hour: only the queue's "room again" signal can bring the rest in.</summary>
+[Trait("Engines", "Both")]
 public sealed class TinyQueueFactory : OutboundFactory
 {
     public TinyQueueFactory()

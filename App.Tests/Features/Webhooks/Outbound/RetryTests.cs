@@ -10,6 +10,7 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
 /// <summary>The app on a fake clock: time moves only when a test moves it.</summary>
+[Trait("Engines", "Both")]
 public sealed class FakeClockFactory : OutboundFactory
 {
     public FakeClockFactory() => ConfigureServices = s => s.AddSingleton<TimeProvider>(Clock);
