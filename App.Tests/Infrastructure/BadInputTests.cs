@@ -16,7 +16,6 @@ namespace Undb.Tests.Infrastructure;
 /// The app with one of everything a write route can point at: a table with a record, a paused outbound webhook with a
 /// finished delivery, and an incoming webhook (with its key) that has logged one request.
 /// </summary>
-[Trait("Engines", "Both")]
 public sealed class BadInputFactory : UndbFactory, IAsyncLifetime
 {
     public string TableId { get; private set; } = "";

@@ -49,15 +49,16 @@ public static class DataExtensions
     /// <summary>
     /// Creates the database when missing (SQLite) and applies the engine's migrations, before the app serves anything.
     /// On PostgreSQL, instances that start together take turns under an advisory lock, and the first one also creates
-    /// the Data Protection key every instance will use.
+    /// the Data Protection key every instance will use. <paramref name="thenOnce"/> (seeding) runs after the migrations,
+    /// still under that lock.
     /// </summary>
-    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, Func<CancellationToken, Task>? thenOnce = null, CancellationToken ct = default)
     {
         var factory = services.GetRequiredService<IDbContextFactory<AppDbContext>>();
         await using var db = await factory.CreateDbContextAsync(ct);
         if (db.Database.IsNpgsql())
         {
-            await PostgresMigrations.MigrateAsync(db, services, ct);
+            await PostgresMigrations.MigrateAsync(db, services, thenOnce, ct);
             return;
         }
         var file = db.Database.GetDbConnection().DataSource;
@@ -70,6 +71,10 @@ public static class DataExtensions
         {
             // WAL lets readers (the grid) run while a writer commits; it is a property of the file, set once.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+        if (thenOnce is not null)
+        {
+            await thenOnce(ct);
         }
     }
 }

@@ -16,8 +16,10 @@ public static class ProviderConventions
     {
         if (database.IsSqlite())
         {
-            // SQLite has no date type EF can compare or order by; a 64-bit binary form is both sortable and exact.
-            builder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+            // SQLite has no date type EF can compare or order by; a 64-bit binary form is both sortable and exact. It
+            // keeps clock time and offset, so every time is turned to UTC first: 15:00+02:00 is stored, and compared
+            // (parameters go through the same conversion), as 13:00Z.
+            builder.Properties<DateTimeOffset>().HaveConversion<UtcBinaryConverter>();
         }
         else if (database.IsNpgsql())
         {
@@ -27,6 +29,19 @@ public static class ProviderConventions
     }
 
     private sealed class UtcConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(v => v.ToUniversalTime(), v => v);
+
+    /// <summary>UTC, then EF's binary form (values stored before were UTC already, so they read back unchanged).</summary>
+    private sealed class UtcBinaryConverter : ValueConverter<DateTimeOffset, long>
+    {
+        private static readonly ValueConverter Composed = new UtcConverter().ComposeWith(new DateTimeOffsetToBinaryConverter());
+
+        public UtcBinaryConverter()
+            : base(
+                (System.Linq.Expressions.Expression<Func<DateTimeOffset, long>>)Composed.ConvertToProviderExpression,
+                (System.Linq.Expressions.Expression<Func<long, DateTimeOffset>>)Composed.ConvertFromProviderExpression)
+        {
+        }
+    }
 
     public static void MapFunctions(ModelBuilder builder, DatabaseFacade database)
     {

@@ -7,7 +7,6 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Accounts;
 
 /// <summary>A fresh instance with no bootstrap admin: nobody has registered yet.</summary>
-[Trait("Engines", "Both")]
 public sealed class EmptyInstanceFactory : UndbFactory
 {
     public EmptyInstanceFactory()
@@ -25,6 +24,7 @@ public sealed class OpenRegistrationFactory : UndbFactory
     }
 }
 
+[Trait("Engines", "Both")]
 public sealed class RegistrationTests(EmptyInstanceFactory empty, OpenRegistrationFactory open, UndbFactory closed)
     : IClassFixture<EmptyInstanceFactory>, IClassFixture<OpenRegistrationFactory>, IClassFixture<UndbFactory>
 {
@@ -123,6 +123,7 @@ public sealed class FreshInstanceFactory : UndbFactory
     }
 }
 
+[Trait("Engines", "Both")]
 public sealed class ConcurrentRegistrationTests(FreshInstanceFactory fresh) : IClassFixture<FreshInstanceFactory>
 {
     [Fact]

@@ -31,6 +31,7 @@ public sealed class CsvFormatTests
     }
 }
 
+[Trait("Engines", "Both")]
 public sealed class CsvImportExportTests(UndbFactory factory) : IClassFixture<UndbFactory>
 {
     private CsvImporter Importer => factory.Services.GetRequiredService<CsvImporter>();

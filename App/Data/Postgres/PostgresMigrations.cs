@@ -10,7 +10,7 @@ public static class PostgresMigrations
     /// <summary>The advisory lock instances take around migrations (any constant; "undb" in ASCII).</summary>
     public const long LockKey = 0x756E6462;
 
-    public static async Task MigrateAsync(AppDbContext db, IServiceProvider services, CancellationToken ct)
+    public static async Task MigrateAsync(AppDbContext db, IServiceProvider services, Func<CancellationToken, Task>? thenOnce, CancellationToken ct)
     {
         // A session-level advisory lock on a connection of its own, held while this instance migrates; the others wait.
         await using var connection = new NpgsqlConnection(db.Database.GetConnectionString());
@@ -28,6 +28,10 @@ public static class PostgresMigrations
             {
                 var now = DateTimeOffset.UtcNow;
                 keys.CreateNewKey(now, now.AddDays(90));
+            }
+            if (thenOnce is not null)
+            {
+                await thenOnce(ct);
             }
         }
         finally

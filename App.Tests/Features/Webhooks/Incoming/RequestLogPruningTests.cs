@@ -7,7 +7,6 @@ using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
 namespace Undb.Tests.Features.Webhooks.Incoming;
 
 /// <summary>A request log that keeps 8 entries (so it is pruned once per 2 new ones), on a clock the test moves.</summary>
-[Trait("Engines", "Both")]
 public sealed class SmallLogFactory : FakeClockFactory
 {
     public const int Keep = 8;
@@ -16,6 +15,7 @@ public sealed class SmallLogFactory : FakeClockFactory
 }
 
 /// <summary>Pruning reads every kept entry, so a busy webhook's log is pruned once per few entries, not on every write.</summary>
+[Trait("Engines", "Both")]
 public sealed class RequestLogPruningTests(SmallLogFactory factory) : IClassFixture<SmallLogFactory>
 {
     private readonly HttpClient _client = factory.CreateAnonymousClient();

@@ -7,7 +7,6 @@ using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
 namespace Undb.Tests.Features.Webhooks.Incoming;
 
 /// <summary>The app on a clock the test moves, for the time-based rules.</summary>
-[Trait("Engines", "Both")]
 public class FakeClockFactory : UndbFactory
 {
     public FakeClockFactory() => ConfigureServices = services => services.AddSingleton<TimeProvider>(Clock);
@@ -15,6 +14,7 @@ public class FakeClockFactory : UndbFactory
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 }
 
+[Trait("Engines", "Both")]
 public sealed class RetentionAndIdempotencyWindowTests(FakeClockFactory factory) : IClassFixture<FakeClockFactory>
 {
     private readonly HttpClient _client = factory.CreateAnonymousClient();

@@ -5,7 +5,6 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
 /// <summary>A queue of 10 and a sweep once an hour: only the queue's "room again" signal can bring the rest in.</summary>
-[Trait("Engines", "Both")]
 public sealed class TinyQueueFactory : OutboundFactory
 {
     public TinyQueueFactory()
@@ -17,6 +16,7 @@ public sealed class TinyQueueFactory : OutboundFactory
 }
 
 /// <summary>A burst bigger than the in-process queue is delivered in full, without waiting for the next timed sweep.</summary>
+[Trait("Engines", "Both")]
 public sealed class QueueOverflowTests(TinyQueueFactory factory) : IClassFixture<TinyQueueFactory>, IAsyncLifetime
 {
     private LoopbackReceiver _receiver = null!;

@@ -10,7 +10,6 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
 /// <summary>The app on a fake clock: time moves only when a test moves it.</summary>
-[Trait("Engines", "Both")]
 public sealed class FakeClockFactory : OutboundFactory
 {
     public FakeClockFactory() => ConfigureServices = s => s.AddSingleton<TimeProvider>(Clock);
@@ -19,6 +18,7 @@ public sealed class FakeClockFactory : OutboundFactory
 }
 
 /// <summary>The durable retry schedule, Retry-After, 410 and auto-disable, driven by a fake clock and explicit sweeps.</summary>
+[Trait("Engines", "Both")]
 public sealed class RetryTests(FakeClockFactory factory) : IClassFixture<FakeClockFactory>, IAsyncLifetime
 {
     private LoopbackReceiver _receiver = null!;
