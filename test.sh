@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The test command: makes sure a browser is there for the Playwright tests, then runs every test.
+# The test command: makes sure a browser and PostgreSQL are there, then runs every test project (on SQLite, but for the
+# multi-instance end-to-end test, which runs three app processes on PostgreSQL) and the provider-sensitive tests
+# ([Trait("Engines", "Both")]) once more on PostgreSQL. PostgreSQL is a throwaway cluster (scripts/with-postgres.sh),
+# removed at the end, also on failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,9 +29,15 @@ dotnet build Undb.Blazor.sln -warnaserror
 
 # One project at a time: the end-to-end tests start app processes and Chromium, and two cores are easily
 # oversubscribed if they run beside the in-memory suite. Every test project in the solution is run.
+# Everything runs beside one throwaway PostgreSQL: the end-to-end suite includes the multi-instance test, which
+# needs it (UNDB_TEST_POSTGRES), and the second pass runs the provider-sensitive tests on it.
+exec scripts/with-postgres.sh bash -c '
 status=0
 for project in $(grep -l "<IsTestProject>true</IsTestProject>" ./*/*.csproj | sort); do
   echo "== dotnet test $project"
   dotnet test "$project" --no-build --logger "console;verbosity=normal" "$@" || status=$?
 done
+echo "== dotnet test App.Tests on PostgreSQL (Engines=Both)"
+UNDB_TEST_PROVIDER=Postgres dotnet test App.Tests --no-build --filter "Engines=Both" --logger "console;verbosity=normal" "$@" || status=$?
 exit $status
+' test.sh "$@"

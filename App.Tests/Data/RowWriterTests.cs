@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Undb.Data;
+using Undb.Data.Sqlite;
 using Undb.Features.Tables;
 using Undb.Features.Webhooks.Incoming;
 using Undb.Features.Webhooks.Outbound;
@@ -19,7 +20,7 @@ public sealed class RowWriterTests : IAsyncLifetime
     {
         // Outside the app, Identity's schema version is its default, which differs from the app's in tables these
         // tests never touch (passkeys); the tables they write are the migrations' own.
-        _db = new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(_database.ConnectionString)
+        _db = new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite(_database.ConnectionString)
             .ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning)).Options);
         await _db.Database.MigrateAsync();
         await _db.Database.OpenConnectionAsync();

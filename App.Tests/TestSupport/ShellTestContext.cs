@@ -35,7 +35,8 @@ public abstract class ShellTestContext : BunitContext, IAsyncLifetime
             o.PopoverOptions.CheckForPopoverProvider = false;
         });
         Services.AddLogging();
-        Services.AddDbContextFactory<AppDbContext>(o => o.UseSqlite(_database.ConnectionString));
+        Services.AddDbContextFactory<SqliteAppDbContext>(o => o.UseSqlite(_database.ConnectionString));
+        Services.AddSingleton<IDbContextFactory<AppDbContext>, EngineContextFactory<SqliteAppDbContext>>();
         // The Identity tables in the model follow this option, as the app sets it (AccountsExtensions).
         Services.Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3);
         Services.AddSingleton(TimeProvider.System);

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Undb.Tests.TestSupport;
 
 /// <summary>
-/// The real app in memory on a fresh SQLite file, with a bootstrap admin and API token.
+/// The real app in memory on a fresh SQLite file (or a fresh PostgreSQL database, see <see cref="TestEngine"/>), with a bootstrap admin and API token.
 /// Use as an xunit class fixture; override <see cref="ConfigureServices"/> or pass settings to swap in fakes.
 /// </summary>
 public class UndbFactory : WebApplicationFactory<Program>
@@ -17,6 +17,7 @@ public class UndbFactory : WebApplicationFactory<Program>
     public const string ApiToken = "undb_test_token_0123456789abcdef";
 
     private readonly TestDatabase _database = new();
+    private readonly string? _postgres = TestEngine.Postgres ? TestEngine.CreatePostgresDatabase() : null;
 
     public TestDatabase Database => _database;
 
@@ -32,7 +33,15 @@ public class UndbFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
+        if (_postgres is not null)
+        {
+            builder.UseSetting("Database:Provider", "Postgres");
+            builder.UseSetting("ConnectionStrings:Default", _postgres);
+        }
+        else
+        {
+            builder.UseSetting("ConnectionStrings:Default", _database.ConnectionString);
+        }
         if (SeedAdmin)
         {
             builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);
@@ -72,6 +81,10 @@ public class UndbFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             _database.Dispose();
+            if (_postgres is not null)
+            {
+                TestEngine.DropPostgresDatabase(_postgres);
+            }
         }
     }
 }

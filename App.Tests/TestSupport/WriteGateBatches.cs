@@ -1,24 +1,33 @@
-using Undb.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Undb.Data;
 
 namespace Undb.Tests.TestSupport;
 
 /// <summary>
-/// Makes group commit observable: writes started while a test holds the database write gate cannot run, so they
-/// gather into one batch, which runs when the gate is let go.
+/// Makes group commit observable without depending on timing: writes started while the test holds every group commit
+/// (<see cref="GroupCommitPause"/>) wait in their batchers' queues; once all of them are there (a count, not a
+/// clock), the hold is let go and each batcher takes what gathered as one batch.
 /// </summary>
 public static class WriteGateBatches
 {
     public static async Task<Task<T>[]> StartWhileHeldAsync<T>(IServiceProvider services, params Func<Task<T>>[] writes)
     {
+        var pause = services.GetRequiredService<DataWriter>().GroupCommits;
         Task<T>[] started;
-        using (await services.GetRequiredService<DatabaseWriteGate>().EnterAsync())
+        using (pause.Hold())
         {
             started = writes.Select(w => w()).ToArray();
-            // Give the batcher a moment to take what has gathered; it then waits on the gate with all of it.
-            await Task.Delay(50);
-            Assert.All(started, t => Assert.False(t.IsCompleted));
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (pause.Queued < writes.Length)
+            {
+                // A write may fail before it reaches its queue (a validation error); then it is done already.
+                if (started.Count(t => t.IsCompleted) + pause.Queued >= writes.Length && started.Any(t => t.IsCompleted))
+                {
+                    break;
+                }
+                await Task.Delay(5, deadline.Token);
+            }
+            Assert.All(started, t => Assert.False(t.IsCompleted && !t.IsFaulted && !t.IsCanceled, "a write completed while group commits were held"));
         }
         return started;
     }

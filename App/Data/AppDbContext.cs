@@ -8,11 +8,23 @@ using Undb.Features.Tables;
 namespace Undb.Data;
 
 /// <summary>
-/// The app's one database context. Features that own more entities add their DbSets in a partial class file
-/// in their own folder and their mapping as IEntityTypeConfiguration classes.
+/// The app's model. Features that own more entities add their DbSets in a partial class file in their own folder and
+/// their mapping as IEntityTypeConfiguration classes. Each engine has its own derived context
+/// (<see cref="Sqlite.SqliteAppDbContext"/>, <see cref="Postgres.PostgresAppDbContext"/>) that carries its migrations;
+/// features only ever see this type.
 /// </summary>
-public partial class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<AppUser>(options)
+public partial class AppDbContext : IdentityDbContext<AppUser>
 {
+    public AppDbContext(DbContextOptions<AppDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected AppDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<TableEntity> Tables => Set<TableEntity>();
     public DbSet<FieldEntity> Fields => Set<FieldEntity>();
     public DbSet<RecordEntity> Records => Set<RecordEntity>();
@@ -27,7 +39,7 @@ public partial class AppDbContext(DbContextOptions<AppDbContext> options) : Iden
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
-        ProviderConventions.MapFunctions(builder);
+        ProviderConventions.MapFunctions(builder, Database);
 
         builder.Entity<TableEntity>(b =>
         {

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Undb.Data.Postgres;
 using Undb.Data.Sqlite;
 
 namespace Undb.Data;
@@ -8,14 +9,29 @@ public static class DataExtensions
 {
     public const string DefaultConnectionString = "Data Source=undb.db";
 
-    /// <summary>SQLite from <c>ConnectionStrings:Default</c> (a relative file is placed in the content root).</summary>
+    /// <summary>
+    /// The engine <c>Database:Provider</c> names: <c>Sqlite</c> (default; <c>ConnectionStrings:Default</c> is a file, a
+    /// relative one placed in the content root) or <c>Postgres</c> (<c>ConnectionStrings:Default</c> is an Npgsql
+    /// connection string). Features see only <see cref="AppDbContext"/> and <see cref="DataWriter"/>.
+    /// </summary>
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
-        var connectionString = ResolveConnectionString(
-            builder.Configuration.GetConnectionString("Default") ?? DefaultConnectionString,
-            builder.Environment.ContentRootPath);
-        builder.AddSqliteData(connectionString);
-        builder.Services.AddSingleton<Undb.Realtime.INotifierBackplane>(Undb.Realtime.LocalOnlyBackplane.Instance);
+        var provider = DatabaseProviders.Parse(builder.Configuration["Database:Provider"]);
+        var configured = builder.Configuration.GetConnectionString("Default");
+        if (provider == DatabaseProvider.Postgres)
+        {
+            if (string.IsNullOrWhiteSpace(configured))
+            {
+                throw new InvalidOperationException(
+                    "Database:Provider is Postgres but ConnectionStrings:Default is not set; give an Npgsql connection string, e.g. \"Host=localhost;Database=undb;Username=undb;Password=…\".");
+            }
+            builder.AddPostgresData(configured);
+        }
+        else
+        {
+            builder.AddSqliteData(ResolveConnectionString(configured ?? DefaultConnectionString, builder.Environment.ContentRootPath));
+        }
+        builder.Services.AddSingleton(new DatabaseEngine(provider));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return builder;
     }
@@ -30,11 +46,21 @@ public static class DataExtensions
         return csb.ToString();
     }
 
-    /// <summary>Creates the database when missing, applies migrations and turns on WAL, before the app serves anything.</summary>
-    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    /// <summary>
+    /// Creates the database when missing (SQLite) and applies the engine's migrations, before the app serves anything.
+    /// On PostgreSQL, instances that start together take turns under an advisory lock, and the first one also creates
+    /// the Data Protection key every instance will use. <paramref name="thenOnce"/> (seeding) runs after the migrations,
+    /// still under that lock.
+    /// </summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, Func<CancellationToken, Task>? thenOnce = null, CancellationToken ct = default)
     {
         var factory = services.GetRequiredService<IDbContextFactory<AppDbContext>>();
         await using var db = await factory.CreateDbContextAsync(ct);
+        if (db.Database.IsNpgsql())
+        {
+            await PostgresMigrations.MigrateAsync(db, services, thenOnce, ct);
+            return;
+        }
         var file = db.Database.GetDbConnection().DataSource;
         if (!string.IsNullOrEmpty(file) && Path.GetDirectoryName(file) is { Length: > 0 } dir)
         {
@@ -46,5 +72,24 @@ public static class DataExtensions
             // WAL lets readers (the grid) run while a writer commits; it is a property of the file, set once.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
         }
+        if (thenOnce is not null)
+        {
+            await thenOnce(ct);
+        }
     }
+}
+
+public enum DatabaseProvider { Sqlite, Postgres }
+
+/// <summary>Which engine this process runs on (for start-up and health; features never ask).</summary>
+public sealed record DatabaseEngine(DatabaseProvider Provider);
+
+public static class DatabaseProviders
+{
+    public static DatabaseProvider Parse(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "sqlite" => DatabaseProvider.Sqlite,
+        "postgres" or "postgresql" or "npgsql" => DatabaseProvider.Postgres,
+        _ => throw new InvalidOperationException($"Database:Provider '{value}' is not known; use Sqlite (the default) or Postgres."),
+    };
 }

@@ -24,6 +24,9 @@ public enum WriteKind
 /// </summary>
 public abstract class DataWriter(IDbContextFactory<AppDbContext> dbFactory, ILogger<DataWriter> logger)
 {
+    /// <summary>The seam tests hold group commits by (see <see cref="GroupCommitPause"/>); batchers of this writer's writes use it.</summary>
+    public GroupCommitPause GroupCommits { get; } = new();
+
     /// <summary>Whether the engine locks rows (so a claim must lock what it takes and skip what others hold).</summary>
     public abstract bool LocksRows { get; }
 

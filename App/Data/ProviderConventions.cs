@@ -1,13 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Query.SqlExpressions;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Undb.Data;
 
 /// <summary>
-/// The one provider-specific place: how dates are stored and how JSON values inside a record are read.
-/// A PostgreSQL port changes this file (jsonb operators, native timestamptz) and nothing else.
+/// The one provider-specific place of the model: how dates and record values are stored and how JSON values inside a
+/// record are read, so that every query over records means the same on SQLite and on PostgreSQL.
 /// </summary>
 public static class ProviderConventions
 {
@@ -15,16 +16,40 @@ public static class ProviderConventions
     {
         if (database.IsSqlite())
         {
-            // SQLite has no date type EF can compare or order by; a 64-bit binary form is both sortable and exact.
-            builder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+            // SQLite has no date type EF can compare or order by; a 64-bit binary form is both sortable and exact. It
+            // keeps clock time and offset, so every time is turned to UTC first: 15:00+02:00 is stored, and compared
+            // (parameters go through the same conversion), as 13:00Z.
+            builder.Properties<DateTimeOffset>().HaveConversion<UtcBinaryConverter>();
+        }
+        else if (database.IsNpgsql())
+        {
+            // timestamptz stores an instant; Npgsql writes only UTC offsets, so every time is turned to UTC on the way in.
+            builder.Properties<DateTimeOffset>().HaveConversion<UtcConverter>();
         }
     }
 
-    /// <summary>The collation that orders text ignoring case (numbers still order as numbers).</summary>
-    public const string CaseInsensitiveCollation = "NOCASE";
+    private sealed class UtcConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(v => v.ToUniversalTime(), v => v);
 
-    public static void MapFunctions(ModelBuilder builder)
+    /// <summary>UTC, then EF's binary form (values stored before were UTC already, so they read back unchanged).</summary>
+    private sealed class UtcBinaryConverter : ValueConverter<DateTimeOffset, long>
     {
+        private static readonly ValueConverter Composed = new UtcConverter().ComposeWith(new DateTimeOffsetToBinaryConverter());
+
+        public UtcBinaryConverter()
+            : base(
+                (System.Linq.Expressions.Expression<Func<DateTimeOffset, long>>)Composed.ConvertToProviderExpression,
+                (System.Linq.Expressions.Expression<Func<long, DateTimeOffset>>)Composed.ConvertFromProviderExpression)
+        {
+        }
+    }
+
+    public static void MapFunctions(ModelBuilder builder, DatabaseFacade database)
+    {
+        if (database.IsNpgsql())
+        {
+            MapPostgresFunctions(builder);
+            return;
+        }
         // Arguments do not "propagate nullability": a missing member yields NULL from a non-null document, and saying
         // otherwise lets EF rewrite "json_extract(...) IS NULL" to "Data IS NULL", which is never true.
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Value))!)
@@ -37,6 +62,42 @@ public static class ProviderConventions
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Remove))!)
             .HasTranslation(args => new SqlFunctionExpression(
                 "json_remove", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), null));
+        // NOCASE folds ASCII letters, as lower() does on PostgreSQL.
+        builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.SortText))!)
+            .HasTranslation(args => new CollateExpression(new SqlFunctionExpression(
+                "json_extract", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), null), "NOCASE"));
+        builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Matches))!)
+            .HasTranslation(args => new SqlFunctionExpression(
+                "like", [args[1], args[0], new SqlFragmentExpression("'\\'")], nullable: true, argumentsPropagateNullability: [true, true, false], typeof(bool), null));
+    }
+
+    /// <summary>
+    /// On PostgreSQL record values are <c>jsonb</c>; the functions are SQL functions created by the first migration
+    /// (<c>undb_json_text</c>, <c>undb_json_number</c>, <c>undb_json_remove</c>: see Postgres/PostgresFunctions.cs), which
+    /// read the member named by the same <c>$."fld_x"</c> path and answer as SQLite's json functions do.
+    /// </summary>
+    private static void MapPostgresFunctions(ModelBuilder builder)
+    {
+        // PostgreSQL's SQL generator needs a type mapping on every expression it orders or compares by.
+        var text = new StringTypeMapping("text", System.Data.DbType.String);
+        var jsonb = new StringTypeMapping("jsonb", System.Data.DbType.String);
+        var number = new DoubleTypeMapping("double precision");
+        var boolean = new BoolTypeMapping("boolean");
+        SqlFunctionExpression Value(IReadOnlyList<SqlExpression> args) =>
+            new("undb_json_text", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), text);
+        builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Value))!).HasTranslation(Value);
+        builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Number))!)
+            .HasTranslation(args => new SqlFunctionExpression(
+                "undb_json_number", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(double), number));
+        builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Remove))!)
+            .HasTranslation(args => new SqlFunctionExpression(
+                "undb_json_remove", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), jsonb));
+        builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.SortText))!)
+            .HasTranslation(args => new SqlFunctionExpression(
+                "lower", [Value(args)], nullable: true, argumentsPropagateNullability: [true], typeof(string), text));
+        builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Matches))!)
+            .HasTranslation(args => new SqlFunctionExpression(
+                "undb_matches", args, nullable: true, argumentsPropagateNullability: [true, true], typeof(bool), boolean));
     }
 }
 
@@ -54,6 +115,18 @@ public static class JsonFunctions
     /// <summary>The JSON document without the member at the path (used in bulk UPDATEs when a field is deleted).</summary>
     public static string Remove(string json, string path) =>
         throw new InvalidOperationException("JsonFunctions.Remove runs only inside a database query.");
+
+    /// <summary>The value at a JSON path as a text that sorts ignoring case (ASCII letters), like SQLite's NOCASE.</summary>
+    public static string? SortText(string json, string path) =>
+        throw new InvalidOperationException("JsonFunctions.SortText runs only inside a database query.");
+
+    /// <summary>
+    /// Whether the text matches a LIKE pattern (<c>%</c>, <c>_</c>, escaped with a backslash), ignoring the case of
+    /// ASCII letters on every engine (SQLite's LIKE does; PostgreSQL's needs ILIKE). The text may be a whole record's
+    /// JSON (a cheap pre-check over the stored document).
+    /// </summary>
+    public static bool Matches(string? text, string pattern) =>
+        throw new InvalidOperationException("JsonFunctions.Matches runs only inside a database query.");
 
     public static string FieldPath(string fieldId) => "$.\"" + fieldId + "\"";
 }

@@ -52,18 +52,23 @@ public static class WebExtensions
     /// </summary>
     public static async Task<bool> PrepareAsync(this WebApplication app)
     {
-        await app.Services.MigrateDatabaseAsync();
-        await using var scope = app.Services.CreateAsyncScope();
-        try
+        var ready = true;
+        // Seeded right after the migrations, under the same start-up lock: instances that start together on one
+        // database do not both create the bootstrap admin.
+        await app.Services.MigrateDatabaseAsync(async ct =>
         {
-            await scope.ServiceProvider.GetRequiredService<AccountsBootstrapper>().RunAsync(CancellationToken.None);
-            return true;
-        }
-        catch (BootstrapConfigurationException ex)
-        {
-            await Console.Error.WriteLineAsync("Undb cannot start: " + ex.Message);
-            return false;
-        }
+            await using var scope = app.Services.CreateAsyncScope();
+            try
+            {
+                await scope.ServiceProvider.GetRequiredService<AccountsBootstrapper>().RunAsync(ct);
+            }
+            catch (BootstrapConfigurationException ex)
+            {
+                await Console.Error.WriteLineAsync("Undb cannot start: " + ex.Message);
+                ready = false;
+            }
+        });
+        return ready;
     }
 
     public static WebApplication UseWebUi(this WebApplication app)

@@ -24,6 +24,7 @@ public sealed class OpenRegistrationFactory : UndbFactory
     }
 }
 
+[Trait("Engines", "Both")]
 public sealed class RegistrationTests(EmptyInstanceFactory empty, OpenRegistrationFactory open, UndbFactory closed)
     : IClassFixture<EmptyInstanceFactory>, IClassFixture<OpenRegistrationFactory>, IClassFixture<UndbFactory>
 {
@@ -122,6 +123,7 @@ public sealed class FreshInstanceFactory : UndbFactory
     }
 }
 
+[Trait("Engines", "Both")]
 public sealed class ConcurrentRegistrationTests(FreshInstanceFactory fresh) : IClassFixture<FreshInstanceFactory>
 {
     [Fact]

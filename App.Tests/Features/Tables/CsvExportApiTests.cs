@@ -9,6 +9,7 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Tables;
 
 /// <summary><c>GET /api/tables/{id}/export.csv</c>: the grid's view as a streamed CSV download, safe to open in a spreadsheet.</summary>
+[Trait("Engines", "Both")]
 public sealed class CsvExportApiTests(UndbFactory factory) : IClassFixture<UndbFactory>
 {
     private readonly HttpClient _api = factory.CreateApiClient();

@@ -5,6 +5,7 @@ using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Tables;
 
+[Trait("Engines", "Both")]
 public sealed class CsvFormatTests
 {
     [Fact]
@@ -30,6 +31,7 @@ public sealed class CsvFormatTests
     }
 }
 
+[Trait("Engines", "Both")]
 public sealed class CsvImportExportTests(UndbFactory factory) : IClassFixture<UndbFactory>
 {
     private CsvImporter Importer => factory.Services.GetRequiredService<CsvImporter>();

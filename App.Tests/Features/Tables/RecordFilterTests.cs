@@ -5,6 +5,7 @@ using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Tables;
 
+[Trait("Engines", "Both")]
 public sealed class RecordFilterTests(UndbFactory factory) : IClassFixture<UndbFactory>
 {
     private RecordService Records => factory.Services.GetRequiredService<RecordService>();

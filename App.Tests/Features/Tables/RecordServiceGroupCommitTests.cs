@@ -11,6 +11,7 @@ namespace Undb.Tests.Features.Tables;
 /// Concurrent writes share one transaction (group commit) and still behave as if each ran alone. To make a batch
 /// form for sure, each test holds the database write gate while it submits its writes, then lets go.
 /// </summary>
+[Trait("Engines", "Both")]
 public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) : IClassFixture<RecordingUndbFactory>
 {
     private RecordService Records => factory.Services.GetRequiredService<RecordService>();

@@ -9,6 +9,7 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Tables;
 
 /// <summary>The one write path on the real services and a real SQLite file; every test makes its own table.</summary>
+[Trait("Engines", "Both")]
 public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFixture<RecordingUndbFactory>
 {
     private RecordService Records => factory.Services.GetRequiredService<RecordService>();

@@ -5,6 +5,7 @@ using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Tables;
 
+[Trait("Engines", "Both")]
 public sealed class SchemaApiTests(UndbFactory factory) : IClassFixture<UndbFactory>
 {
     private async Task<JsonObject> CreateTableAsync(HttpClient api)

@@ -8,6 +8,7 @@ using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Tables;
 
+[Trait("Engines", "Both")]
 public sealed class TableSchemaTests(UndbFactory factory) : IClassFixture<UndbFactory>
 {
     private TableService Tables => factory.Services.GetRequiredService<TableService>();

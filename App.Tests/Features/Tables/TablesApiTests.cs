@@ -11,6 +11,7 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Tables;
 
 /// <summary>The REST API over HTTP on the real app; every test makes its own table.</summary>
+[Trait("Engines", "Both")]
 public sealed class TablesApiTests(RecordingUndbFactory factory) : IClassFixture<RecordingUndbFactory>
 {
     private readonly HttpClient _api = factory.CreateApiClient();

@@ -14,6 +14,7 @@ namespace Undb.Tests.Features.Webhooks;
 /// Webhooks refer to fields by id (issue 17, items 5 and 6): a rename keeps conditions and mappings working under the
 /// new name; deleting a used field is confirmed first (409 unless forced) and leaves a visible, fixable problem.
 /// </summary>
+[Trait("Engines", "Both")]
 public sealed class FieldReferencesTests(OutboundFactory factory) : IClassFixture<OutboundFactory>, IAsyncLifetime
 {
     private readonly HttpClient _api = factory.CreateApiClient();

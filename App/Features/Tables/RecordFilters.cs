@@ -142,8 +142,8 @@ public static class RecordFilters
         {
             FilterOperator.Is => r => JsonFunctions.Value(r.Data, path)!.ToLower() == lowered,
             FilterOperator.IsNot => r => JsonFunctions.Value(r.Data, path) == null || JsonFunctions.Value(r.Data, path)!.ToLower() != lowered,
-            FilterOperator.Contains => r => EF.Functions.Like(JsonFunctions.Value(r.Data, path)!.ToLower(), pattern, "\\"),
-            FilterOperator.DoesNotContain => r => JsonFunctions.Value(r.Data, path) == null || !EF.Functions.Like(JsonFunctions.Value(r.Data, path)!.ToLower(), pattern, "\\"),
+            FilterOperator.Contains => r => JsonFunctions.Matches(JsonFunctions.Value(r.Data, path)!.ToLower(), pattern),
+            FilterOperator.DoesNotContain => r => JsonFunctions.Value(r.Data, path) == null || !JsonFunctions.Matches(JsonFunctions.Value(r.Data, path)!.ToLower(), pattern),
             FilterOperator.IsAnyOf => r => values.Contains(JsonFunctions.Value(r.Data, path)!.ToLower()),
             _ => throw new BadRequestException($"Unsupported operator {op}."),
         };
@@ -193,8 +193,8 @@ public static class RecordFilters
         var dayPrefix = day + "%";
         return op switch
         {
-            FilterOperator.Is => r => EF.Functions.Like(JsonFunctions.Value(r.Data, path)!, dayPrefix),
-            FilterOperator.IsNot => r => JsonFunctions.Value(r.Data, path) == null || !EF.Functions.Like(JsonFunctions.Value(r.Data, path)!, dayPrefix),
+            FilterOperator.Is => r => JsonFunctions.Matches(JsonFunctions.Value(r.Data, path)!, dayPrefix),
+            FilterOperator.IsNot => r => JsonFunctions.Value(r.Data, path) == null || !JsonFunctions.Matches(JsonFunctions.Value(r.Data, path)!, dayPrefix),
             FilterOperator.GreaterThan => r => string.Compare(JsonFunctions.Value(r.Data, path), dayEnd) > 0,
             FilterOperator.LessThan => r => string.Compare(JsonFunctions.Value(r.Data, path), day) < 0,
             FilterOperator.GreaterOrEqual => r => string.Compare(JsonFunctions.Value(r.Data, path), day) >= 0,
@@ -225,15 +225,15 @@ public static class RecordFilters
             var parts = (filter.Values ?? []).Select(v =>
             {
                 var p = PatternFor(v);
-                return (Expression<Func<RecordEntity, bool>>)(r => EF.Functions.Like(JsonFunctions.Value(r.Data, path)!, p, "\\"));
+                return (Expression<Func<RecordEntity, bool>>)(r => JsonFunctions.Matches(JsonFunctions.Value(r.Data, path)!, p));
             });
             return Or(parts);
         }
         var pattern = PatternFor(filter.Value ?? "");
         return op switch
         {
-            FilterOperator.Contains => r => EF.Functions.Like(JsonFunctions.Value(r.Data, path)!, pattern, "\\"),
-            FilterOperator.DoesNotContain => r => JsonFunctions.Value(r.Data, path) == null || !EF.Functions.Like(JsonFunctions.Value(r.Data, path)!, pattern, "\\"),
+            FilterOperator.Contains => r => JsonFunctions.Matches(JsonFunctions.Value(r.Data, path)!, pattern),
+            FilterOperator.DoesNotContain => r => JsonFunctions.Value(r.Data, path) == null || !JsonFunctions.Matches(JsonFunctions.Value(r.Data, path)!, pattern),
             _ => throw new BadRequestException($"Unsupported operator {op}."),
         };
     }

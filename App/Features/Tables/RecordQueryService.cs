@@ -113,9 +113,17 @@ public sealed class RecordQueryService(IDbContextFactory<AppDbContext> dbFactory
         var field = RecordService.ResolveField(table, sort)
             ?? throw new BadRequestException($"Cannot sort by '{sort}': table '{table.Name}' has no such field.");
         var path = JsonFunctions.FieldPath(field.Id);
+        // Records without a value come first ascending and last descending, on every engine (PostgreSQL would put NULL
+        // the other way round); numbers and checkboxes sort as numbers, the rest as text ignoring case.
+        if (field.Type is FieldType.Number or FieldType.Checkbox)
+        {
+            return descending
+                ? records.OrderBy(r => JsonFunctions.Number(r.Data, path) == null ? 1 : 0).ThenByDescending(r => JsonFunctions.Number(r.Data, path)).ThenByDescending(r => r.Id)
+                : records.OrderBy(r => JsonFunctions.Number(r.Data, path) == null ? 0 : 1).ThenBy(r => JsonFunctions.Number(r.Data, path)).ThenBy(r => r.Id);
+        }
         return descending
-            ? records.OrderByDescending(r => EF.Functions.Collate(JsonFunctions.Value(r.Data, path), ProviderConventions.CaseInsensitiveCollation)).ThenByDescending(r => r.Id)
-            : records.OrderBy(r => EF.Functions.Collate(JsonFunctions.Value(r.Data, path), ProviderConventions.CaseInsensitiveCollation)).ThenBy(r => r.Id);
+            ? records.OrderBy(r => JsonFunctions.Value(r.Data, path) == null ? 1 : 0).ThenByDescending(r => JsonFunctions.SortText(r.Data, path)).ThenByDescending(r => r.Id)
+            : records.OrderBy(r => JsonFunctions.Value(r.Data, path) == null ? 0 : 1).ThenBy(r => JsonFunctions.SortText(r.Data, path)).ThenBy(r => r.Id);
     }
 
     private sealed class SearchArgs
@@ -123,8 +131,7 @@ public sealed class RecordQueryService(IDbContextFactory<AppDbContext> dbFactory
         public required string Pattern { get; init; }
     }
 
-    private static readonly System.Reflection.MethodInfo LikeMethod = typeof(DbFunctionsExtensions).GetMethod(
-        nameof(DbFunctionsExtensions.Like), [typeof(DbFunctions), typeof(string), typeof(string), typeof(string)])!;
+    private static readonly System.Reflection.MethodInfo MatchesMethod = typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Matches))!;
 
     private static readonly System.Reflection.MethodInfo JsonValueMethod = typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Value))!;
 
@@ -144,7 +151,7 @@ public sealed class RecordQueryService(IDbContextFactory<AppDbContext> dbFactory
         foreach (var field in fields)
         {
             var value = Expression.Call(JsonValueMethod, Expression.Property(r, nameof(RecordEntity.Data)), Expression.Constant(JsonFunctions.FieldPath(field.Id)));
-            var like = Expression.Call(LikeMethod, Expression.Constant(EF.Functions), value, pattern, Expression.Constant("\\"));
+            var like = Expression.Call(MatchesMethod, value, pattern);
             any = any is null ? like : Expression.OrElse(any, like);
         }
         // Cheap pre-check first: a value containing the text means the stored JSON contains it too, and one LIKE over the
@@ -153,7 +160,7 @@ public sealed class RecordQueryService(IDbContextFactory<AppDbContext> dbFactory
         if (!search.Any(c => c is '"' or '\\' || char.IsControl(c)))
         {
             var raw = "%" + EscapeLike(search) + "%";
-            records = records.Where(x => EF.Functions.Like(x.Data, raw, "\\"));
+            records = records.Where(x => JsonFunctions.Matches(x.Data, raw));
         }
         return records.Where(Expression.Lambda<Func<RecordEntity, bool>>(any!, r));
     }

@@ -45,7 +45,7 @@ public sealed class RecordService : IDisposable
         _writer = writer;
         _time = time;
         _logger = logger;
-        _writes = new WriteBatcher<PendingWrite, WriteOutcome>(FlushAsync, maxBatch: 64);
+        _writes = new WriteBatcher<PendingWrite, WriteOutcome>(FlushAsync, maxBatch: 64, pause: writer.GroupCommits);
     }
 
     public void Dispose() => _writes.Dispose();

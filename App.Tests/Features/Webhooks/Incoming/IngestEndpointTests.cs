@@ -5,6 +5,7 @@ using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
 
 namespace Undb.Tests.Features.Webhooks.Incoming;
 
+[Trait("Engines", "Both")]
 public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture<IncomingFactory>
 {
     private readonly HttpClient _client = factory.CreateAnonymousClient();

@@ -11,6 +11,7 @@ namespace Undb.Tests.Features.Webhooks.Incoming;
 /// An accepted request's bookkeeping (its log entry, its idempotency answer) is written in the same transaction as the
 /// records it creates: all of it commits, or none of it does.
 /// </summary>
+[Trait("Engines", "Both")]
 public sealed class IngestTransactionTests(RecordingUndbFactory factory) : IClassFixture<RecordingUndbFactory>
 {
     private readonly HttpClient _client = factory.CreateAnonymousClient();

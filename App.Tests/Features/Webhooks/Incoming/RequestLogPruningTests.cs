@@ -15,6 +15,7 @@ public sealed class SmallLogFactory : FakeClockFactory
 }
 
 /// <summary>Pruning reads every kept entry, so a busy webhook's log is pruned once per few entries, not on every write.</summary>
+[Trait("Engines", "Both")]
 public sealed class RequestLogPruningTests(SmallLogFactory factory) : IClassFixture<SmallLogFactory>
 {
     private readonly HttpClient _client = factory.CreateAnonymousClient();

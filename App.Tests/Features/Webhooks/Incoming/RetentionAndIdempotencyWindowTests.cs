@@ -14,6 +14,7 @@ public class FakeClockFactory : UndbFactory
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 }
 
+[Trait("Engines", "Both")]
 public sealed class RetentionAndIdempotencyWindowTests(FakeClockFactory factory) : IClassFixture<FakeClockFactory>
 {
     private readonly HttpClient _client = factory.CreateAnonymousClient();

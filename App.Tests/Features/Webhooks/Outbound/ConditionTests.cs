@@ -4,6 +4,7 @@ using Undb.Features.Webhooks.Outbound;
 
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
+[Trait("Engines", "Both")]
 public sealed class ConditionTests
 {
     private static readonly TableSnapshot Table = new("tbl_1", "Deals",

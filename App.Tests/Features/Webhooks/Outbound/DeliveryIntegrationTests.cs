@@ -8,6 +8,7 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
 /// <summary>End to end through the REST API to a real Kestrel receiver: signatures, headers, history, test, redeliver, rotation.</summary>
+[Trait("Engines", "Both")]
 public sealed class DeliveryIntegrationTests(OutboundFactory factory) : IClassFixture<OutboundFactory>, IAsyncLifetime
 {
     private LoopbackReceiver _receiver = null!;

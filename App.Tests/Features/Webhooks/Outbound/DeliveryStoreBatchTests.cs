@@ -10,6 +10,7 @@ namespace Undb.Tests.Features.Webhooks.Outbound;
 /// Claims and settlements in batches: each delivery is claimed and settled as if alone, and the webhook's health
 /// folds the attempts in order. The tests hold the write gate while they submit, so the requests gather into one batch.
 /// </summary>
+[Trait("Engines", "Both")]
 public sealed class DeliveryStoreBatchTests(OutboundFactory factory) : IClassFixture<OutboundFactory>
 {
     private IDbContextFactory<AppDbContext> DbFactory => factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();

@@ -142,7 +142,7 @@ public sealed class HeaderCredentialsTests(OutboundFactory factory) : IClassFixt
             var row = await db.DeliveryAttempts.SingleAsync(a => a.Id == attemptId);
             row.RequestHeaders = new() { ["Content-Type"] = "application/json", ["webhook-id"] = "evt_1", ["X-Undb-Event"] = "webhook.test", ["Authorization"] = "Bearer old-plain", ["X-Env"] = "prod" };
             await db.SaveChangesAsync();
-            await db.Database.ExecuteSqlRawAsync(Undb.Data.Migrations.MaskCustomHeaderValues.MaskAttemptsSql);
+            await db.Database.ExecuteSqlRawAsync(Undb.Data.Sqlite.Migrations.MaskCustomHeaderValues.MaskAttemptsSql);
         }
 
         using var check = Db();

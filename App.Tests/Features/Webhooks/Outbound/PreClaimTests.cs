@@ -13,6 +13,7 @@ namespace Undb.Tests.Features.Webhooks.Outbound;
 /// webhook made while they wait still applies to them; claims are handed back, and a restarted instance frees what
 /// its earlier run held.
 /// </summary>
+[Trait("Engines", "Both")]
 public sealed class PreClaimTests(PreClaimTests.Factory factory) : IClassFixture<PreClaimTests.Factory>
 {
     /// <summary>One request at a time per webhook, so a second delivery provably waits behind the first.</summary>

@@ -16,6 +16,7 @@ public sealed class TinyQueueFactory : OutboundFactory
 }
 
 /// <summary>A burst bigger than the in-process queue is delivered in full, without waiting for the next timed sweep.</summary>
+[Trait("Engines", "Both")]
 public sealed class QueueOverflowTests(TinyQueueFactory factory) : IClassFixture<TinyQueueFactory>, IAsyncLifetime
 {
     private LoopbackReceiver _receiver = null!;

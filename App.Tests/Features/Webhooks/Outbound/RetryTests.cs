@@ -18,6 +18,7 @@ public sealed class FakeClockFactory : OutboundFactory
 }
 
 /// <summary>The durable retry schedule, Retry-After, 410 and auto-disable, driven by a fake clock and explicit sweeps.</summary>
+[Trait("Engines", "Both")]
 public sealed class RetryTests(FakeClockFactory factory) : IClassFixture<FakeClockFactory>, IAsyncLifetime
 {
     private LoopbackReceiver _receiver = null!;

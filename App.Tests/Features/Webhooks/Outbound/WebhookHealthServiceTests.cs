@@ -8,6 +8,7 @@ using Undb.Tests.TestSupport;
 namespace Undb.Tests.Features.Webhooks.Outbound;
 
 /// <summary>The UI's read-side extras: health over 24 h, the replay count and attempt durations.</summary>
+[Trait("Engines", "Both")]
 public sealed class WebhookHealthServiceTests(OutboundFactory factory) : IClassFixture<OutboundFactory>, IAsyncLifetime
 {
     private LoopbackReceiver _receiver = null!;

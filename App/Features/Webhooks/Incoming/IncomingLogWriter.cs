@@ -24,7 +24,7 @@ public sealed class IncomingLogWriter : IDisposable
     {
         _writer = writer;
         _options = options.Value;
-        _batcher = new WriteBatcher<IncomingLogEntry, bool>(FlushAsync);
+        _batcher = new WriteBatcher<IncomingLogEntry, bool>(FlushAsync, pause: writer.GroupCommits);
     }
 
     /// <summary>Completes once the entry is committed.</summary>

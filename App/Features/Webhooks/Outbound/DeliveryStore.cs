@@ -47,8 +47,8 @@ public sealed class DeliveryStore : IDisposable
         _time = time;
         _options = options;
         _logger = logger;
-        _claims = new WriteBatcher<string, ClaimedDelivery?>(ClaimBatchAsync);
-        _settlements = new WriteBatcher<SettleRequest, bool>(SettleBatchAsync);
+        _claims = new WriteBatcher<string, ClaimedDelivery?>(ClaimBatchAsync, pause: writer.GroupCommits);
+        _settlements = new WriteBatcher<SettleRequest, bool>(SettleBatchAsync, pause: writer.GroupCommits);
     }
 
     /// <summary>Claims the delivery if it is due (or its lease expired) and nobody else holds it; null otherwise.</summary>

@@ -57,7 +57,7 @@ public static class OutboundApi
             string id, string? status, string? @event, string? recordId, DateTimeOffset? since, DateTimeOffset? until, int? offset, int? limit,
             DeliveryQueryService deliveries, CancellationToken ct) =>
         {
-            var filter = new DeliveryFilter(OutboundMapping.ParseStatus(status, "status"), @event, recordId, since, until, offset ?? 0, limit ?? 50);
+            var filter = new DeliveryFilter(OutboundMapping.ParseStatus(status, "status"), @event, recordId, since?.ToUniversalTime(), until?.ToUniversalTime(), offset ?? 0, limit ?? 50);
             return TypedResults.Ok(await deliveries.ListAsync(id, filter, ct));
         });
 
@@ -71,7 +71,7 @@ public static class OutboundApi
 
         api.MapPost("/webhooks/{id}/replay", async (string id, ReplayRequest body, WebhookService webhooks, CancellationToken ct) =>
         {
-            var count = await webhooks.ReplayAsync(id, body.Since, OutboundMapping.ParseStatus(body.Status, "status"), ct);
+            var count = await webhooks.ReplayAsync(id, body.Since?.ToUniversalTime(), OutboundMapping.ParseStatus(body.Status, "status"), ct);
             return TypedResults.Ok(new ReplayResult(count));
         });
 

@@ -13,11 +13,8 @@ public static class OutboundExtensions
         services.AddOptions<WebhooksOptions>().BindConfiguration(WebhooksOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<WebhooksOptions>, WebhooksOptionsValidator>();
 
-        // Secrets must survive restarts: keys live in a folder (default <content root>/keys), not in memory.
-        var keysPath = builder.Configuration["DataProtection:KeysPath"] is { Length: > 0 } configured
-            ? Path.GetFullPath(configured, builder.Environment.ContentRootPath)
-            : Path.Combine(builder.Environment.ContentRootPath, "keys");
-        services.AddDataProtection().SetApplicationName("Undb.Blazor").PersistKeysToFileSystem(new DirectoryInfo(keysPath));
+        // Secrets must survive restarts: where the keys live is the data module's choice (App/Data), never memory.
+        services.AddDataProtection().SetApplicationName("Undb.Blazor");
 
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<DeliveryNotifier>();

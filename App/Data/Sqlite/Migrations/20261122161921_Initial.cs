@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace Undb.Data.Migrations
+namespace Undb.Data.Sqlite.Migrations
 {
     /// <inheritdoc />
     public partial class Initial : Migration

@@ -7,11 +7,11 @@ using Undb.Data;
 
 #nullable disable
 
-namespace Undb.Data.Migrations
+namespace Undb.Data.Sqlite.Migrations
 {
-    [DbContext(typeof(AppDbContext))]
-    [Migration("20261122161921_Initial")]
-    partial class Initial
+    [DbContext(typeof(SqliteAppDbContext))]
+    [Migration("20261202155957_MaskCustomHeaderValues")]
+    partial class MaskCustomHeaderValues
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -7,11 +7,11 @@ using Undb.Data;
 
 #nullable disable
 
-namespace Undb.Data.Migrations
+namespace Undb.Data.Sqlite.Migrations
 {
-    [DbContext(typeof(AppDbContext))]
-    [Migration("20261202152953_HardenApi")]
-    partial class HardenApi
+    [DbContext(typeof(SqliteAppDbContext))]
+    [Migration("20261202174320_WebhookTrust")]
+    partial class WebhookTrust
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -192,9 +192,6 @@ namespace Undb.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<long?>("RevokedAt")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -275,28 +272,6 @@ namespace Undb.Data.Migrations
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
-                });
-
-            modelBuilder.Entity("Undb.Features.Accounts.ServerOwner", b =>
-                {
-                    b.Property<int>("Id")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("ClaimedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("UserId");
-
-                    b.ToTable("ServerOwner", null, t =>
-                        {
-                            t.HasCheckConstraint("CK_ServerOwner_One", "\"Id\" = 1");
-                        });
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.FieldEntity", b =>
@@ -648,6 +623,9 @@ namespace Undb.Data.Migrations
 
                     b.HasIndex("WebhookId", "RecordId");
 
+                    b.HasIndex(new[] { "WebhookId", "Id" }, "IX_Deliveries_Held")
+                        .HasFilter("\"Status\" = 'Held'");
+
                     b.ToTable("Deliveries", (string)null);
                 });
 
@@ -687,6 +665,9 @@ namespace Undb.Data.Migrations
                     b.Property<string>("Headers")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("HeldCancelled")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("LastFailureAt")
                         .HasColumnType("INTEGER");
@@ -844,15 +825,6 @@ namespace Undb.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("User");
-                });
-
-            modelBuilder.Entity("Undb.Features.Accounts.ServerOwner", b =>
-                {
-                    b.HasOne("Undb.Features.Accounts.AppUser", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.FieldEntity", b =>

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Undb.Data.Migrations
+namespace Undb.Data.Sqlite.Migrations
 {
     /// <summary>
     /// Data only: earlier versions stored the values of a webhook's custom headers (the receiver's credentials) in
