@@ -83,8 +83,10 @@ public static class ProviderConventions
         var jsonb = new StringTypeMapping("jsonb", System.Data.DbType.String);
         var number = new DoubleTypeMapping("double precision");
         var boolean = new BoolTypeMapping("boolean");
-        SqlFunctionExpression Value(IReadOnlyList<SqlExpression> args) =>
-            new("undb_json_text", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), text);
+        // Compared and sorted byte by byte (COLLATE "C"), as SQLite compares text, whatever the database's collation:
+        // under en-US, "2026-11-22T10:00" would sort after "2026-11-22~", and a date filter would miss its own day.
+        SqlExpression Value(IReadOnlyList<SqlExpression> args) => new CollateExpression(
+            new SqlFunctionExpression("undb_json_text", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), text), "C");
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Value))!).HasTranslation(Value);
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Number))!)
             .HasTranslation(args => new SqlFunctionExpression(
