@@ -30,6 +30,29 @@ window.undbGrid = (function () {
         return editor.querySelector("input.cell-native-input, textarea.cell-native-input");
     }
 
+    /** Where the keys of an editor go: its text input, or the select's own input (MudSelect handles its keys). */
+    function editorFocusTarget(editor) {
+        return textInput(editor)
+            ?? editor.querySelector(".mud-select input:not([type=hidden]):not([disabled])")
+            ?? editor.querySelector(".mud-select [tabindex]:not([tabindex='-1'])");
+    }
+
+    /** An editor that was committed or cancelled and waits for the server to take it away. */
+    function isClosing(editor) {
+        const ed = editors.get(editor);
+        return !!ed && (ed.closed || ed.busy);
+    }
+
+    /** The editor shown for a record and field (open or on its way out), if any. */
+    function editorAt(host, key) {
+        return key ? Array.from(host.querySelectorAll(".cell-editor")).find(e => sameCell(keyOf(e), key)) ?? null : null;
+    }
+
+    /** The editor still open for the user (not one on its way out), if any. */
+    function openEditor(host) {
+        return Array.from(host.querySelectorAll(".cell-editor")).find(e => !isClosing(e)) ?? null;
+    }
+
     /** The cell beside this one in its row (Tab, Shift+Tab, arrows); null at the edge. */
     function beside(el, step) {
         const row = el.closest("tr");
@@ -59,6 +82,11 @@ window.undbGrid = (function () {
             return;
         }
         state.cursor = keyOf(el);
+        if (el.classList.contains("cell-editor")) {
+            // The cell is still shown as its editor (closing, or open): the cursor stands on it there.
+            editorFocusTarget(el)?.focus();
+            return;
+        }
         el.focus({ preventScroll: false });
     }
 
@@ -87,13 +115,20 @@ window.undbGrid = (function () {
             }
         }
         keepOneTabStop(host, state);
+        // An edit asked for on a cell whose previous editor was still closing: ask now that the cell is back.
+        const pending = state.pending;
+        if (pending?.waiting && findCell(host, pending)) {
+            pending.waiting = false;
+            requestEdit(state, pending);
+        }
         if (focusWasLost(state)) {
-            const editor = host.querySelector(".cell-editor");
-            const input = editor && textInput(editor);
-            if (input) {
-                input.focus();
+            // Back to where the browser's cursor is now, never to where the server last saw it.
+            const editor = openEditor(host);
+            const target = editor && sameCell(keyOf(editor), state.cursor) ? editorFocusTarget(editor) : null;
+            if (target) {
+                target.focus();
             } else {
-                focusCell(host, state, findCell(host, state.cursor));
+                focusCell(host, state, findCell(host, state.cursor) ?? editorAt(host, state.cursor));
             }
         }
     }
@@ -110,6 +145,11 @@ window.undbGrid = (function () {
         state.cursor = keyOf(editor);
         const input = textInput(editor);
         if (!input) {
+            // A select: its keys go to MudSelect's input from now on, not to <body> until the server focuses it.
+            if (sameCell(pending, keyOf(editor))) {
+                ed.queued = pending.commit;
+            }
+            editorFocusTarget(editor)?.focus();
             return;
         }
         if (sameCell(pending, keyOf(editor))) {
@@ -163,7 +203,9 @@ window.undbGrid = (function () {
         }
         const input = textInput(editor);
         const target = move === "next" ? beside(editor, 1) : move === "previous" ? beside(editor, -1) : null;
-        const next = target ? keyOf(target) : keyOf(editor);
+        // The cursor moves now, when the key was pressed; the server's answer only confirms or rejects the value.
+        state.cursor = target ? keyOf(target) : keyOf(editor);
+        state.inGrid = true;
         ed.busy = true;
         try {
             ed.closed = await ed.ref.invokeMethodAsync("Commit", input ? input.value : null, move);
@@ -174,16 +216,15 @@ window.undbGrid = (function () {
             ed.busy = false;
         }
         if (ed.closed) {
-            state.cursor = next;
-            state.inGrid = true;
-            if (!editor.isConnected || focusWasLost(state)) {
-                focusCell(host, state, findCell(host, next));
+            if (focusWasLost(state)) {
+                focusCell(host, state, findCell(host, state.cursor));
             }
-        } else if (input && editor.isConnected) {
+        } else if (editor.isConnected) {
             // Rejected: the editor stays open with the error and the typed text; the user fixes it there (an edit
             // begun meanwhile on another cell was dropped by the grid).
             state.pending = null;
-            input.focus();
+            state.cursor = keyOf(editor);
+            editorFocusTarget(editor)?.focus();
         }
     }
 
@@ -203,6 +244,24 @@ window.undbGrid = (function () {
     }
 
     function onEditorKey(host, state, editor, e) {
+        if (isClosing(editor)) {
+            // Committed or cancelled, waiting for the server to take it away: the keys belong to the cursor, which
+            // has already moved on (Tab) or stands on this cell (Enter, Escape).
+            const cell = findCell(host, state.cursor);
+            if (cell) {
+                e.preventDefault();
+                e.stopPropagation();
+                forward(cell, e);
+            } else if (sameCell(state.cursor, keyOf(editor))) {
+                onCellKey(host, state, editor, e);
+                if (!e.defaultPrevented && !isModifier(e)) {
+                    // Nothing more reaches an editor on its way out.
+                    e.preventDefault();
+                }
+                e.stopPropagation();
+            }
+            return;
+        }
         const kind = editors.get(editor)?.kind ?? editor.dataset.kind;
         if (e.key === "Escape") {
             e.preventDefault();
@@ -221,12 +280,50 @@ window.undbGrid = (function () {
 
     function beginEdit(state, cell, replace, typed) {
         const key = keyOf(cell);
-        state.pending = { ...key, replace, typed, commit: null };
-        state.ref.invokeMethodAsync("BeginEditAt", key.record, key.field).then(ok => {
-            if (!ok && sameCell(state.pending, key)) {
+        // On an editor still closing, the new edit is asked for once the cell is back (afterDomChange), so the server
+        // opens a fresh editor instead of keeping the closing one.
+        const waiting = cell.classList.contains("cell-editor");
+        state.pending = { ...key, replace, typed, commit: null, waiting };
+        if (!waiting) {
+            requestEdit(state, state.pending);
+        }
+    }
+
+    function requestEdit(state, pending) {
+        state.ref.invokeMethodAsync("BeginEditAt", pending.record, pending.field).then(ok => {
+            if (!ok && state.pending === pending) {
                 state.pending = null;
             }
         }, () => { });
+    }
+
+    function isModifier(e) {
+        return e.key === "Shift" || e.key === "Control" || e.key === "Alt" || e.key === "Meta" || e.key === "AltGraph";
+    }
+
+    /**
+     * A key that landed where the grid's cursor is not (on <body> after a re-render took the focused element away,
+     * on an editor on its way out, on a select's list): focus the cursor's element and give it the key, so the grid's
+     * handlers and the cell's own (a checkbox's Space, MudSelect's arrows) handle it as if it had landed there.
+     */
+    function forward(target, e) {
+        if (document.activeElement !== target) {
+            target.focus();
+        }
+        const copy = new KeyboardEvent("keydown", {
+            key: e.key, code: e.code, location: e.location, repeat: e.repeat, bubbles: true, cancelable: true, composed: true,
+            shiftKey: e.shiftKey, ctrlKey: e.ctrlKey, altKey: e.altKey, metaKey: e.metaKey,
+        });
+        const handled = !target.dispatchEvent(copy);
+        if (!handled && (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) && !target.readOnly) {
+            // An untrusted key event types nothing by itself.
+            if (isTyping(e)) {
+                target.setRangeText(e.key, target.selectionStart ?? target.value.length, target.selectionEnd ?? target.value.length, "end");
+            } else if (e.key === "Backspace" && target.selectionStart !== null) {
+                const start = target.selectionStart === target.selectionEnd ? Math.max(0, target.selectionStart - 1) : target.selectionStart;
+                target.setRangeText("", start, target.selectionEnd, "end");
+            }
+        }
     }
 
     function onCellKey(host, state, cell, e) {
@@ -243,8 +340,11 @@ window.undbGrid = (function () {
             } else if (e.key === "Enter" || e.key === "Tab") {
                 pending.commit = e.key === "Enter" ? "none" : e.shiftKey ? "previous" : "next";
             } else if (e.key === "Escape") {
+                const asked = !pending.waiting;
                 state.pending = null;
-                state.ref.invokeMethodAsync("CancelEdit").catch(() => { });
+                if (asked) {
+                    state.ref.invokeMethodAsync("CancelEdit").catch(() => { });
+                }
             } else {
                 return;
             }
@@ -339,7 +439,8 @@ window.undbGrid = (function () {
         on(host, "focusin", e => {
             state.inGrid = true;
             const cell = e.target instanceof Element ? e.target.closest("[data-cell]") : null;
-            if (cell && host.contains(cell)) {
+            // An editor on its way out does not take the cursor back (after Tab it has already moved on).
+            if (cell && host.contains(cell) && !isClosing(cell)) {
                 state.cursor = keyOf(cell);
                 keepOneTabStop(host, state);
             }
@@ -355,7 +456,34 @@ window.undbGrid = (function () {
         on(document, "mousedown", e => {
             if (elsewhere(e.target)) {
                 state.inGrid = false;
+            } else if (e.target instanceof Element && e.target.closest(".mud-popover") && !host.contains(e.target)) {
+                // A click in the open editor's list (a select's choices) keeps the focus in the editor, so Escape,
+                // Tab and Enter pressed right after it reach the editor and not the list item.
+                e.preventDefault();
             }
+        }, true);
+        // Keys that land outside the grid while the user is in it: on <body> (the focused cell or editor was
+        // re-rendered away and its successor is not there yet) or on the open editor's list. They go to the cursor.
+        on(document, "keydown", e => {
+            if (!state.inGrid || e.defaultPrevented || !e.isTrusted || isModifier(e)) {
+                return;
+            }
+            const t = e.target;
+            const lost = !(t instanceof Element) || t === document.body || t === document.documentElement || !t.isConnected;
+            const editor = openEditor(host);
+            const inList = !lost && !!editor && t.closest(".mud-popover") && !host.contains(t);
+            if (!lost && !inList) {
+                return;
+            }
+            const target = editor && sameCell(keyOf(editor), state.cursor) ? editorFocusTarget(editor) : null;
+            const owner = target ?? findCell(host, state.cursor)
+                ?? (editorAt(host, state.cursor) && editorFocusTarget(editorAt(host, state.cursor)));
+            if (!owner) {
+                return;
+            }
+            e.preventDefault();
+            e.stopPropagation();
+            forward(owner, e);
         }, true);
         const observer = new MutationObserver(() => afterDomChange(host, state));
         observer.observe(host, { childList: true, subtree: true });

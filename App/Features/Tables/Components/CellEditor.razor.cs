@@ -95,7 +95,8 @@ public partial class CellEditor
             await JS.InvokeVoidAsync("undbGrid.attachEditor", _root, _ref);
             if (_select is not null)
             {
-                await _select.FocusAsync();
+                // The browser has already put the focus in the select (grid.js); focusing it from here would pull it
+                // back after keys pressed meanwhile had moved it on.
                 await _select.OpenMenu();
             }
         }
