@@ -17,7 +17,18 @@ public class UndbFactory : WebApplicationFactory<Program>
     public const string ApiToken = "undb_test_token_0123456789abcdef";
 
     private readonly TestDatabase _database = new();
-    private readonly string? _postgres = TestEngine.Postgres ? TestEngine.CreatePostgresDatabase() : null;
+    private readonly string? _postgres;
+
+    public UndbFactory()
+        : this(TestEngine.Postgres)
+    {
+    }
+
+    /// <summary>On PostgreSQL whatever <c>UNDB_TEST_PROVIDER</c> says (for tests of what only PostgreSQL does).</summary>
+    protected UndbFactory(bool postgres) => _postgres = postgres ? TestEngine.CreatePostgresDatabase() : null;
+
+    /// <summary>The PostgreSQL database's connection string, or null on SQLite.</summary>
+    public string? PostgresConnectionString => _postgres;
 
     public TestDatabase Database => _database;
 

@@ -156,10 +156,9 @@ public sealed class WriteSession : IDisposable
     /// <summary>Saves the current write: what is tracked by <see cref="Db"/>, then the rows given to <see cref="Add{T}"/>.</summary>
     public async Task SaveAsync(CancellationToken ct)
     {
-        if (Db.ChangeTracker.HasChanges())
-        {
-            await Db.SaveChangesAsync(ct);
-        }
+        // Unconditionally: SaveChanges detects changes once (HasChanges() first would detect them twice), and with
+        // nothing tracked it writes nothing.
+        await Db.SaveChangesAsync(ct);
         foreach (var row in _rows)
         {
             await Rows.InsertAsync(row, ct);

@@ -292,12 +292,15 @@ public sealed class RecordService : IDisposable
 
     private static async Task<Dictionary<string, RecordEntity>> LoadRecordsAsync(WriteContext w, IReadOnlyList<string> ids, CancellationToken ct)
     {
-        var distinct = ids.Distinct().ToList();
+        // In id order, so two writers that lock overlapping records lock them in the same order (no deadlock).
+        var distinct = ids.Distinct().Order(StringComparer.Ordinal).ToList();
         var found = new Dictionary<string, RecordEntity>(distinct.Count);
         // SQLite allows ~32k parameters; chunk to stay well inside it.
         foreach (var chunk in distinct.Chunk(500))
         {
-            var rows = await w.Db.Records.Where(r => r.TableId == w.Table.Id && chunk.Contains(r.Id)).ToListAsync(ct);
+            // Locked until the commit: a writer on another instance changing the same record waits and then reads
+            // what this one wrote, so neither change is lost (SQLite's writers take turns anyway).
+            var rows = await w.Db.Records.Where(r => r.TableId == w.Table.Id && chunk.Contains(r.Id)).OrderBy(r => r.Id).ForUpdate().ToListAsync(ct);
             foreach (var row in rows)
             {
                 found[row.Id] = row;
