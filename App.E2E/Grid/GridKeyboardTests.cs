@@ -46,7 +46,7 @@ public sealed class GridKeyboardTests(BrowserFixture browser, SharedServer app) 
 
     /// <summary>
     /// The cell cursor: arrows move, Enter or typing edits (typing replaces the value, its first key kept), Escape
-    /// cancels, Enter commits and stays (as Airtable does), Tab/Shift+Tab commit and move right/left, and focus always
+    /// cancels, Enter commits and moves down (as in a spreadsheet; on the last row it stays), Tab/Shift+Tab commit and move right/left, and focus always
     /// lands back on a grid cell. Selects neither trap focus nor commit on Escape. Over a slow link (or on a busy
     /// server) the keys arrive before the server's re-renders and must still be handled the same way.
     /// </summary>
@@ -72,7 +72,7 @@ public sealed class GridKeyboardTests(BrowserFixture browser, SharedServer app) 
         await Expect(grid.Cell(alpha, "Deal")).ToBeFocusedAsync();
         await Expect(grid.Cell(alpha, "Deal")).ToHaveTextAsync("Alpha");
 
-        // Arrows move; typing on a cell replaces its value, starting with the first key; Enter commits and stays.
+        // Arrows move; typing on a cell replaces its value, starting with the first key; Enter commits and moves down.
         await keys.PressAsync("ArrowDown");
         await Expect(grid.Cell(beta, "Deal")).ToBeFocusedAsync();
         await keys.PressAsync("ArrowRight");
@@ -82,10 +82,13 @@ public sealed class GridKeyboardTests(BrowserFixture browser, SharedServer app) 
         await keys.PressAsync("Enter");
         await Expect(grid.Editor).ToHaveCountAsync(0);
         await Expect(grid.Cell(beta, "Value")).ToHaveTextAsync("42");
-        await Expect(grid.Cell(beta, "Value")).ToBeFocusedAsync();
+        await Expect(grid.Cell(beta, "Value")).ToBeFocusedAsync(); // the last row: Enter saves and stays
         await keys.PressAsync("ArrowUp");
         await Expect(grid.Cell(alpha, "Value")).ToBeFocusedAsync();
-        await keys.PressAsync("ArrowDown");
+        await keys.TypeAsync("7");
+        await keys.PressAsync("Enter"); // saves and moves down a row, as in a spreadsheet
+        await Expect(grid.Cell(beta, "Value")).ToBeFocusedAsync();
+        await Expect(grid.Cell(alpha, "Value")).ToHaveTextAsync("7");
 
         // Tab moves right over every cell; Space toggles a checkbox in place.
         await keys.PressAsync("Tab");
@@ -146,6 +149,7 @@ public sealed class GridKeyboardTests(BrowserFixture browser, SharedServer app) 
         Assert.Equal("Won", values["Stage"]!.GetValue<string>());
         Assert.Equal(["vip"], values["Tags"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal("Alpha", (await app.GetRecordValuesAsync(tableId, alpha))["Deal"]!.GetValue<string>());
+        Assert.Equal(7, (await app.GetRecordValuesAsync(tableId, alpha))["Value"]!.GetValue<decimal>());
     }
 
     [Fact]

@@ -202,7 +202,7 @@ window.undbGrid = (function () {
             return;
         }
         const input = textInput(editor);
-        const target = move === "next" ? beside(editor, 1) : move === "previous" ? beside(editor, -1) : null;
+        const target = move === "next" ? beside(editor, 1) : move === "previous" ? beside(editor, -1) : move === "down" ? above(editor, 1) : null;
         // The cursor moves now, when the key was pressed; the server's answer only confirms or rejects the value.
         state.cursor = target ? keyOf(target) : keyOf(editor);
         state.inGrid = true;
@@ -274,7 +274,8 @@ window.undbGrid = (function () {
         } else if (e.key === "Enter" && kind === "text" && !(e.shiftKey && e.target.tagName === "TEXTAREA")) {
             e.preventDefault();
             e.stopPropagation();
-            commit(host, state, editor, "none");
+            // As in a spreadsheet: saved, and the cursor goes down a row (it stays on the last one).
+            commit(host, state, editor, "down");
         }
     }
 
@@ -338,7 +339,7 @@ window.undbGrid = (function () {
                 pending.replace = true;
                 pending.typed = "";
             } else if (e.key === "Enter" || e.key === "Tab") {
-                pending.commit = e.key === "Enter" ? "none" : e.shiftKey ? "previous" : "next";
+                pending.commit = e.key === "Enter" ? "down" : e.shiftKey ? "previous" : "next";
             } else if (e.key === "Escape") {
                 const asked = !pending.waiting;
                 state.pending = null;
