@@ -31,7 +31,6 @@ public static class DataExtensions
         {
             builder.AddSqliteData(ResolveConnectionString(configured ?? DefaultConnectionString, builder.Environment.ContentRootPath));
         }
-        builder.Services.AddSingleton(new DatabaseEngine(provider));
         builder.Services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContext());
         return builder;
     }
@@ -80,9 +79,6 @@ public static class DataExtensions
 }
 
 public enum DatabaseProvider { Sqlite, Postgres }
-
-/// <summary>Which engine this process runs on (for start-up and health; features never ask).</summary>
-public sealed record DatabaseEngine(DatabaseProvider Provider);
 
 public static class DatabaseProviders
 {

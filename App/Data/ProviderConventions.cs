@@ -52,20 +52,18 @@ public static class ProviderConventions
         }
         // Arguments do not "propagate nullability": a missing member yields NULL from a non-null document, and saying
         // otherwise lets EF rewrite "json_extract(...) IS NULL" to "Data IS NULL", which is never true.
+        SqlFunctionExpression Extract(string function, IReadOnlyList<SqlExpression> args, Type type) =>
+            new(function, args, nullable: true, argumentsPropagateNullability: [false, false], type, null);
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Value))!)
-            .HasTranslation(args => new SqlFunctionExpression(
-                "json_extract", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), null));
+            .HasTranslation(args => Extract("json_extract", args, typeof(string)));
         // The same extraction typed as a number, so comparisons with a numeric parameter compare numbers, not text.
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Number))!)
-            .HasTranslation(args => new SqlFunctionExpression(
-                "json_extract", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(double), null));
+            .HasTranslation(args => Extract("json_extract", args, typeof(double)));
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Remove))!)
-            .HasTranslation(args => new SqlFunctionExpression(
-                "json_remove", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), null));
+            .HasTranslation(args => Extract("json_remove", args, typeof(string)));
         // NOCASE folds ASCII letters, as lower() does on PostgreSQL.
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.SortText))!)
-            .HasTranslation(args => new CollateExpression(new SqlFunctionExpression(
-                "json_extract", args, nullable: true, argumentsPropagateNullability: [false, false], typeof(string), null), "NOCASE"));
+            .HasTranslation(args => new CollateExpression(Extract("json_extract", args, typeof(string)), "NOCASE"));
         builder.HasDbFunction(typeof(JsonFunctions).GetMethod(nameof(JsonFunctions.Matches))!)
             .HasTranslation(args => new SqlFunctionExpression(
                 "like", [args[1], args[0], new SqlFragmentExpression("'\\'")], nullable: true, argumentsPropagateNullability: [true, true, false], typeof(bool), null));

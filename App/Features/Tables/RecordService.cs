@@ -26,7 +26,6 @@ public sealed class RecordService : IDisposable
     private readonly UserDirectory _users;
     private readonly DataWriter _writer;
     private readonly TimeProvider _time;
-    private readonly ILogger<RecordService> _logger;
     private readonly WriteBatcher<PendingWrite, WriteOutcome> _writes;
 
     public RecordService(
@@ -35,8 +34,7 @@ public sealed class RecordService : IDisposable
         TableChangeNotifier notifier,
         UserDirectory users,
         DataWriter writer,
-        TimeProvider time,
-        ILogger<RecordService> logger)
+        TimeProvider time)
     {
         _dbFactory = dbFactory;
         _sinks = sinks.ToArray();
@@ -44,7 +42,6 @@ public sealed class RecordService : IDisposable
         _users = users;
         _writer = writer;
         _time = time;
-        _logger = logger;
         _writes = new WriteBatcher<PendingWrite, WriteOutcome>(FlushAsync, maxBatch: 64, pause: writer.GroupCommits);
     }
 
@@ -198,18 +195,8 @@ public sealed class RecordService : IDisposable
             return outcome.Changes; // nothing changed, nothing was committed
         }
 
-        foreach (var action in outcome.AfterCommit)
-        {
-            try
-            {
-                action();
-            }
-            catch (Exception ex)
-            {
-                // The change is committed; sinks recover missed wake-ups from the database (the outbox sweeper).
-                _logger.LogError(ex, "A post-commit action failed for table {TableId}", tableId);
-            }
-        }
+        // The change is committed; a failed action is logged, and sinks recover missed wake-ups from the database (the sweeper).
+        _writer.RunAfterCommit(outcome.AfterCommit);
         _notifier.Publish(new TableChange(tableId, TableChangeKind.RecordsChanged, outcome.Changes.Select(c => c.Record.Id).ToList(), actorId));
         return outcome.Changes;
     }
