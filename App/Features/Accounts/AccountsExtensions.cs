@@ -62,7 +62,9 @@ public static class AccountsExtensions
             .AddDefaultTokenProviders();
 
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(CombinedScheme).RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(CombinedScheme).RequireAuthenticatedUser().Build())
+            .AddPermissionPolicies();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, PermissionHandler>();
 
         services.AddSingleton<UserDirectory>();
         services.AddSingleton<ApiTokenService>();
