@@ -96,6 +96,8 @@ public static class WebExtensions
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseChangeOrigin();
         app.UseMiddleware<ApiBodyGuard>();
         app.UseAntiforgery();
         return app;

@@ -12,10 +12,15 @@ public sealed class ApiTokenAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiTokenService tokens,
-    UserDirectory users)
+    MemberDirectory members,
+    MemberActivity activity)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
+    /// <summary>Claims a token adds: its id, its name (record history says "API token 'name'"), and whether it only reads.</summary>
+    public const string TokenIdClaim = "undb:token_id";
+    public const string TokenNameClaim = "undb:token_name";
+    public const string ReadOnlyClaim = "undb:read_only";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -24,15 +29,28 @@ public sealed class ApiTokenAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        var userId = await tokens.ValidateAsync(token, Context.RequestAborted);
-        if (userId is null)
+        var valid = await tokens.ValidateAsync(token, Context.RequestAborted);
+        // A removed member's tokens are revoked too; checking the member as well closes the moment in between.
+        if (valid is null || await members.GetAsync(valid.UserId, Context.RequestAborted) is not { Active: true } member)
         {
-            return AuthenticateResult.Fail("Invalid or revoked API token.");
+            return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
         }
-        var user = await users.GetAsync(userId, Context.RequestAborted);
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, user?.Username ?? userId)],
-            SchemeName);
+        activity.Touch(member.Id);
+        List<Claim> claims =
+        [
+            new(ClaimTypes.NameIdentifier, member.Id),
+            new(ClaimTypes.Name, member.Email),
+            new(TokenIdClaim, valid.TokenId),
+        ];
+        if (!valid.SignIn)
+        {
+            claims.Add(new Claim(TokenNameClaim, valid.Name));
+        }
+        if (valid.ReadOnly)
+        {
+            claims.Add(new Claim(ReadOnlyClaim, "true"));
+        }
+        var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -40,7 +58,7 @@ public sealed class ApiTokenAuthenticationHandler(
     {
         Response.Headers.WWWAuthenticate = "Bearer";
         var detail = ReadBearer(Request) is not null
-            ? "The API token is wrong or was revoked. Create a token under Settings and send it as 'Authorization: Bearer <token>'."
+            ? "The API token is wrong, expired or was revoked. Create a token under Settings and send it as 'Authorization: Bearer <token>'."
             : "Changes through the API need an API token: send 'Authorization: Bearer <token>' (create one under Settings). A browser sign-in only reads the API.";
         return Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
