@@ -68,6 +68,16 @@ public sealed class ApiTokenAuthenticationHandler(
         }).ExecuteAsync(Context);
     }
 
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Forbidden",
+            Detail = Context.User.HasClaim(ReadOnlyClaim, "true") && !HttpMethods.IsGet(Request.Method)
+                ? "This API token is read-only: it can only read."
+                : "Your role does not allow this. Ask an owner of this workspace for a role that does.",
+        }).ExecuteAsync(Context);
+
     public static string? ReadBearer(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
