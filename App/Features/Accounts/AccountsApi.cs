@@ -84,7 +84,7 @@ public static class AccountsApi
             .RequirePermission(Permission.ReadData);
 
         api.MapGet("/members", (MemberService members, CancellationToken ct) => members.ListAsync(ct))
-            .RequirePermission(Permission.ManageMembers);
+            .RequirePermission(Permission.InviteMembers);
         api.MapPatch("/members/{userId}", async (string userId, ChangeRoleRequest body, MemberService members, CancellationToken ct) =>
             TypedResults.Ok(await members.ChangeRoleAsync(userId, body.Role ?? throw RoleMissing(), ct)))
             .RequirePermission(Permission.ManageMembers);

@@ -33,6 +33,14 @@ public enum Permission
     ManageMembers,
 }
 
+/// <summary>Policy names for <c>[Authorize(Policy = …)]</c> on pages (the same policies routes get from RequirePermission).</summary>
+public static class Policies
+{
+    public const string ReadData = "permission:" + nameof(Permission.ReadData);
+    public const string ReadWebhooks = "permission:" + nameof(Permission.ReadWebhooks);
+    public const string InviteMembers = "permission:" + nameof(Permission.InviteMembers);
+}
+
 /// <summary>Roles in JSON: <c>"viewer"</c>, <c>"editor"</c>, <c>"admin"</c>, <c>"owner"</c> (never numbers).</summary>
 public sealed class RoleJsonConverter() : JsonStringEnumConverter<Role>(JsonNamingPolicy.CamelCase, allowIntegerValues: false);
 
