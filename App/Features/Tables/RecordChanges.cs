@@ -45,12 +45,12 @@ public sealed record ChangeBatch(
 
 /// <summary>
 /// Which way a change came in, for the record history: "API token 'CRM sync'", "incoming webhook 'Stripe'",
-/// "CSV import"; the app's own pages when nothing says otherwise. Set by the entry point around the call
+/// "CSV import"; "the app" (its own pages) when nothing says otherwise. Set by the entry point around the call
 /// (<see cref="Use"/>) and captured by <see cref="RecordService"/> when the write is submitted.
 /// </summary>
 public static class ChangeOrigin
 {
-    public const string App = "app";
+    public const string App = "the app";
     private static readonly AsyncLocal<string?> Value = new();
 
     public static string? Current => Value.Value;
