@@ -326,6 +326,29 @@ public sealed class TeamsTests(TeamsFactory app) : IClassFixture<TeamsFactory>
     }
 }
 
+[Trait("Engines", "Both")]
+public sealed class DeliveryActorTests(TeamsFactory app) : IClassFixture<TeamsFactory>
+{
+    [Fact]
+    public async Task TheDeliveryHistory_SaysWhoMadeTheChangeThatFiredIt()
+    {
+        var owner = app.CreateApiClient();
+        var table = (await (await owner.PostAsJsonAsync("/api/tables", new { name = "Fired", fields = new[] { new { name = "Deal", type = "text" } } })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var tableId = (string)table["id"]!;
+        // Paused: its deliveries are held, not sent, and still listed.
+        var webhook = (await (await owner.PostAsJsonAsync($"/api/tables/{tableId}/webhooks",
+            new { name = "Paused", url = "https://example.com/hook", events = new[] { "record.created" }, enabled = false })).Content.ReadFromJsonAsync<JsonObject>())!;
+        var editor = await app.MemberAsync(Role.Editor);
+        Assert.True((await app.ClientWith(editor.Token).PostAsJsonAsync($"/api/tables/{tableId}/records", new { values = new { Deal = "Acme" } })).IsSuccessStatusCode);
+
+        var page = (await app.ClientWith(editor.Token).GetFromJsonAsync<JsonObject>($"/api/webhooks/{webhook["id"]}/deliveries"))!;
+        var delivery = page["items"]![0]!;
+        Assert.Equal(editor.Email, (string?)delivery["actor"]!["username"]);
+        var detail = (await owner.GetFromJsonAsync<JsonObject>($"/api/deliveries/{delivery["id"]}"))!;
+        Assert.Equal(editor.Id, (string?)detail["delivery"]!["actor"]!["id"]);
+    }
+}
+
 /// <summary>The sign-in route's rate limit, with a low limit of its own.</summary>
 public sealed class SignInRateLimitFactory : UndbFactory
 {
