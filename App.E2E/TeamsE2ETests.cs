@@ -101,5 +101,17 @@ public sealed class TeamsE2ETests(BrowserFixture browser)
         await editor.GotoAsync("/members");
         await Expect(editor.Locator("#not-allowed")).ToBeVisibleAsync();
         await Expect(editor.Locator("#nav-members")).ToHaveCountAsync(0);
+
+        // A new role counts at once on the open page; a removal ends the session there and then.
+        await editor.GotoAsync($"/tables/{tableId}");
+        await UiActions.WaitForCircuitAsync(editor);
+        await Expect(editor.Locator("[data-grid-ready='true']")).ToBeVisibleAsync();
+        var members = await shared.Api.GetFromJsonAsync<JsonArray>("/api/members");
+        var editorId = members!.Single(m => m!["email"]!.GetValue<string>() == "editor@example.com")!["id"]!.GetValue<string>();
+        (await shared.Api.PatchAsJsonAsync($"/api/members/{editorId}", new { role = "admin" })).EnsureSuccessStatusCode();
+        await Expect(editor.Locator("#table-menu")).ToBeVisibleAsync();
+        await Expect(editor.Locator("#manage-fields")).ToBeVisibleAsync();
+        (await shared.Api.DeleteAsync($"/api/members/{editorId}")).EnsureSuccessStatusCode();
+        await Expect(editor).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"));
     }
 }
