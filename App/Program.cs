@@ -1,5 +1,6 @@
 using Undb.Data;
 using Undb.Features.Accounts;
+using Undb.Features.LiveFeed;
 using Undb.Features.Tables;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Features.Webhooks.Incoming;
@@ -13,6 +14,7 @@ builder.AddAccounts();
 builder.AddTables();
 builder.AddOutboundWebhooks();
 builder.AddIncomingWebhooks();
+builder.AddLiveFeed();
 
 var app = builder.Build();
 
@@ -28,6 +30,7 @@ app.MapAccountsEndpoints();
 app.MapTablesApi();
 app.MapOutboundWebhooksApi();
 app.MapIncomingWebhooks();
+app.MapLiveFeed();
 app.MapWebUi();
 
 app.Run();

@@ -103,7 +103,7 @@ public static class WebExtensions
         return app;
     }
 
-    private static readonly string[] NonPagePrefixes = ["/api", "/hooks", "/health", "/_framework", "/_blazor", "/_content"];
+    private static readonly string[] NonPagePrefixes = ["/api", "/hooks", "/hubs", "/health", "/_framework", "/_blazor", "/_content"];
 
     private static bool IsPageRequest(HttpContext context) =>
         HttpMethods.IsGet(context.Request.Method) && !NonPagePrefixes.Any(p => context.Request.Path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));

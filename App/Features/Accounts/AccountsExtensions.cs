@@ -130,7 +130,7 @@ public static class AccountsExtensions
     /// <summary>The signed-in user's id (cookie or API token), or null.</summary>
     public static string? UserId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier);
 
-    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
+    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs");
 
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> ctx)
     {

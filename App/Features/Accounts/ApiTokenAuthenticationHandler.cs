@@ -78,10 +78,18 @@ public sealed class ApiTokenAuthenticationHandler(
                 : "Your role does not allow this. Ask an owner of this workspace for a role that does.",
         }).ExecuteAsync(Context);
 
+    /// <summary>
+    /// The token of <c>Authorization: Bearer …</c>; for the live feed's hub also <c>?access_token=</c>, which is how
+    /// SignalR clients send it over WebSockets and server-sent events (browsers cannot set headers there).
+    /// </summary>
     public static string? ReadBearer(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header["Bearer ".Length..].Trim();
+        }
+        return request.Path.StartsWithSegments("/hubs") && request.Query["access_token"] is [{ Length: > 0 } token] ? token : null;
     }
 
     /// <summary>
