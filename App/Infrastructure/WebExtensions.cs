@@ -36,7 +36,7 @@ public static class WebExtensions
     /// without a content type deletes the record "bulk" — or to a bare 415 with no problem details. The app's routes
     /// differ by path and method only, so the content type is checked on the chosen route instead, by ApiBodyGuard.
     /// </summary>
-    private static void RemoveContentTypeRouting(IServiceCollection services)
+    internal static void RemoveContentTypeRouting(IServiceCollection services)
     {
         foreach (var policy in services.Where(d => d.ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
             && d.ImplementationType?.Name == "AcceptsMatcherPolicy").ToList())

@@ -9,6 +9,8 @@ public static class LiveFeedExtensions
     {
         var services = builder.Services;
         services.AddSignalR();
+        // AddSignalR adds routing's services again, content-type routing included, which the app takes out (see there).
+        Undb.Infrastructure.WebExtensions.RemoveContentTypeRouting(services);
         services.AddOptions<LiveFeedOptions>().BindConfiguration(LiveFeedOptions.Section);
         services.AddSingleton<FeedNotifier>();
         services.AddSingleton<FeedInterestNotifier>();
