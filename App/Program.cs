@@ -15,6 +15,7 @@ builder.AddTables();
 builder.AddOutboundWebhooks();
 builder.AddIncomingWebhooks();
 builder.AddLiveFeed();
+builder.AddApiDocs();
 
 var app = builder.Build();
 
@@ -31,6 +32,7 @@ app.MapTablesApi();
 app.MapOutboundWebhooksApi();
 app.MapIncomingWebhooks();
 app.MapLiveFeed();
+app.MapApiDocs();
 app.MapWebUi();
 
 app.Run();

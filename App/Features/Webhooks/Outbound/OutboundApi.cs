@@ -12,7 +12,7 @@ public static class OutboundApi
 {
     public static IEndpointRouteBuilder MapOutboundWebhooksApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api").WithTags("Webhooks");
+        var api = app.MapGroup("/api").WithTags("Outbound webhooks");
 
         api.MapGet("/tables/{tableId}/webhooks", async (string tableId, WebhookService webhooks, CancellationToken ct) =>
             TypedResults.Ok(new { items = await webhooks.ListAsync(tableId, ct) })).RequirePermission(Permission.ReadWebhooks);
