@@ -27,6 +27,17 @@ public static class ApiDocs
             o.ShouldInclude = d => d.RelativePath is { } path && (path.StartsWith("api/", StringComparison.Ordinal) || path.StartsWith("hooks/", StringComparison.Ordinal));
             o.AddDocumentTransformer<UndbDocumentTransformer>();
             o.AddOperationTransformer<UndbOperationTransformer>();
+            // Roles travel as names ("editor"), by their own converter, which the generator does not look into.
+            o.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type == typeof(Role))
+                {
+                    schema.Type = JsonSchemaType.String;
+                    schema.Format = null;
+                    schema.Enum = Enum.GetValues<Role>().Select(r => (JsonNode)JsonValue.Create(r.ToApiName())!).ToList();
+                }
+                return Task.CompletedTask;
+            });
         });
         return builder;
     }
@@ -206,6 +217,21 @@ internal sealed class UndbOperationTransformer : IOpenApiOperationTransformer
         var path = context.Description.RelativePath ?? "";
         var document = context.Document;
         operation.Responses ??= new OpenApiResponses();
+        operation.OperationId ??= OperationId(context.Description.HttpMethod ?? "GET", path);
+        // An optional query parameter that is "null" is simply not sent: saying "string or null" only trips client
+        // generators (NSwag's for an optional date, say).
+        foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>().Where(p => p.In == ParameterLocation.Query) ?? [])
+        {
+            if (parameter.Schema is OpenApiSchema { Type: { } type } schema && type.HasFlag(JsonSchemaType.Null) && type != JsonSchemaType.Null)
+            {
+                schema.Type = type & ~JsonSchemaType.Null;
+            }
+            // The generator leaves an optional date with a format and no type; a date in a query is a string.
+            if (parameter.Schema is OpenApiSchema { Type: null, Format: "date-time" or "date" } dated)
+            {
+                dated.Type = JsonSchemaType.String;
+            }
+        }
         if (path.StartsWith("hooks/", StringComparison.Ordinal))
         {
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(IncomingKey, document)] = [] }];
@@ -234,6 +260,28 @@ internal sealed class UndbOperationTransformer : IOpenApiOperationTransformer
         }
         AddProblem(operation, document, "404", "Not found.");
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A stable name for generated clients: the method and the path, <c>GET api/tables/{tableId}/records</c> →
+    /// <c>getTablesByTableIdRecords</c> (unique, as method and path are).
+    /// </summary>
+    internal static string OperationId(string method, string path)
+    {
+        var name = new System.Text.StringBuilder(method.ToLowerInvariant());
+        foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries).SkipWhile(s => s == "api"))
+        {
+            var parameter = segment.StartsWith('{');
+            if (parameter)
+            {
+                name.Append("By");
+            }
+            foreach (var word in segment.Trim('{', '}').Split(['-', '.', '_', ':'], StringSplitOptions.RemoveEmptyEntries))
+            {
+                name.Append(char.ToUpperInvariant(word[0])).Append(word.AsSpan(1));
+            }
+        }
+        return name.ToString();
     }
 
     private static void AddProblem(OpenApiOperation operation, OpenApiDocument? document, string status, string description)

@@ -75,13 +75,13 @@ public static class AccountsApi
             var expiresAt = time.GetUtcNow() + options.Value.SignInTokenLifetime;
             var created = await tokens.CreateAsync(user!.Id, "Sign-in", ct, new ApiTokenOptions(ExpiresAt: expiresAt, SignIn: true));
             return TypedResults.Ok(new SignInResponse(created.Token, expiresAt));
-        }).AllowAnonymous().RequireRateLimiting(SignInRateLimit);
+        }).AllowAnonymous().RequireRateLimiting(SignInRateLimit).Produces<SignInResponse>();
 
         api.MapGet("/me", async Task<IResult> (ClaimsPrincipal user, MemberDirectory members, CancellationToken ct) =>
             await members.GetAsync(user.UserId(), ct) is { Active: true } me
                 ? TypedResults.Ok(new MeResponse(me.Id, me.Email, me.Role))
                 : Unauthorized("Sign in again."))
-            .RequirePermission(Permission.ReadData);
+            .RequirePermission(Permission.ReadData).Produces<MeResponse>();
 
         api.MapGet("/members", (MemberService members, CancellationToken ct) => members.ListAsync(ct))
             .RequirePermission(Permission.InviteMembers);
@@ -108,7 +108,7 @@ public static class AccountsApi
         }).RequirePermission(Permission.InviteMembers);
         api.MapDelete("/invitations/{id}", async Task<IResult> (string id, MemberService members, CancellationToken ct) =>
             await members.RevokeInvitationAsync(id, ct) ? TypedResults.NoContent() : NotFound($"There is no pending invitation '{id}'."))
-            .RequirePermission(Permission.InviteMembers);
+            .RequirePermission(Permission.InviteMembers).Produces(StatusCodes.Status204NoContent);
         api.MapPost("/invitations/accept", async (AcceptInvitationRequest body, MemberService members, UserManager<AppUser> userManager, AppDbContext db, CancellationToken ct) =>
         {
             var joined = await members.AcceptAsync(userManager, db, body.Token ?? "", body.Email ?? "", body.Password ?? "", ct);
@@ -131,7 +131,7 @@ public static class AccountsApi
         }).RequirePermission(Permission.ReadData);
         api.MapDelete("/tokens/{id}", async Task<IResult> (string id, ClaimsPrincipal user, ApiTokenService tokens, CancellationToken ct) =>
             await tokens.RevokeAsync(user.UserId()!, id, ct) ? TypedResults.NoContent() : NotFound($"You have no token '{id}'."))
-            .RequirePermission(Permission.ReadData);
+            .RequirePermission(Permission.ReadData).Produces(StatusCodes.Status204NoContent);
         return app;
     }
 
