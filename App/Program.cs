@@ -4,6 +4,7 @@ using Undb.Features.Tables;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Features.Webhooks.Incoming;
 using Undb.Infrastructure;
+using Undb.Infrastructure.Health;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -13,6 +14,7 @@ builder.AddAccounts();
 builder.AddTables();
 builder.AddOutboundWebhooks();
 builder.AddIncomingWebhooks();
+builder.AddHealth();
 
 var app = builder.Build();
 
