@@ -5,6 +5,7 @@ using Undb.Features.Tables;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Features.Webhooks.Incoming;
 using Undb.Infrastructure;
+using Undb.Infrastructure.Health;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,6 +17,7 @@ builder.AddOutboundWebhooks();
 builder.AddIncomingWebhooks();
 builder.AddLiveFeed();
 builder.AddApiDocs();
+builder.AddHealth();
 
 var app = builder.Build();
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
 using Undb.Components;
 using Undb.Components.Shared;
@@ -112,25 +111,6 @@ public static class WebExtensions
     {
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
-        return app;
-    }
-
-    /// <summary><c>GET /health</c>: 200 when the app can reach its database, 503 otherwise; no login needed.</summary>
-    public static WebApplication MapHealth(this WebApplication app)
-    {
-        app.MapGet("/health", async (IDbContextFactory<AppDbContext> dbFactory, CancellationToken ct) =>
-        {
-            try
-            {
-                await using var db = await dbFactory.CreateDbContextAsync(ct);
-                await db.Database.ExecuteSqlRawAsync("SELECT 1", ct);
-                return Results.Ok(new { status = "ok" });
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                return Results.Json(new { status = "unavailable", error = "database unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
-            }
-        }).AllowAnonymous();
         return app;
     }
 }

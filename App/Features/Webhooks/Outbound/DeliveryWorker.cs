@@ -24,6 +24,10 @@ public sealed class DeliveryWorker(
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new();
     private readonly SemaphoreSlim _global = new(options.CurrentValue.MaxConcurrentDeliveries);
+    private long _lastBeat;
+
+    /// <summary>When the sweeper last started a round (whether or not it succeeded): the worker's heartbeat, for the health check.</summary>
+    public DateTimeOffset? LastBeatAt => Interlocked.Read(ref _lastBeat) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>Before the app serves anything (and so before this process claims anything): what an earlier run of this instance held is free again.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -106,6 +110,7 @@ public sealed class DeliveryWorker(
     {
         while (!ct.IsCancellationRequested)
         {
+            Interlocked.Exchange(ref _lastBeat, time.GetUtcNow().UtcTicks);
             try
             {
                 await SweepOnceAsync(ct);

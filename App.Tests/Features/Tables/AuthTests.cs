@@ -3,16 +3,8 @@ using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Tables;
 
-public sealed class HealthAndAuthTests(UndbFactory factory) : IClassFixture<UndbFactory>
+public sealed class AuthTests(UndbFactory factory) : IClassFixture<UndbFactory>
 {
-    [Fact]
-    public async Task Health_NeedsNoLogin_AndReportsOk()
-    {
-        var response = await factory.CreateAnonymousClient().GetAsync("/health");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("\"ok\"", await response.Content.ReadAsStringAsync());
-    }
-
     [Fact]
     public async Task Api_WithoutToken_Is401()
     {
