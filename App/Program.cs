@@ -1,5 +1,6 @@
 using Undb.Data;
 using Undb.Features.Accounts;
+using Undb.Features.LiveFeed;
 using Undb.Features.Tables;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Features.Webhooks.Incoming;
@@ -14,6 +15,8 @@ builder.AddAccounts();
 builder.AddTables();
 builder.AddOutboundWebhooks();
 builder.AddIncomingWebhooks();
+builder.AddLiveFeed();
+builder.AddApiDocs();
 builder.AddHealth();
 
 var app = builder.Build();
@@ -30,6 +33,8 @@ app.MapAccountsEndpoints();
 app.MapTablesApi();
 app.MapOutboundWebhooksApi();
 app.MapIncomingWebhooks();
+app.MapLiveFeed();
+app.MapApiDocs();
 app.MapWebUi();
 
 app.Run();

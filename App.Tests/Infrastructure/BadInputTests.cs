@@ -18,6 +18,7 @@ namespace Undb.Tests.Infrastructure;
 /// </summary>
 public sealed class BadInputFactory : UndbFactory, IAsyncLifetime
 {
+    public string AdminId { get; private set; } = "";
     public string TableId { get; private set; } = "";
     public string RecordId { get; private set; } = "";
     public string FieldId { get; private set; } = "";
@@ -43,6 +44,7 @@ public sealed class BadInputFactory : UndbFactory, IAsyncLifetime
             },
         }));
         TableId = table["id"]!.GetValue<string>();
+        AdminId = await AdminIdAsync();
         FieldId = table["fields"]![1]!["id"]!.GetValue<string>();
         RecordId = (await ReadAsync(await api.PostAsJsonAsync($"/api/tables/{TableId}/records", new { values = new { Deal = "Acme", Value = 1 } })))["id"]!.GetValue<string>();
         WebhookId = (await ReadAsync(await api.PostAsJsonAsync($"/api/tables/{TableId}/webhooks",
@@ -81,6 +83,9 @@ public sealed class BadInputFactory : UndbFactory, IAsyncLifetime
         "deliveries" => DeliveryId,
         "incoming-webhooks" or "hooks" => IncomingId,
         "requests" => RequestId,
+        "members" => AdminId,
+        "invitations" => "inv_none",
+        "tokens" => "tok_none",
         _ => throw new InvalidOperationException(
             $"A new kind of route parameter: '{{{parameter}}}' after '{previousSegment}/'. Teach BadInputFactory.IdFor which seeded id to use."),
     };

@@ -18,7 +18,8 @@ namespace Undb.Tests.TestSupport;
 /// </summary>
 public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
 {
-    protected ComponentTestContext(UndbFactory factory)
+    /// <param name="role">The signed-in member's role, cascaded as the layout does (<see cref="MemberAccess"/>).</param>
+    protected ComponentTestContext(UndbFactory factory, Role role = Role.Owner)
     {
         Factory = factory;
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -41,6 +42,8 @@ public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(app.GetRequiredService<FieldUsages>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<FieldActions>();
+        Services.AddSingleton(app.GetRequiredService<RecordHistoryService>());
+        Services.AddCascadingValue(_ => new MemberAccess(role));
         AdminId = factory.AdminIdAsync().GetAwaiter().GetResult();
         var auth = AddAuthorization();
         auth.SetAuthorized("admin@example.com");

@@ -23,7 +23,8 @@ public abstract class ShellTestContext : BunitContext, IAsyncLifetime
     private readonly TestDatabase _database = new();
     private bool _databaseDisposed;
 
-    protected ShellTestContext()
+    /// <param name="role">The member's role, cascaded as the layout does.</param>
+    protected ShellTestContext(Undb.Features.Accounts.Role role = Undb.Features.Accounts.Role.Owner)
     {
         // Only how long a failing wait takes to give up: the first render pays for EF and MudBlazor warm-up.
         DefaultWaitTimeout = TimeSpan.FromSeconds(30);
@@ -44,6 +45,7 @@ public abstract class ShellTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(new DatabaseWriteGate(serialize: true));
         Services.AddSingleton<DataWriter, SqliteDataWriter>();
         Services.AddSingleton<TableService>();
+        Services.AddCascadingValue(_ => new Undb.Features.Accounts.MemberAccess(role));
         AddAuthorization().SetAuthorized(UserName).SetClaims(new Claim(ClaimTypes.NameIdentifier, UserId));
     }
 

@@ -27,6 +27,15 @@ public class UndbFactory : WebApplicationFactory<Program>
     /// <summary>On PostgreSQL whatever <c>UNDB_TEST_PROVIDER</c> says (for tests of what only PostgreSQL does).</summary>
     protected UndbFactory(bool postgres) => _postgres = postgres ? TestEngine.CreatePostgresDatabase() : null;
 
+    /// <summary>Another instance on the PostgreSQL database of <paramref name="first"/> (which owns and drops it).</summary>
+    protected UndbFactory(UndbFactory first)
+    {
+        _postgres = first.PostgresConnectionString ?? throw new InvalidOperationException("A second instance needs the first on PostgreSQL.");
+        _sharesDatabase = true;
+    }
+
+    private readonly bool _sharesDatabase;
+
     /// <summary>The PostgreSQL database's connection string, or null on SQLite.</summary>
     public string? PostgresConnectionString => _postgres;
 
@@ -59,6 +68,8 @@ public class UndbFactory : WebApplicationFactory<Program>
             builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
             builder.UseSetting("Bootstrap:ApiToken", ApiToken);
         }
+        // Tests sign in far more often than a person; the limit itself is tested with its own setting.
+        builder.UseSetting("Accounts:SignInPermitsPerMinute", "100000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -92,7 +103,7 @@ public class UndbFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             _database.Dispose();
-            if (_postgres is not null)
+            if (_postgres is not null && !_sharesDatabase)
             {
                 TestEngine.DropPostgresDatabase(_postgres);
             }

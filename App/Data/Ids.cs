@@ -77,4 +77,6 @@ public static class Ids
     public const string User = "usr";
     public const string Event = "evt";
     public const string ApiToken = "tok";
+    public const string Invitation = "inv";
+    public const string History = "hst";
 }

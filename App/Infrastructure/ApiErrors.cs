@@ -69,6 +69,8 @@ public sealed class ApiExceptionHandler : IExceptionHandler
             Detail = v.Message,
         },
         NotFoundException n => new ProblemDetails { Status = StatusCodes.Status404NotFound, Title = "Not found", Detail = n.Message },
+        ForbiddenException f => new ProblemDetails { Status = StatusCodes.Status403Forbidden, Title = "Forbidden", Detail = f.Message },
+        GoneException g => new ProblemDetails { Status = StatusCodes.Status410Gone, Title = "Gone", Detail = g.Message },
         ConflictException c => WithExtensions(new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Conflict", Detail = c.Message }, c.Extensions),
         BadRequestException b when b.Errors is not null => new HttpValidationProblemDetails(b.Errors.ToDictionary(e => e.Key, e => e.Value))
         {

@@ -35,7 +35,7 @@ public static class WebExtensions
     /// without a content type deletes the record "bulk" — or to a bare 415 with no problem details. The app's routes
     /// differ by path and method only, so the content type is checked on the chosen route instead, by ApiBodyGuard.
     /// </summary>
-    private static void RemoveContentTypeRouting(IServiceCollection services)
+    internal static void RemoveContentTypeRouting(IServiceCollection services)
     {
         foreach (var policy in services.Where(d => d.ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
             && d.ImplementationType?.Name == "AcceptsMatcherPolicy").ToList())
@@ -95,12 +95,14 @@ public static class WebExtensions
         });
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseChangeOrigin();
         app.UseMiddleware<ApiBodyGuard>();
         app.UseAntiforgery();
         return app;
     }
 
-    private static readonly string[] NonPagePrefixes = ["/api", "/hooks", "/health", "/_framework", "/_blazor", "/_content"];
+    private static readonly string[] NonPagePrefixes = ["/api", "/hooks", "/hubs", "/health", "/_framework", "/_blazor", "/_content"];
 
     private static bool IsPageRequest(HttpContext context) =>
         HttpMethods.IsGet(context.Request.Method) && !NonPagePrefixes.Any(p => context.Request.Path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));

@@ -48,7 +48,7 @@ public sealed partial class AccountsBootstrapper(
             {
                 throw new BootstrapConfigurationException("Bootstrap:AdminEmail is set but Bootstrap:AdminPassword is not; set both to create the first admin.");
             }
-            user = new AppUser { UserName = o.AdminEmail, Email = o.AdminEmail, EmailConfirmed = true, CreatedAt = time.GetUtcNow() };
+            user = new AppUser { UserName = o.AdminEmail, Email = o.AdminEmail, EmailConfirmed = true, CreatedAt = time.GetUtcNow(), Role = Role.Owner };
             var result = await userManager.CreateAsync(user, o.AdminPassword);
             if (!result.Succeeded)
             {

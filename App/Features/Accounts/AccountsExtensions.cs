@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Undb.Data;
+using Undb.Features.Tables;
 
 namespace Undb.Features.Accounts;
 
@@ -38,7 +39,7 @@ public static class AccountsExtensions
         {
             o.LoginPath = "/account/login";
             o.LogoutPath = "/account/logout";
-            o.AccessDeniedPath = "/account/login";
+            o.AccessDeniedPath = "/account/access-denied";
             o.Cookie.Name = "undb.auth";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
@@ -46,7 +47,25 @@ public static class AccountsExtensions
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             // APIs answer 401/403 instead of redirecting to the login page.
             o.Events.OnRedirectToLogin = ctx => IsApi(ctx.Request) ? Problem(ctx.HttpContext, 401, "Sign in or send an API token as 'Authorization: Bearer <token>'.") : Redirect(ctx);
-            o.Events.OnRedirectToAccessDenied = ctx => IsApi(ctx.Request) ? Problem(ctx.HttpContext, 403, "You may not do this.") : Redirect(ctx);
+            o.Events.OnRedirectToAccessDenied = ctx => IsApi(ctx.Request) ? Problem(ctx.HttpContext, 403, "Your role does not allow this.") : Redirect(ctx);
+            // Identity's security-stamp check, then the member's state: a removed member's cookie stops working at once.
+            var checkStamp = o.Events.OnValidatePrincipal;
+            o.Events.OnValidatePrincipal = async ctx =>
+            {
+                await checkStamp(ctx);
+                if (ctx.Principal?.UserId() is not { } userId)
+                {
+                    return;
+                }
+                var services = ctx.HttpContext.RequestServices;
+                if (await services.GetRequiredService<MemberDirectory>().GetAsync(userId, ctx.HttpContext.RequestAborted) is not { Active: true })
+                {
+                    ctx.RejectPrincipal();
+                    await ctx.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                    return;
+                }
+                services.GetRequiredService<MemberActivity>().Touch(userId);
+            };
         });
 
         services.AddIdentityCore<AppUser>(o =>
@@ -56,10 +75,13 @@ public static class AccountsExtensions
                 o.Password.RequireNonAlphanumeric = false;
                 o.Lockout.MaxFailedAccessAttempts = 10;
                 o.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
+                // "Confirmed" here means "still a member" (ActiveMemberConfirmation): a removed member cannot sign in.
+                o.SignIn.RequireConfirmedAccount = true;
             })
             .AddEntityFrameworkStores<AppDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+        services.AddScoped<IUserConfirmation<AppUser>, ActiveMemberConfirmation>();
 
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(CombinedScheme).RequireAuthenticatedUser().Build())
@@ -67,6 +89,12 @@ public static class AccountsExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, PermissionHandler>();
 
         services.AddSingleton<UserDirectory>();
+        services.AddSingleton<MemberNotifier>();
+        services.AddSingleton<MemberDirectory>();
+        services.AddSingleton<MemberActivity>();
+        services.AddScoped<MemberService>();
+        services.AddScoped<CurrentMember>();
+        AccountsApi.AddSignInRateLimit(services);
         services.AddSingleton<ApiTokenService>();
         services.AddScoped<AccountsBootstrapper>();
         services.AddScoped<RegistrationService>();
@@ -80,13 +108,29 @@ public static class AccountsExtensions
             await signInManager.SignOutAsync();
             return TypedResults.LocalRedirect("~/account/login");
         });
+        app.MapAccountsApi();
         return app;
     }
+
+    /// <summary>Changes made through an API token say so in the record history: "API token 'CRM sync'", or "API (signed in)".</summary>
+    public static IApplicationBuilder UseChangeOrigin(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        if (context.User.FindFirstValue(ApiTokenAuthenticationHandler.TokenIdClaim) is null)
+        {
+            await next(context);
+            return;
+        }
+        var name = context.User.FindFirstValue(ApiTokenAuthenticationHandler.TokenNameClaim);
+        using (ChangeOrigin.Use(name is null ? "API (signed in)" : $"API token '{name}'"))
+        {
+            await next(context);
+        }
+    });
 
     /// <summary>The signed-in user's id (cookie or API token), or null.</summary>
     public static string? UserId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier);
 
-    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api");
+    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs");
 
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> ctx)
     {
@@ -103,21 +147,64 @@ public static class AccountsExtensions
         }).ExecuteAsync(context);
 }
 
-/// <summary>Re-checks the Identity security stamp of connected Blazor circuits every 30 minutes, so a signed-out user's circuit ends.</summary>
-internal sealed class RevalidatingIdentityAuthenticationStateProvider(
-    ILoggerFactory loggerFactory,
-    IServiceScopeFactory scopeFactory,
-    Microsoft.Extensions.Options.IOptions<IdentityOptions> options)
-    : RevalidatingServerAuthenticationStateProvider(loggerFactory)
+/// <summary>A removed member's account is not "confirmed", so Identity refuses to sign it in.</summary>
+internal sealed class ActiveMemberConfirmation : IUserConfirmation<AppUser>
 {
+    public Task<bool> IsConfirmedAsync(UserManager<AppUser> manager, AppUser user) => Task.FromResult(user.RemovedAt is null);
+}
+
+/// <summary>
+/// Re-checks the Identity security stamp of connected Blazor circuits every 30 minutes, so a signed-out user's circuit
+/// ends; and at once when the member's role changes (the UI re-renders for the new role) or the member is removed (the
+/// circuit becomes anonymous and goes to the login page).
+/// </summary>
+internal sealed class RevalidatingIdentityAuthenticationStateProvider : RevalidatingServerAuthenticationStateProvider
+{
+    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IdentityOptions _options;
+    private readonly MemberDirectory _members;
+    private readonly ILogger _logger;
+
+    public RevalidatingIdentityAuthenticationStateProvider(
+        ILoggerFactory loggerFactory,
+        IServiceScopeFactory scopeFactory,
+        Microsoft.Extensions.Options.IOptions<IdentityOptions> options,
+        MemberDirectory members)
+        : base(loggerFactory)
+    {
+        _scopeFactory = scopeFactory;
+        _options = options.Value;
+        _members = members;
+        _logger = loggerFactory.CreateLogger<RevalidatingIdentityAuthenticationStateProvider>();
+        members.Changed += OnMemberChanged;
+    }
+
     protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(30);
+
+    private async void OnMemberChanged(string userId)
+    {
+        try
+        {
+            var state = await GetAuthenticationStateAsync();
+            if (state.User.UserId() != userId)
+            {
+                return;
+            }
+            var principal = await _members.GetAsync(userId) is { Active: true } ? state.User : new ClaimsPrincipal(new ClaimsIdentity());
+            SetAuthenticationState(Task.FromResult(new AuthenticationState(principal)));
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Could not apply a member change to a connected circuit");
+        }
+    }
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
-        await using var scope = scopeFactory.CreateAsyncScope();
+        await using var scope = _scopeFactory.CreateAsyncScope();
         var userManager = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         var user = await userManager.GetUserAsync(authenticationState.User);
-        if (user is null)
+        if (user is null || user.RemovedAt is not null)
         {
             return false;
         }
@@ -125,7 +212,13 @@ internal sealed class RevalidatingIdentityAuthenticationStateProvider(
         {
             return true;
         }
-        var principalStamp = authenticationState.User.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
+        var principalStamp = authenticationState.User.FindFirstValue(_options.ClaimsIdentity.SecurityStampClaimType);
         return principalStamp == await userManager.GetSecurityStampAsync(user);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        _members.Changed -= OnMemberChanged;
+        base.Dispose(disposing);
     }
 }

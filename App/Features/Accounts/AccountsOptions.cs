@@ -7,6 +7,12 @@ public sealed class AccountsOptions
 
     /// <summary>Anyone may register. Off by default: only the very first user may register, then an admin shares accounts.</summary>
     public bool OpenRegistration { get; set; }
+
+    /// <summary>How long a token from <c>POST /api/auth/sign-in</c> works.</summary>
+    public TimeSpan SignInTokenLifetime { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>Sign-in and invitation-accept attempts per client address per minute.</summary>
+    public int SignInPermitsPerMinute { get; set; } = 10;
 }
 
 /// <summary><c>Bootstrap:*</c>: seeds the first admin and one API token at start-up (idempotent), so a fresh instance can be scripted.</summary>

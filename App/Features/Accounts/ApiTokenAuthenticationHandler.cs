@@ -12,10 +12,15 @@ public sealed class ApiTokenAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiTokenService tokens,
-    UserDirectory users)
+    MemberDirectory members,
+    MemberActivity activity)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
+    /// <summary>Claims a token adds: its id, its name (record history says "API token 'name'"), and whether it only reads.</summary>
+    public const string TokenIdClaim = "undb:token_id";
+    public const string TokenNameClaim = "undb:token_name";
+    public const string ReadOnlyClaim = "undb:read_only";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -24,15 +29,28 @@ public sealed class ApiTokenAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        var userId = await tokens.ValidateAsync(token, Context.RequestAborted);
-        if (userId is null)
+        var valid = await tokens.ValidateAsync(token, Context.RequestAborted);
+        // A removed member's tokens are revoked too; checking the member as well closes the moment in between.
+        if (valid is null || await members.GetAsync(valid.UserId, Context.RequestAborted) is not { Active: true } member)
         {
-            return AuthenticateResult.Fail("Invalid or revoked API token.");
+            return AuthenticateResult.Fail("Invalid, expired or revoked API token.");
         }
-        var user = await users.GetAsync(userId, Context.RequestAborted);
-        var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, userId), new Claim(ClaimTypes.Name, user?.Username ?? userId)],
-            SchemeName);
+        activity.Touch(member.Id);
+        List<Claim> claims =
+        [
+            new(ClaimTypes.NameIdentifier, member.Id),
+            new(ClaimTypes.Name, member.Email),
+            new(TokenIdClaim, valid.TokenId),
+        ];
+        if (!valid.SignIn)
+        {
+            claims.Add(new Claim(TokenNameClaim, valid.Name));
+        }
+        if (valid.ReadOnly)
+        {
+            claims.Add(new Claim(ReadOnlyClaim, "true"));
+        }
+        var identity = new ClaimsIdentity(claims, SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -40,7 +58,7 @@ public sealed class ApiTokenAuthenticationHandler(
     {
         Response.Headers.WWWAuthenticate = "Bearer";
         var detail = ReadBearer(Request) is not null
-            ? "The API token is wrong or was revoked. Create a token under Settings and send it as 'Authorization: Bearer <token>'."
+            ? "The API token is wrong, expired or was revoked. Create a token under Settings and send it as 'Authorization: Bearer <token>'."
             : "Changes through the API need an API token: send 'Authorization: Bearer <token>' (create one under Settings). A browser sign-in only reads the API.";
         return Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
@@ -50,10 +68,28 @@ public sealed class ApiTokenAuthenticationHandler(
         }).ExecuteAsync(Context);
     }
 
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Forbidden",
+            Detail = Context.User.HasClaim(ReadOnlyClaim, "true") && !HttpMethods.IsGet(Request.Method)
+                ? "This API token is read-only: it can only read."
+                : "Your role does not allow this. Ask an owner of this workspace for a role that does.",
+        }).ExecuteAsync(Context);
+
+    /// <summary>
+    /// The token of <c>Authorization: Bearer …</c>; for the live feed's hub also <c>?access_token=</c>, which is how
+    /// SignalR clients send it over WebSockets and server-sent events (browsers cannot set headers there).
+    /// </summary>
     public static string? ReadBearer(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header["Bearer ".Length..].Trim();
+        }
+        return request.Path.StartsWithSegments("/hubs") && request.Query["access_token"] is [{ Length: > 0 } token] ? token : null;
     }
 
     /// <summary>

@@ -6,4 +6,5 @@ namespace Undb.Data;
 public partial class AppDbContext
 {
     public DbSet<ServerOwner> ServerOwners => Set<ServerOwner>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
 }

@@ -14,3 +14,14 @@ internal sealed class ServerOwnerConfiguration : IEntityTypeConfiguration<Server
         b.HasOne<AppUser>().WithMany().HasForeignKey(o => o.UserId).OnDelete(DeleteBehavior.Restrict);
     }
 }
+
+internal sealed class InvitationConfiguration : IEntityTypeConfiguration<Invitation>
+{
+    public void Configure(EntityTypeBuilder<Invitation> b)
+    {
+        b.HasKey(i => i.Id);
+        b.HasIndex(i => i.TokenHash).IsUnique();
+        b.Property(i => i.TokenHash).HasMaxLength(64);
+        b.HasOne<AppUser>().WithMany().HasForeignKey(i => i.CreatedById).OnDelete(DeleteBehavior.Cascade);
+    }
+}

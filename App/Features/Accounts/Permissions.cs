@@ -1,8 +1,11 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authorization;
 
 namespace Undb.Features.Accounts;
 
 /// <summary>A member's role in the workspace (one workspace per server). Each role can do everything the one below can.</summary>
+[JsonConverter(typeof(RoleJsonConverter))]
 public enum Role
 {
     Viewer = 0,
@@ -30,6 +33,17 @@ public enum Permission
     ManageMembers,
 }
 
+/// <summary>Policy names for <c>[Authorize(Policy = …)]</c> on pages (the same policies routes get from RequirePermission).</summary>
+public static class Policies
+{
+    public const string ReadData = "permission:" + nameof(Permission.ReadData);
+    public const string ReadWebhooks = "permission:" + nameof(Permission.ReadWebhooks);
+    public const string InviteMembers = "permission:" + nameof(Permission.InviteMembers);
+}
+
+/// <summary>Roles in JSON: <c>"viewer"</c>, <c>"editor"</c>, <c>"admin"</c>, <c>"owner"</c> (never numbers).</summary>
+public sealed class RoleJsonConverter() : JsonStringEnumConverter<Role>(JsonNamingPolicy.CamelCase, allowIntegerValues: false);
+
 /// <summary>The endpoint metadata that says which permission a route needs (read by the permission matrix test).</summary>
 public sealed record PermissionMetadata(Permission Permission);
 
@@ -46,6 +60,9 @@ public static class Permissions
     };
 
     public static bool Allows(this Role role, Permission permission) => role >= permission.MinimumRole();
+
+    /// <summary>The role as the API and the UI name it.</summary>
+    public static string ToApiName(this Role role) => role.ToString().ToLowerInvariant();
 
     /// <summary>The authorization policy name of a permission.</summary>
     public static string PolicyName(this Permission permission) => "permission:" + permission;
@@ -70,15 +87,23 @@ public static class Permissions
 
 public sealed record PermissionRequirement(Permission Permission) : IAuthorizationRequirement;
 
-/// <summary>Grants a permission when the member's role allows it. Until roles are stored, every member is an owner.</summary>
-internal sealed class PermissionHandler : AuthorizationHandler<PermissionRequirement>
+/// <summary>
+/// Grants a permission when the member's current role allows it (read from <see cref="MemberDirectory"/>, so a change of
+/// role counts at once) and, for a read-only API token, only to requests that read.
+/// </summary>
+internal sealed class PermissionHandler(MemberDirectory members) : AuthorizationHandler<PermissionRequirement>
 {
-    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, PermissionRequirement requirement)
     {
-        if (context.User.Identity?.IsAuthenticated == true && Role.Owner.Allows(requirement.Permission))
+        if (await members.RoleAsync(context.User.UserId()) is not { } role || !role.Allows(requirement.Permission))
         {
-            context.Succeed(requirement);
+            return;
         }
-        return Task.CompletedTask;
+        if (context.User.HasClaim(ApiTokenAuthenticationHandler.ReadOnlyClaim, "true")
+            && context.Resource is HttpContext http && !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
+        {
+            return;
+        }
+        context.Succeed(requirement);
     }
 }

@@ -6,8 +6,9 @@ using Undb.Data;
 namespace Undb.Features.Accounts;
 
 /// <summary>
-/// Who may register: the first user always; others only when <c>Accounts:OpenRegistration</c> is on. The first user owns
-/// the server (<see cref="ServerOwner"/>), and there is exactly one, however many register at the same moment.
+/// Who may register: the first user always; others only when <c>Accounts:OpenRegistration</c> is on (as viewers), or
+/// with an invitation (<see cref="MemberService.AcceptAsync"/>). The first user owns the server (<see cref="ServerOwner"/>,
+/// role owner), and there is exactly one, however many register at the same moment.
 /// </summary>
 public sealed class RegistrationService(UserManager<AppUser> userManager, AppDbContext db, DataWriter writer, IOptions<AccountsOptions> options, TimeProvider time)
 {
@@ -42,10 +43,12 @@ public sealed class RegistrationService(UserManager<AppUser> userManager, AppDbC
         {
             return await writer.WriteAsync(db, WriteKind.Change, async _ =>
             {
+                // Open registration makes viewers; the very first user is the owner.
                 var created = await userManager.CreateAsync(user);
-                if (created.Succeeded)
+                if (created.Succeeded && await ServerOwnership.TryClaimAsync(db, user.Id, time.GetUtcNow(), ct))
                 {
-                    await ServerOwnership.TryClaimAsync(db, user.Id, time.GetUtcNow(), ct);
+                    user.Role = Role.Owner;
+                    await db.SaveChangesAsync(ct);
                 }
                 return created;
             }, ct);
@@ -62,6 +65,7 @@ public sealed class RegistrationService(UserManager<AppUser> userManager, AppDbC
                 {
                     return IdentityResult.Failed(Closed);
                 }
+                user.Role = Role.Owner;
                 var result = await userManager.CreateAsync(user);
                 if (result.Succeeded)
                 {

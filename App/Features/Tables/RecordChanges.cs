@@ -36,10 +36,37 @@ public sealed record ChangeBatch(
     DateTimeOffset At,
     IReadOnlyList<RecordChange> Changes,
     ChangeKind? BulkKind,
-    string? BulkEventId)
+    string? BulkEventId,
+    string? Via = null)
 {
-    public static ChangeBatch Create(TableSnapshot table, UserRef? actor, DateTimeOffset at, IReadOnlyList<RecordChange> changes, ChangeKind? bulkKind) =>
-        new(table, actor, at, changes, bulkKind, bulkKind is null ? null : Ids.New(Ids.Event, at));
+    public static ChangeBatch Create(TableSnapshot table, UserRef? actor, DateTimeOffset at, IReadOnlyList<RecordChange> changes, ChangeKind? bulkKind, string? via = null) =>
+        new(table, actor, at, changes, bulkKind, bulkKind is null ? null : Ids.New(Ids.Event, at), via);
+}
+
+/// <summary>
+/// Which way a change came in, for the record history: "API token 'CRM sync'", "incoming webhook 'Stripe'",
+/// "CSV import"; "the app" (its own pages) when nothing says otherwise. Set by the entry point around the call
+/// (<see cref="Use"/>) and captured by <see cref="RecordService"/> when the write is submitted.
+/// </summary>
+public static class ChangeOrigin
+{
+    public const string App = "the app";
+    private static readonly AsyncLocal<string?> Value = new();
+
+    public static string? Current => Value.Value;
+
+    /// <summary>Sets the origin for the calls made until the result is disposed (and in what they start).</summary>
+    public static IDisposable Use(string via)
+    {
+        var previous = Value.Value;
+        Value.Value = via;
+        return new Restore(previous);
+    }
+
+    private sealed class Restore(string? previous) : IDisposable
+    {
+        public void Dispose() => Value.Value = previous;
+    }
 }
 
 /// <summary>

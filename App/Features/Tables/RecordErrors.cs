@@ -35,3 +35,9 @@ public sealed class ConflictException(string message, IReadOnlyDictionary<string
 {
     public IReadOnlyDictionary<string, object?> Extensions { get; } = extensions ?? new Dictionary<string, object?>();
 }
+
+/// <summary>The caller's role does not allow this (403), checked by the service itself where it depends on what is asked.</summary>
+public sealed class ForbiddenException(string message) : Exception(message);
+
+/// <summary>Something that existed and is no longer usable (a used or expired link): 410.</summary>
+public sealed class GoneException(string message) : Exception(message);

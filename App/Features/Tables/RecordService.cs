@@ -173,7 +173,7 @@ public sealed class RecordService : IDisposable
 
     /// <summary>One call's write, waiting for its turn in a group commit.</summary>
     private sealed record PendingWrite(
-        string TableId, UserRef? Actor, ChangeKind? BulkKind, AlongsideWrite? Alongside, Func<WriteContext, Task<List<RecordChange>>> Change, CancellationToken Ct);
+        string TableId, UserRef? Actor, string? Via, ChangeKind? BulkKind, AlongsideWrite? Alongside, Func<WriteContext, Task<List<RecordChange>>> Change, CancellationToken Ct);
 
     /// <summary>What a write came to: its committed changes and post-commit actions, or why it wrote nothing.</summary>
     private sealed record WriteOutcome(IReadOnlyList<RecordChange> Changes, IReadOnlyList<Action> AfterCommit, Exception? Error = null);
@@ -182,10 +182,11 @@ public sealed class RecordService : IDisposable
     private async Task<IReadOnlyList<RecordChange>> WriteAsync(
         string tableId, string? actorId, ChangeKind? bulkKind, AlongsideWrite? alongside, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
     {
+        var via = ChangeOrigin.Current ?? (actorId is null ? null : ChangeOrigin.App);
         var actor = await _users.GetAsync(actorId, ct);
         ct.ThrowIfCancellationRequested();
         // Not abandoned on cancellation once submitted: the caller learns whether it committed.
-        var outcome = await _writes.SubmitAsync(new PendingWrite(tableId, actor, bulkKind, alongside, change, ct));
+        var outcome = await _writes.SubmitAsync(new PendingWrite(tableId, actor, via, bulkKind, alongside, change, ct));
         if (outcome.Error is { } error)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
@@ -259,7 +260,7 @@ public sealed class RecordService : IDisposable
         var afterCommit = new List<Action>();
         if (changes.Count > 0)
         {
-            var batch = ChangeBatch.Create(table, write.Actor, now, changes, write.BulkKind);
+            var batch = ChangeBatch.Create(table, write.Actor, now, changes, write.BulkKind, write.Via);
             foreach (var sink in _sinks)
             {
                 if (await sink.OnChangesAsync(scope, batch, write.Ct) is { } action)

@@ -14,38 +14,38 @@ public static class TablesApi
         var api = app.MapGroup("/api/tables").WithTags("Tables");
 
         api.MapGet("/", async (TableService tables, CancellationToken ct) =>
-            TypedResults.Ok(new { items = (await tables.ListAsync(ct)).Select(t => t.ToDto()).ToList() }));
+            TypedResults.Ok(new { items = (await tables.ListAsync(ct)).Select(t => t.ToDto()).ToList() })).RequirePermission(Permission.ReadData);
 
         api.MapPost("/", async (CreateTableRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var specs = (body.Fields ?? []).Select((f, i) => f.ToSpec($"fields[{i}]")).ToList();
             var table = await tables.CreateAsync(body.Name ?? "", specs, user.UserId(), ct);
             return TypedResults.Created($"/api/tables/{table.Id}", table.ToDto());
-        });
+        }).RequirePermission(Permission.ManageSchema);
 
         api.MapGet("/{tableId}", async Task<Results<Ok<TableDto>, NotFound>> (string tableId, TableService tables, CancellationToken ct) =>
-            await tables.GetAsync(tableId, ct) is { } t ? TypedResults.Ok(t.ToDto()) : throw new NotFoundException($"Table '{tableId}' does not exist."));
+            await tables.GetAsync(tableId, ct) is { } t ? TypedResults.Ok(t.ToDto()) : throw new NotFoundException($"Table '{tableId}' does not exist.")).RequirePermission(Permission.ReadData);
 
         api.MapPost("/{tableId}/fields", async (string tableId, CreateFieldRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var field = await tables.AddFieldAsync(tableId, body.ToSpec("field"), user.UserId(), ct);
             return TypedResults.Created($"/api/tables/{tableId}", field.ToDto());
-        });
+        }).RequirePermission(Permission.ManageSchema);
 
         api.MapPatch("/{tableId}", async (string tableId, RenameTableRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
-            TypedResults.Ok((await tables.RenameAsync(tableId, body.Name ?? "", user.UserId(), ct)).ToDto()));
+            TypedResults.Ok((await tables.RenameAsync(tableId, body.Name ?? "", user.UserId(), ct)).ToDto())).RequirePermission(Permission.ManageSchema);
 
         api.MapDelete("/{tableId}", async (string tableId, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
             await tables.DeleteAsync(tableId, user.UserId(), ct);
             return TypedResults.NoContent();
-        });
+        }).RequirePermission(Permission.ManageSchema);
 
         api.MapPatch("/{tableId}/fields/{fieldId}", async (string tableId, string fieldId, UpdateFieldRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var changes = new FieldChanges(body.Name, body.Required, body.Hidden, body.Options?.Choices);
             return TypedResults.Ok((await tables.UpdateFieldAsync(tableId, fieldId, changes, user.UserId(), ct)).ToDto());
-        });
+        }).RequirePermission(Permission.ManageSchema);
 
         // Asks first, as the UI does: a field that webhooks use is deleted only with ?force=true (409 lists them otherwise).
         api.MapDelete("/{tableId}/fields/{fieldId}", async (string tableId, string fieldId, bool? force, TableService tables, FieldUsages usages, ClaimsPrincipal user, CancellationToken ct) =>
@@ -61,19 +61,19 @@ public static class TablesApi
             }
             await tables.DeleteFieldAsync(tableId, fieldId, user.UserId(), ct);
             return TypedResults.NoContent();
-        });
+        }).RequirePermission(Permission.ManageSchema);
 
         api.MapGet("/{tableId}/fields/{fieldId}/usages", async (string tableId, string fieldId, TableService tables, FieldUsages usages, CancellationToken ct) =>
         {
             _ = (await RequireTableAsync(tables, tableId, ct)).FieldById(fieldId) ?? throw new NotFoundException($"Field '{fieldId}' does not exist in table '{tableId}'.");
             return TypedResults.Ok(new { items = await usages.FindAsync(tableId, fieldId, ct) });
-        });
+        }).RequirePermission(Permission.ReadWebhooks);
 
         api.MapPut("/{tableId}/fields/order", async (string tableId, ReorderFieldsRequest body, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
             await tables.ReorderFieldsAsync(tableId, body.FieldIds ?? [], user.UserId(), ct);
             return TypedResults.Ok((await RequireTableAsync(tables, tableId, ct)).ToDto());
-        });
+        }).RequirePermission(Permission.ManageSchema);
 
         api.MapGet("/{tableId}/records", async (string tableId, int? offset, int? limit, string? sort, string? search, string[]? filter, RecordQueryService query, TableService tables, CancellationToken ct) =>
         {
@@ -81,7 +81,7 @@ public static class TablesApi
             var page = await query.ListAsync(tableId, view, ct);
             var table = await RequireTableAsync(tables, tableId, ct);
             return TypedResults.Ok(new RecordListDto(page.Records.Select(r => r.ToDto(table)).ToList(), page.Total));
-        });
+        }).RequirePermission(Permission.ReadData);
 
         // The grid's view as a CSV download, streamed row by row. A browser's sign-in may read it (a GET), so the grid
         // links here instead of building the file in the circuit; scripts use their token.
@@ -95,34 +95,38 @@ public static class TablesApi
             response.Headers.CacheControl = "no-store";
             var fields = table.Fields.Where(f => !f.Hidden).ToList();
             return Results.Stream(body => exporter.WriteAsync(body, table, fields, view, ct), "text/csv; charset=utf-8", CsvExporter.FileName(table.Name, time.GetUtcNow()));
-        });
+        }).RequirePermission(Permission.ReadData);
 
         api.MapGet("/{tableId}/records/{recordId}", async (string tableId, string recordId, RecordQueryService query, TableService tables, CancellationToken ct) =>
         {
             var table = await RequireTableAsync(tables, tableId, ct);
             var record = await query.GetAsync(tableId, recordId, ct) ?? throw new NotFoundException($"Record '{recordId}' does not exist in table '{table.Name}'.");
             return TypedResults.Ok(record.ToDto(table));
-        });
+        }).RequirePermission(Permission.ReadData);
+
+        api.MapGet("/{tableId}/records/{recordId}/history", async (string tableId, string recordId, int? limit, RecordHistoryService history, CancellationToken ct) =>
+            TypedResults.Ok(new { items = await history.ListAsync(tableId, recordId, limit ?? 100, ct) }))
+            .RequirePermission(Permission.ReadData);
 
         api.MapPost("/{tableId}/records", async (string tableId, RecordValuesRequest body, RecordService records, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var created = await records.CreateAsync(tableId, new RecordInput(body.Values ?? []), user.UserId(), ct);
             var table = await RequireTableAsync(tables, tableId, ct);
             return TypedResults.Created($"/api/tables/{tableId}/records/{created.Id}", created.ToDto(table));
-        });
+        }).RequirePermission(Permission.EditRecords);
 
         api.MapPatch("/{tableId}/records/{recordId}", async (string tableId, string recordId, RecordValuesRequest body, RecordService records, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var updated = await records.UpdateAsync(tableId, new RecordPatch(recordId, body.Values ?? []), user.UserId(), ct);
             var table = await RequireTableAsync(tables, tableId, ct);
             return TypedResults.Ok(updated.ToDto(table));
-        });
+        }).RequirePermission(Permission.EditRecords);
 
         api.MapDelete("/{tableId}/records/{recordId}", async (string tableId, string recordId, RecordService records, ClaimsPrincipal user, CancellationToken ct) =>
         {
             await records.DeleteAsync(tableId, recordId, user.UserId(), ct);
             return TypedResults.NoContent();
-        });
+        }).RequirePermission(Permission.EditRecords);
 
         api.MapPost("/{tableId}/records/bulk", async (string tableId, BulkRecordsRequest body, RecordService records, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
@@ -130,7 +134,7 @@ public static class TablesApi
             var created = await records.BulkCreateAsync(tableId, items.Select(i => new RecordInput(i.Values ?? [])).ToList(), user.UserId(), ct);
             var table = await RequireTableAsync(tables, tableId, ct);
             return TypedResults.Created($"/api/tables/{tableId}/records", new RecordsDto(created.Select(r => r.ToDto(table)).ToList()));
-        });
+        }).RequirePermission(Permission.EditRecords);
 
         api.MapPatch("/{tableId}/records/bulk", async (string tableId, BulkRecordsRequest body, RecordService records, TableService tables, ClaimsPrincipal user, CancellationToken ct) =>
         {
@@ -143,14 +147,14 @@ public static class TablesApi
             var updated = await records.BulkUpdateAsync(tableId, items.Select(i => new RecordPatch(i.Id!, i.Values ?? [])).ToList(), user.UserId(), ct);
             var table = await RequireTableAsync(tables, tableId, ct);
             return TypedResults.Ok(new RecordsDto(updated.Select(r => r.ToDto(table)).ToList()));
-        });
+        }).RequirePermission(Permission.EditRecords);
 
         api.MapDelete("/{tableId}/records/bulk", async (string tableId, [Microsoft.AspNetCore.Mvc.FromBody] BulkDeleteRequest body, RecordService records, ClaimsPrincipal user, CancellationToken ct) =>
         {
             var ids = RequireItems(body.Ids, "ids");
             var deleted = await records.BulkDeleteAsync(tableId, ids, user.UserId(), ct);
             return TypedResults.Ok(new DeletedDto(deleted));
-        });
+        }).RequirePermission(Permission.EditRecords);
 
         return app;
     }

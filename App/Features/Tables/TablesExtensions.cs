@@ -8,6 +8,8 @@ public static class TablesExtensions
         builder.Services.AddSingleton<TableSnapshotCache>();
         builder.Services.AddSingleton<FieldUsages>();
         builder.Services.AddSingleton<RecordService>();
+        builder.Services.AddSingleton<IRecordChangeSink, RecordHistorySink>();
+        builder.Services.AddSingleton<RecordHistoryService>();
         builder.Services.AddSingleton<RecordQueryService>();
         builder.Services.AddSingleton<CsvExporter>();
         builder.Services.AddSingleton<CsvImporter>();

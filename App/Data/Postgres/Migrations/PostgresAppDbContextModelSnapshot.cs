@@ -202,6 +202,9 @@ namespace Undb.Data.Postgres.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasColumnType("text");
@@ -218,8 +221,14 @@ namespace Undb.Data.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<bool>("ReadOnly")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("SignIn")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("UserId")
                         .IsRequired()
@@ -257,6 +266,9 @@ namespace Undb.Data.Postgres.Migrations
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTimeOffset?>("LastActiveAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");
 
@@ -281,6 +293,12 @@ namespace Undb.Data.Postgres.Migrations
                     b.Property<bool>("PhoneNumberConfirmed")
                         .HasColumnType("boolean");
 
+                    b.Property<DateTimeOffset?>("RemovedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Role")
+                        .HasColumnType("integer");
+
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
 
@@ -301,6 +319,48 @@ namespace Undb.Data.Postgres.Migrations
                         .HasDatabaseName("UserNameIndex");
 
                     b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("Undb.Features.Accounts.Invitation", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("AcceptedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AcceptedById")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedById")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Role")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedById");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("Invitations");
                 });
 
             modelBuilder.Entity("Undb.Features.Accounts.ServerOwner", b =>
@@ -396,6 +456,45 @@ namespace Undb.Data.Postgres.Migrations
                     b.HasIndex("TableId", "UpdatedAt");
 
                     b.ToTable("Records");
+                });
+
+            modelBuilder.Entity("Undb.Features.Tables.RecordHistoryEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ActorId")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Changes")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("RecordId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("TableId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Via")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TableId", "RecordId", "Id");
+
+                    b.ToTable("RecordHistory", (string)null);
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.TableEntity", b =>
@@ -878,6 +977,15 @@ namespace Undb.Data.Postgres.Migrations
                     b.Navigation("User");
                 });
 
+            modelBuilder.Entity("Undb.Features.Accounts.Invitation", b =>
+                {
+                    b.HasOne("Undb.Features.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatedById")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Undb.Features.Accounts.ServerOwner", b =>
                 {
                     b.HasOne("Undb.Features.Accounts.AppUser", null)
@@ -897,6 +1005,15 @@ namespace Undb.Data.Postgres.Migrations
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.RecordEntity", b =>
+                {
+                    b.HasOne("Undb.Features.Tables.TableEntity", null)
+                        .WithMany()
+                        .HasForeignKey("TableId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Undb.Features.Tables.RecordHistoryEntity", b =>
                 {
                     b.HasOne("Undb.Features.Tables.TableEntity", null)
                         .WithMany()

@@ -29,7 +29,7 @@ public partial class RecordsGrid
     {
         var record = _page.FirstOrDefault(r => r.Id == recordId);
         var field = VisibleFields.FirstOrDefault(f => f.Id == fieldId);
-        if (record is null || field is null || field.Type == FieldType.Checkbox)
+        if (record is null || field is null || field.Type == FieldType.Checkbox || !CanEdit)
         {
             return Task.FromResult(false);
         }
@@ -53,6 +53,11 @@ public partial class RecordsGrid
     /// </summary>
     private async Task<bool> SaveCellAsync(RecordSnapshot record, FieldEntity field, JsonNode? value)
     {
+        if (!CanEdit)
+        {
+            Snackbar.Add("Your role can read this table but not change it.", Severity.Warning);
+            return false;
+        }
         _editBusy = true;
         try
         {

@@ -35,6 +35,14 @@ public partial class RecordsGrid
     [Parameter, EditorRequired]
     public TableSnapshot Table { get; set; } = default!;
 
+    /// <summary>The member's role: viewers read, editors change records, admins also change fields.</summary>
+    [CascadingParameter]
+    public MemberAccess Access { get; set; } = MemberAccess.None;
+
+    private bool CanEdit => Access.Can(Permission.EditRecords);
+
+    private bool CanChangeSchema => Access.Can(Permission.ManageSchema);
+
     private readonly Func<GridState<RecordSnapshot>, CancellationToken, Task<GridData<RecordSnapshot>>> _serverData;
     private MudDataGrid<RecordSnapshot>? _grid;
     private HashSet<RecordSnapshot> _selected = new(RecordIdComparer.Instance);

@@ -80,6 +80,7 @@ public sealed class CsvImporter(RecordService records, TableService tables)
         {
             await progress(new CsvImportProgress(0, good.Count));
         }
+        using var origin = ChangeOrigin.Use("CSV import");
         try
         {
             foreach (var chunk in good.Chunk(ChunkSize))

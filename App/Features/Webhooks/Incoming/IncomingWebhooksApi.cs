@@ -31,7 +31,7 @@ public static class IncomingWebhooksApi
             var table = await RequireTableAsync(tables, tableId, ct);
             var items = await hooks.ListAsync(tableId, ct);
             return TypedResults.Ok(new { items = items.Select(h => ToDto(h, table, BaseUrl(http, options.Value), null)).ToList() });
-        }).WithTags("Incoming webhooks");
+        }).WithTags("Incoming webhooks").RequirePermission(Permission.ReadWebhooks);
 
         app.MapPost("/api/tables/{tableId}/incoming-webhooks", async (string tableId, IncomingWebhookRequest body, HttpRequest http, IncomingWebhookService hooks, TableService tables, IOptions<IncomingWebhooksOptions> options, ClaimsPrincipal user, CancellationToken ct) =>
         {
@@ -39,7 +39,7 @@ public static class IncomingWebhooksApi
             var mapping = ResolveMapping(body.Mapping, table);
             var created = await hooks.CreateAsync(tableId, body.Name, mapping, body.Enabled ?? true, user.UserId(), ct);
             return TypedResults.Created($"/api/incoming-webhooks/{created.Webhook.Id}", ToDto(created.Webhook, table, BaseUrl(http, options.Value), created.ApiKey));
-        }).WithTags("Incoming webhooks");
+        }).WithTags("Incoming webhooks").RequirePermission(Permission.ManageWebhooks);
 
         var api = app.MapGroup("/api/incoming-webhooks").WithTags("Incoming webhooks");
 
@@ -47,7 +47,7 @@ public static class IncomingWebhooksApi
         {
             var (hook, table) = await RequireAsync(hooks, tables, id, ct);
             return TypedResults.Ok(ToDto(hook, table, BaseUrl(http, options.Value), null));
-        });
+        }).RequirePermission(Permission.ReadWebhooks);
 
         api.MapPatch("/{id}", async (string id, IncomingWebhookRequest body, HttpRequest http, IncomingWebhookService hooks, TableService tables, IOptions<IncomingWebhooksOptions> options, CancellationToken ct) =>
         {
@@ -55,26 +55,26 @@ public static class IncomingWebhooksApi
             var mapping = body.Mapping is null ? null : ResolveMapping(body.Mapping, table);
             var updated = await hooks.UpdateAsync(id, body.Name, mapping, body.Enabled, ct);
             return TypedResults.Ok(ToDto(updated, table, BaseUrl(http, options.Value), null));
-        });
+        }).RequirePermission(Permission.ManageWebhooks);
 
         api.MapDelete("/{id}", async (string id, IncomingWebhookService hooks, CancellationToken ct) =>
         {
             await hooks.DeleteAsync(id, ct);
             return TypedResults.NoContent();
-        });
+        }).RequirePermission(Permission.ManageWebhooks);
 
         api.MapPost("/{id}/regenerate-key", async (string id, HttpRequest http, IncomingWebhookService hooks, TableService tables, IOptions<IncomingWebhooksOptions> options, CancellationToken ct) =>
         {
             var (_, table) = await RequireAsync(hooks, tables, id, ct);
             var regenerated = await hooks.RegenerateKeyAsync(id, ct);
             return TypedResults.Ok(ToDto(regenerated.Webhook, table, BaseUrl(http, options.Value), regenerated.ApiKey));
-        });
+        }).RequirePermission(Permission.ManageWebhooks);
 
         api.MapGet("/{id}/requests", async (string id, int? limit, IncomingWebhookService hooks, CancellationToken ct) =>
         {
             var requests = await hooks.ListRequestsAsync(id, limit ?? 100, ct);
             return TypedResults.Ok(new { items = requests.Select(ToDto).ToList(), total = requests.Count });
-        });
+        }).RequirePermission(Permission.ReadWebhooks);
 
         api.MapPost("/{id}/requests/{requestId}/replay", async (string id, string requestId, IncomingWebhookService hooks, IngestService ingest, ClaimsPrincipal user, CancellationToken ct) =>
         {
@@ -84,7 +84,7 @@ public static class IncomingWebhooksApi
             }
             var outcome = await ingest.ReplayAsync(requestId, user.UserId(), ct);
             return TypedResults.Ok(new ReplayDto(outcome.Status, outcome.RecordIds, outcome.Status < 300 ? null : outcome.Detail));
-        });
+        }).RequirePermission(Permission.ManageWebhooks);
 
         return app;
     }

@@ -199,6 +199,7 @@ public sealed class IngestService(
         // An accepted request's log says what the mapping skipped, so a field deleted since does not go unnoticed.
         var skipped = result.Skipped.Count == 0 ? null
             : $"Skipped {string.Join(", ", result.Skipped)}: mapped to a field that was deleted. Edit the mapping.";
+        using var origin = ChangeOrigin.Use($"incoming webhook '{webhook.Name}'");
         try
         {
             var inputs = result.Records.Select(r => new RecordInput(r.Inputs)).ToList();

@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 
+using Undb.Features.Tables;
+
 namespace Undb.Features.Webhooks.Outbound;
 
 /// <summary>What a caller sends to create or change a webhook; on PATCH, what is left out stays as it is.</summary>
@@ -84,7 +86,8 @@ public sealed record DeliveryDto(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     DateTimeOffset? CompletedAt,
-    string? RecordLabel = null);
+    string? RecordLabel = null,
+    UserRef? Actor = null);
 
 public sealed record AttemptRequestDto(string Method, string Url, IReadOnlyDictionary<string, string> Headers, string Body);
 

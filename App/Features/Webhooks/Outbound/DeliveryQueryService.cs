@@ -6,7 +6,7 @@ using Undb.Features.Tables;
 namespace Undb.Features.Webhooks.Outbound;
 
 /// <summary>Reads the delivery history: a webhook's deliveries, filtered and paged, and one delivery with its attempts.</summary>
-public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFactory, TableSnapshotCache tables)
+public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFactory, TableSnapshotCache tables, Undb.Features.Accounts.UserDirectory users)
 {
     public const int MaxLimit = 500;
 
@@ -49,7 +49,28 @@ public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFacto
         // Ids are time-ordered: newest first.
         var items = await query.OrderByDescending(d => d.Id).Skip(filter.Offset).Take(filter.Limit).ToListAsync(ct);
         var primary = (await tables.GetAsync(tableId, ct))?.Fields.FirstOrDefault()?.Name;
-        return new DeliveryPage(items.Select(d => d.ToDto() with { RecordLabel = RecordLabel(d.Payload, primary) }).ToList(), total);
+        var dtos = new List<DeliveryDto>(items.Count);
+        foreach (var d in items)
+        {
+            dtos.Add(d.ToDto() with { RecordLabel = RecordLabel(d.Payload, primary), Actor = await users.GetAsync(OperatorId(d.Payload), ct) });
+        }
+        return new DeliveryPage(dtos, total);
+    }
+
+    /// <summary>Who made the change that fired the delivery: the payload's <c>operatorId</c> (null for changes nobody signed in made).</summary>
+    public static string? OperatorId(string payload)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(payload);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("operatorId", out var id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -93,6 +114,7 @@ public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFacto
         var delivery = await db.Deliveries.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deliveryId, ct)
             ?? throw new NotFoundException($"Delivery '{deliveryId}' does not exist.");
         var attempts = await db.DeliveryAttempts.AsNoTracking().Where(a => a.DeliveryId == deliveryId).OrderBy(a => a.Number).ThenBy(a => a.Id).ToListAsync(ct);
-        return new DeliveryDetailDto(delivery.ToDto(), delivery.Payload, attempts.Select(a => a.ToDto()).ToList());
+        var dto = delivery.ToDto() with { Actor = await users.GetAsync(OperatorId(delivery.Payload), ct) };
+        return new DeliveryDetailDto(dto, delivery.Payload, attempts.Select(a => a.ToDto()).ToList());
     }
 }

@@ -25,6 +25,8 @@ public sealed class WebhooksUiContext : BunitContext
         // Options are registered by AddMudServices too; take the app's so AllowPrivateNetworks matches the engine's.
         Services.AddSingleton(factory.Services.GetRequiredService<IOptionsMonitor<WebhooksOptions>>());
         Services.AddFallbackServiceProvider(factory.Services);
+        // Signed in as an owner, as the layout cascades it.
+        Services.AddCascadingValue(_ => new Undb.Features.Accounts.MemberAccess(Undb.Features.Accounts.Role.Owner));
     }
 
     /// <summary>Renders the providers dialogs, selects and snackbars need.</summary>

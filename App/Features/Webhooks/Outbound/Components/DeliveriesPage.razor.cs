@@ -1,3 +1,4 @@
+using Undb.Features.Accounts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using MudBlazor;
@@ -17,6 +18,11 @@ public partial class DeliveriesPage
     [Inject] private IOptionsMonitor<WebhooksOptions> Options { get; set; } = default!;
 
     [Parameter] public string WebhookId { get; set; } = "";
+
+    /// <summary>Editors read the history; pausing, replaying and redelivering are for admins.</summary>
+    [CascadingParameter] public MemberAccess Access { get; set; } = MemberAccess.None;
+
+    private bool CanManage => Access.Can(Permission.ManageWebhooks);
 
     private WebhookDto? _webhook;
     private bool _notFound;
@@ -150,6 +156,10 @@ public partial class DeliveriesPage
 
     private async Task ToggleEnabledAsync()
     {
+        if (!CanManage)
+        {
+            return;
+        }
         if (_webhook is null)
         {
             return;
@@ -186,6 +196,10 @@ public partial class DeliveriesPage
 
     private async Task ReplayAsync()
     {
+        if (!CanManage)
+        {
+            return;
+        }
         var parameters = new DialogParameters<ReplayDialog> { { d => d.WebhookId, WebhookId } };
         var dialog = await Dialogs.ShowAsync<ReplayDialog>("Replay failed deliveries", parameters,
             new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });

@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using Bunit;
+using Undb.Components.Layout;
+using Undb.Features.Accounts;
+using Undb.Features.Tables;
+using Undb.Features.Tables.Components;
+using Undb.Tests.TestSupport;
+
+namespace Undb.Tests.Features.Accounts;
+
+/// <summary>Each role sees only what it may do, in the grid, the record drawer and the navigation.</summary>
+public abstract class RoleVisibilityTests(UndbFactory factory, Role role) : ComponentTestContext(factory, role)
+{
+    protected async Task<(TableSnapshot Table, RecordSnapshot Record, IRenderedComponent<ContainerFragment> Grid)> RenderGridAsync()
+    {
+        var table = await TablesSeed.DealsAsync(Factory.Services);
+        var record = await Service<RecordService>().CreateAsync(table.Id, new RecordInput(new Dictionary<string, JsonNode?> { ["Deal"] = "Acme", ["Won"] = false }), AdminId);
+        var cut = RenderWithProviders<RecordsGrid>(p => p.Add(g => g.Table, table));
+        cut.WaitForAssertion(() => Assert.Contains("1 record", cut.Find("#record-count").TextContent));
+        return (table, record, cut);
+    }
+
+    protected static bool Shown(IRenderedComponent<ContainerFragment> cut, string selector) => cut.FindAll(selector).Count > 0;
+}
+
+public sealed class ViewerSeesTests(UndbFactory factory) : RoleVisibilityTests(factory, Role.Viewer), IClassFixture<UndbFactory>
+{
+    [Fact]
+    public async Task AViewer_ReadsTheGrid_ButCanChangeNothing()
+    {
+        var (table, record, cut) = await RenderGridAsync();
+
+        Assert.False(Shown(cut, "#add-record"));
+        Assert.False(Shown(cut, "#import-csv"));
+        Assert.False(Shown(cut, "#manage-fields"));
+        Assert.True(Shown(cut, "#export-csv"));
+        Assert.True(Shown(cut, "#read-only-note"));
+        Assert.False(Shown(cut, ".menu-edit-field"));
+
+        // The grid refuses an edit on the server, whatever the browser asks.
+        var grid = cut.FindComponent<RecordsGrid>();
+        Assert.False(await grid.InvokeAsync(() => grid.Instance.BeginEditAt(record.Id, table.Fields.Single(f => f.Name == "Deal").Id)));
+        // A checkbox cell does not toggle.
+        cut.Find($"[data-record='{record.Id}'][data-cell-field='Won']").Click();
+        var stored = await Service<RecordQueryService>().GetAsync(table.Id, record.Id);
+        Assert.Equal(false, stored!.Values[table.Fields.Single(f => f.Name == "Won").Id]?.GetValue<bool>());
+
+        // The drawer shows values and history, no form or actions.
+        cut.Find($"[data-open-record='{record.Id}']").Click();
+        cut.WaitForAssertion(() => Assert.True(Shown(cut, "#drawer-fields")));
+        Assert.False(Shown(cut, "#drawer-save"));
+        Assert.False(Shown(cut, "#drawer-delete"));
+        Assert.Contains("Acme", cut.Find("[data-drawer-value='Deal']").TextContent);
+    }
+}
+
+public sealed class EditorSeesTests(UndbFactory factory) : RoleVisibilityTests(factory, Role.Editor), IClassFixture<UndbFactory>
+{
+    [Fact]
+    public async Task AnEditor_ChangesRecords_ButNotFields()
+    {
+        var (table, record, cut) = await RenderGridAsync();
+
+        Assert.True(Shown(cut, "#add-record"));
+        Assert.True(Shown(cut, "#import-csv"));
+        Assert.False(Shown(cut, "#manage-fields"));
+        Assert.False(Shown(cut, ".menu-edit-field"));
+        var grid = cut.FindComponent<RecordsGrid>();
+        Assert.True(await grid.InvokeAsync(() => grid.Instance.BeginEditAt(record.Id, table.Fields.Single(f => f.Name == "Deal").Id)));
+    }
+}
+
+public sealed class AdminSeesTests(UndbFactory factory) : RoleVisibilityTests(factory, Role.Admin), IClassFixture<UndbFactory>
+{
+    [Fact]
+    public async Task AnAdmin_ChangesRecordsAndFields()
+    {
+        var (_, _, cut) = await RenderGridAsync();
+
+        Assert.True(Shown(cut, "#add-record"));
+        Assert.True(Shown(cut, "#manage-fields"));
+        Assert.False(Shown(cut, "#read-only-note"));
+    }
+}
+
+public sealed class ViewerNavTests() : ShellTestContext(Role.Viewer)
+{
+    [Fact]
+    public void AViewer_CreatesNoTables_AndDoesNotSeeMembers()
+    {
+        var nav = Render<NavMenu>();
+        nav.WaitForAssertion(() => Assert.Contains("Settings", nav.Markup));
+        Assert.Empty(nav.FindAll("#nav-new-table"));
+        Assert.Empty(nav.FindAll("#nav-members"));
+    }
+}
+
+public sealed class AdminNavTests() : ShellTestContext(Role.Admin)
+{
+    [Fact]
+    public void AnAdmin_CreatesTables_AndInvitesMembers()
+    {
+        var nav = Render<NavMenu>();
+        nav.WaitForAssertion(() => Assert.NotEmpty(nav.FindAll("#nav-new-table")));
+        Assert.NotEmpty(nav.FindAll("#nav-members"));
+    }
+}
