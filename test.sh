@@ -26,6 +26,14 @@ fi
 npm ci --prefix App.E2E/StandardWebhooks --no-audit --no-fund --silent
 # The JavaScript live feed client of docs/live-feed.md (@microsoft/signalr), which an E2E test runs against the app.
 npm ci --prefix App.E2E/LiveFeed --no-audit --no-fund --silent
+# The receiver guides' samples (docs/receivers), which an E2E test runs against real deliveries: Node's packages, and
+# Flask for Python from Debian (python3-flask; the sample verifies signatures with the standard library alone).
+npm ci --prefix docs/receivers/node --no-audit --no-fund --silent
+if ! /usr/bin/python3 -c "import flask" >/dev/null 2>&1; then
+  echo "test.sh: Flask is missing; installing Debian's python3-flask"
+  $([ "$(id -u)" != 0 ] && echo sudo) apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $([ "$(id -u)" != 0 ] && echo sudo) apt-get install -y -qq python3-flask >/dev/null
+fi
 
 dotnet build Undb.Blazor.sln -warnaserror
 
