@@ -161,6 +161,17 @@ public sealed class LiveFeedTests(TeamsFactory app) : IClassFixture<TeamsFactory
     }
 
     [Fact]
+    public async Task AReadOnlyToken_MayFollowATable()
+    {
+        var tableId = await TableAsync();
+        var reader = await app.MemberAsync(Role.Viewer, readOnlyToken: true);
+        await using var client = await FeedClient.ConnectAsync(app, reader.Token);
+        await client.Connection.InvokeAsync("SubscribeTable", tableId);
+        Assert.True((await app.CreateApiClient().PostAsJsonAsync($"/api/tables/{tableId}/records", new { values = new { Deal = "Seen" } })).IsSuccessStatusCode);
+        Assert.Equal("record.created", (await client.NextAsync()).Body.GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task AViewer_MayFollowATable_AndARemovedMember_IsDisconnected()
     {
         var tableId = await TableAsync();

@@ -99,8 +99,11 @@ internal sealed class PermissionHandler(MemberDirectory members) : Authorization
         {
             return;
         }
+        // A read-only token reads: no API request but GET. (The live feed's hub only reads, whatever its transport's
+        // requests look like, so it stays open to such tokens.)
         if (context.User.HasClaim(ApiTokenAuthenticationHandler.ReadOnlyClaim, "true")
-            && context.Resource is HttpContext http && !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
+            && context.Resource is HttpContext http && http.Request.Path.StartsWithSegments("/api")
+            && !(HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)))
         {
             return;
         }
