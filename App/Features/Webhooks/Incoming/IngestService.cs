@@ -10,7 +10,10 @@ using Undb.Features.Tables;
 namespace Undb.Features.Webhooks.Incoming;
 
 /// <summary>What the HTTP layer read before the body: who knocked, with which key, what they sent.</summary>
-public sealed record IngestRequest(string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize, System.Net.IPAddress? Client = null);
+/// <param name="Header">Reads a request header (signature schemes need several); null when there are none to read.</param>
+public sealed record IngestRequest(
+    string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize, System.Net.IPAddress? Client = null,
+    Func<string, string?>? Header = null);
 
 /// <summary>The body, read up to the limit: <see cref="Bytes"/> is null when it was bigger.</summary>
 public sealed record IngestBody(byte[]? Bytes, long Size);
@@ -46,6 +49,7 @@ public sealed class IngestService(
     IncomingLogWriter logWriter,
     IncomingWebhookNotifier notifier,
     IngestRateLimits rateLimits,
+    IncomingVerificationSecrets verificationSecrets,
     IOptions<IncomingWebhooksOptions> options,
     TimeProvider time)
 {
@@ -61,17 +65,46 @@ public sealed class IngestService(
         }
         var log = new IncomingRequestEntity { WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = request.DeclaredSize ?? 0 };
 
-        if (string.IsNullOrEmpty(request.ApiKey) || !SecretHasher.Matches(request.ApiKey, webhook.KeyHash))
+        // The body is read at most once: a signature needs it before anything else is decided.
+        IngestBody? read = null;
+        async Task<IngestBody> ReadOnceAsync() => read ??= await readBody(ct);
+
+        var keyMatches = !string.IsNullOrEmpty(request.ApiKey) && SecretHasher.Matches(request.ApiKey, webhook.KeyHash);
+        if (!keyMatches)
         {
-            // Over its budget, a failing caller gets 429 with no work done: not logged, not counted.
-            if (UnauthenticatedOverBudget(request) is { } refused)
+            string detail;
+            var verification = StoredVerification.Parse(webhook.Verification);
+            if (verification is not null)
             {
-                return refused;
+                var signed = await ReadOnceAsync();
+                if (signed.Bytes is null)
+                {
+                    log.Size = signed.Size;
+                    return await FinishAsync(webhook, log, null, Problem(413, "Payload too large",
+                        $"The body is larger than this webhook accepts ({_options.MaxBodyBytes:N0} bytes)."));
+                }
+                var check = verificationSecrets.TryUnprotect(verification.SecretProtected) is { } secret
+                    ? SenderSignatures.Verify(verification.Settings, secret, request.Header ?? (_ => null), signed.Bytes, time.GetUtcNow())
+                    : SignatureCheck.Fail("The webhook's verification secret cannot be decrypted (the Data Protection keys were replaced); its owner must set it again.");
+                detail = check.Ok ? ""
+                    : string.IsNullOrEmpty(request.ApiKey) ? check.Problem + " (Or send the webhook's API key as 'X-Api-Key'.)"
+                    : "The API key is wrong or was regenerated, and " + char.ToLowerInvariant(check.Problem![0]) + check.Problem[1..];
             }
-            var detail = string.IsNullOrEmpty(request.ApiKey)
-                ? "Send the webhook's API key as 'X-Api-Key: uwk_…' or 'Authorization: Bearer uwk_…'."
-                : "The API key is wrong or was regenerated. Copy the current key from the webhook's card.";
-            return await FinishAsync(webhook, log, null, Problem(401, "Unauthorized", detail));
+            else
+            {
+                detail = string.IsNullOrEmpty(request.ApiKey)
+                    ? "Send the webhook's API key as 'X-Api-Key: uwk_…' or 'Authorization: Bearer uwk_…'."
+                    : "The API key is wrong or was regenerated. Copy the current key from the webhook's card.";
+            }
+            if (detail.Length > 0)
+            {
+                // Over its budget, a failing caller gets 429 with no work done: not logged, not counted.
+                if (UnauthenticatedOverBudget(request) is { } refused)
+                {
+                    return refused;
+                }
+                return await FinishAsync(webhook, log, null, Problem(401, "Unauthorized", detail));
+            }
         }
         if (rateLimits.Authenticated(webhook.Id) is { } wait)
         {
@@ -94,7 +127,7 @@ public sealed class IngestService(
                 "Send the body as JSON with 'Content-Type: application/json'."));
         }
 
-        var body = await readBody(ct);
+        var body = await ReadOnceAsync();
         log.Size = body.Size;
         if (body.Bytes is null)
         {
