@@ -2,7 +2,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Undb.Data;
+using Undb.Data.Sqlite;
 
 #nullable disable
 
@@ -498,6 +498,9 @@ namespace Undb.Data.Sqlite.Migrations
 
                     b.Property<string>("TableId")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Verification")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
