@@ -107,6 +107,22 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
     }
 
     [Fact]
+    public async Task WaitForAFirstRequest_CapturesAFormPost_AsItsJson()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook);
+
+        await host.WaitForElement("#mapping-wait", Patience).ClickAsync(new());
+        var body = System.Text.Encoding.UTF8.GetBytes("deal[name]=Formed&tag=a&tag=b");
+        await Ingest.IngestAsync(new IngestRequest(hook.Webhook.Id, hook.ApiKey, null, false, body.Length, FormContentType: "application/x-www-form-urlencoded"),
+            _ => Task.FromResult(new IngestBody(body, body.Length)), CancellationToken.None);
+
+        host.WaitForAssertion(() => Assert.NotNull(host.Find(".mapping-key[data-path='$.deal.name']")), Patience);
+        Assert.NotNull(host.Find(".mapping-key[data-path='$.tag']"));
+        Assert.Contains("Formed", host.Find("#mapping-sample").TextContent + host.Find("#mapping-sample").GetAttribute("value"));
+    }
+
+    [Fact]
     public async Task WaitForAFirstRequest_TakesTheNextRequestAsTheSample()
     {
         var (table, hook) = await CreateAsync();

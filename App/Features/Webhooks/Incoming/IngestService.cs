@@ -11,9 +11,10 @@ namespace Undb.Features.Webhooks.Incoming;
 
 /// <summary>What the HTTP layer read before the body: who knocked, with which key, what they sent.</summary>
 /// <param name="Header">Reads a request header (signature schemes need several); null when there are none to read.</param>
+/// <param name="FormContentType">The Content-Type of a form post (read as fields, see <see cref="FormBody"/>); null for JSON or anything else.</param>
 public sealed record IngestRequest(
     string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize, System.Net.IPAddress? Client = null,
-    Func<string, string?>? Header = null);
+    Func<string, string?>? Header = null, string? FormContentType = null);
 
 /// <summary>The body, read up to the limit: <see cref="Bytes"/> is null when it was bigger.</summary>
 public sealed record IngestBody(byte[]? Bytes, long Size);
@@ -121,10 +122,10 @@ public sealed class IngestService(
             return await FinishAsync(webhook, log, null, Problem(503, "Paused",
                 "This incoming webhook is paused; nothing was written. Retry later, or ask its owner to turn it back on."));
         }
-        if (!request.IsJson)
+        if (!request.IsJson && request.FormContentType is null)
         {
             return await FinishAsync(webhook, log, null, Problem(415, "Unsupported media type",
-                "Send the body as JSON with 'Content-Type: application/json'."));
+                "Send the body as JSON with 'Content-Type: application/json', or as a form (application/x-www-form-urlencoded or multipart/form-data)."));
         }
 
         var body = await ReadOnceAsync();
@@ -140,14 +141,29 @@ public sealed class IngestService(
         {
             json = json[Encoding.UTF8.Preamble.Length..];
         }
-        log.Payload = Encoding.UTF8.GetString(json.Span);
-
-        // Syntax, and text that is not Unicode (invalid UTF-8, "\ud83d"): refused here, logged, before any value is read.
-        if (Infrastructure.JsonText.FindError(json.Span) is { } invalid)
+        JsonNode? payload;
+        if (request.FormContentType is { } formType)
         {
-            return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", invalid.ToString()));
+            // A form becomes the JSON object it means; from here on (mapping, log, capture) it is JSON.
+            var form = await FormBody.ParseAsync(json, formType, ct);
+            if (form.Json is null)
+            {
+                return await FinishAsync(webhook, log, null, Problem(form.Status, form.Title!, form.Error!));
+            }
+            payload = form.Json;
+            log.Payload = form.Json.ToJsonString(Data.JsonStorage.Options);
         }
-        var payload = JsonNode.Parse(json.Span);
+        else
+        {
+            log.Payload = Encoding.UTF8.GetString(json.Span);
+
+            // Syntax, and text that is not Unicode (invalid UTF-8, "\ud83d"): refused here, logged, before any value is read.
+            if (Infrastructure.JsonText.FindError(json.Span) is { } invalid)
+            {
+                return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", invalid.ToString()));
+            }
+            payload = JsonNode.Parse(json.Span);
+        }
 
         if (request.IdempotencyKey is { } claimKey && !await idempotency.TryClaimAsync(webhook.Id, claimKey, ct))
         {
