@@ -107,6 +107,26 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
     }
 
     [Fact]
+    public async Task UpsertBy_OffersMappedKeyFields_AndIsSaved()
+    {
+        var table = await TestSupport.TablesSeed.DealsAsync(Factory.Services);
+        var hook = await Hooks.CreateAsync(table.Id, "Form", MapByName(table, null, ("Deal", "$.deal"), ("Contact", "$.email"), ("Close", "$.close")), enabled: true, actorId: null);
+        var (host, dialog) = await OpenAsync(table, hook.Webhook, """{ "deal": "Acme", "email": "a@b.co", "close": "2026-01-01" }""");
+
+        await host.Find(".mapping-upsert-by .mud-input-control-input-container").MouseDownAsync(new());
+        var items = host.WaitForElements(".mud-list-item", Patience).Select(i => i.TextContent).ToList();
+        Assert.Contains(items, i => i.Contains("same Contact"));
+        Assert.Contains(items, i => i.Contains("same Deal"));
+        Assert.DoesNotContain(items, i => i.Contains("same Close")); // a date does not identify a record
+        await host.FindAll(".mud-list-item").First(i => i.TextContent.Contains("same Contact")).ClickAsync(new());
+        await host.Find("#mapping-save").ClickAsync(new());
+        await dialog.Result.WaitAsync(Patience);
+
+        var contact = table.Fields.Single(f => f.Name == "Contact");
+        Assert.Equal(contact.Id, (await Hooks.GetAsync(hook.Webhook.Id))!.Mapping.UpsertBy);
+    }
+
+    [Fact]
     public async Task WaitForAFirstRequest_CapturesAFormPost_AsItsJson()
     {
         var (table, hook) = await CreateAsync();

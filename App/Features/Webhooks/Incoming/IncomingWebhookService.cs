@@ -262,7 +262,12 @@ internal static class MappingJson
         {
             fields[fieldId] = path;
         }
-        return JsonStorage.Serialize(new JsonObject { ["recordsPath"] = mapping.RecordsPath, ["fields"] = fields });
+        var stored = new JsonObject { ["recordsPath"] = mapping.RecordsPath, ["fields"] = fields };
+        if (mapping.UpsertBy is { } upsertBy)
+        {
+            stored["upsertBy"] = upsertBy;
+        }
+        return JsonStorage.Serialize(stored);
     }
 
     // Keyed by the stored string itself: a cached webhook hands the same instance to every request it serves, so each
@@ -278,6 +283,6 @@ internal static class MappingJson
         var fields = (node["fields"] as JsonObject ?? [])
             .Where(p => p.Value is JsonValue)
             .ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
-        return new IncomingMapping(node["recordsPath"]?.GetValue<string>(), fields);
+        return new IncomingMapping(node["recordsPath"]?.GetValue<string>(), fields) { UpsertBy = node["upsertBy"]?.GetValue<string>() };
     }
 }

@@ -5,7 +5,8 @@ using Undb.Features.Tables;
 
 namespace Undb.Features.Webhooks.Incoming;
 
-public sealed record IncomingMappingDto(string? RecordsPath, Dictionary<string, string?>? Fields);
+/// <param name="UpsertBy">The field (by name) whose value finds the record to update instead of creating one; null: always create.</param>
+public sealed record IncomingMappingDto(string? RecordsPath, Dictionary<string, string?>? Fields, string? UpsertBy = null);
 
 /// <summary>How a sender's signature is checked; the secret only in the answer that issued it and from <c>…/verification/secret</c>.</summary>
 public sealed record VerificationDto(string Scheme, string SecretMasked, string? Header, string? Encoding, string? Prefix, string? Secret);
@@ -110,7 +111,7 @@ public static class IncomingWebhooksApi
     private static IncomingMapping ResolveMapping(IncomingMappingDto? dto, TableSnapshot table)
     {
         var errors = new Dictionary<string, string[]>();
-        var mapping = MappingEngine.Resolve(dto?.RecordsPath, dto?.Fields, table, errors);
+        var mapping = MappingEngine.Resolve(dto?.RecordsPath, dto?.Fields, table, errors, dto?.UpsertBy);
         if (errors.Count > 0)
         {
             throw new BadRequestException(errors.Count == 1 ? errors.First().Value[0] : "The mapping is not valid.", errors);
@@ -122,7 +123,8 @@ public static class IncomingWebhooksApi
 
     private static IncomingWebhookDto ToDto(IncomingWebhookView h, TableSnapshot table, string baseUrl, string? apiKey, string? verificationSecret = null) => new(
         h.Id, h.TableId, h.Name, HookUrl(baseUrl, h.Id), h.Enabled, apiKey, h.ApiKeyMasked,
-        new IncomingMappingDto(h.Mapping.RecordsPath, MappingEngine.FieldsByName(h.Mapping, table).ToDictionary(p => p.Key, p => (string?)p.Value)),
+        new IncomingMappingDto(h.Mapping.RecordsPath, MappingEngine.FieldsByName(h.Mapping, table).ToDictionary(p => p.Key, p => (string?)p.Value),
+            h.Mapping.UpsertBy is { } upsertBy ? table.FieldById(upsertBy)?.Name : null),
         new IncomingStatsDto(h.Stats.Received, h.Stats.Accepted, h.Stats.Rejected, h.Stats.LastReceivedAt), h.CreatedAt,
         MappingEngine.Problems(h.Mapping, table),
         h.Verification is { } v ? new VerificationDto(v.Scheme, v.SecretMasked, v.Header, v.Encoding, v.Prefix, verificationSecret) : null);

@@ -266,6 +266,21 @@ public sealed class IngestService(
             {
                 books.Log.Error = skipped;
             }
+            else if (mapping.UpsertBy is { } keyField && table.FieldById(keyField) is not null)
+            {
+                var upserted = await records.UpsertAsync(table.Id, keyField, inputs, actorId, ct, async (scope, result, _) =>
+                {
+                    books.Log.Error = skipped;
+                    var answer = Upserted(result);
+                    RecordAnswer(books.Log, answer);
+                    logWriter.AddTo(scope, new IncomingLogEntry(books.Log, books.CountInStats, Accepted: true));
+                    if (books.IdempotencyKey is { } key)
+                    {
+                        await idempotency.CompleteAsync(scope.Db, webhook.Id, key, answer);
+                    }
+                });
+                return Upserted(upserted) with { LoggedWithRecords = true };
+            }
             IReadOnlyList<RecordSnapshot> created = inputs.Count switch
             {
                 0 => [],
@@ -288,6 +303,12 @@ public sealed class IngestService(
             books.Log.Error = null;
             return Problem(404, "Not found", ex.Message);
         }
+        catch (BadRequestException ex)
+        {
+            // An upsert whose key matches several records (409), or a key field that can no longer key (400).
+            books.Log.Error = null;
+            return Problem(ex.Status, ex.Status == 409 ? "Conflict" : "Bad request", ex.Message);
+        }
     }
 
     private IngestOutcome? UnauthenticatedOverBudget(IngestRequest request) =>
@@ -308,6 +329,18 @@ public sealed class IngestService(
             $"The payload holds {count:N0} records; this webhook takes at most {max:N0} per request. Nothing was written; send them in batches of up to {max:N0}."));
         outcome.Body["maxRecords"] = max;
         return outcome;
+    }
+
+    /// <summary>An upsert's answer: 201 when it created any record, else 200; <c>recordIds</c> as ever, and which were which.</summary>
+    private static IngestOutcome Upserted(UpsertResult result)
+    {
+        static JsonArray Ids(IEnumerable<RecordSnapshot> records) => new(records.Select(r => (JsonNode?)r.Id).ToArray());
+        return new(result.Created.Count > 0 ? 201 : 200, new JsonObject
+        {
+            ["recordIds"] = Ids(result.Created.Concat(result.Updated)),
+            ["created"] = Ids(result.Created),
+            ["updated"] = Ids(result.Updated),
+        });
     }
 
     private static IngestOutcome Created(IEnumerable<RecordSnapshot> records) =>
