@@ -127,7 +127,9 @@ public sealed partial class BadInputTests(BadInputFactory app) : IClassFixture<B
     public async Task EveryWriteRoute_RefusesABodyThatIsWrongEverywhere(string what)
     {
         var body = BadBodies.ForAnyRoute.Single(b => b.What == what);
-        await AssertRefusedAsync(WriteRoute.Api(app.Services).Select(r => (r, body)));
+        // A form is wrong everywhere but at the ingest endpoint, which takes form posts (the incoming form tests cover it).
+        var routes = WriteRoute.Api(app.Services).Where(r => !(r.IsIngest && body.ContentType == "application/x-www-form-urlencoded"));
+        await AssertRefusedAsync(routes.Select(r => (r, body)));
     }
 
     [Theory]

@@ -18,7 +18,7 @@ public sealed record RecordPatch(string Id, IReadOnlyDictionary<string, JsonNode
 /// the change to <see cref="TableChangeNotifier"/>. A rejected input throws <see cref="RecordValidationException"/>
 /// and writes nothing; a bulk operation is all-or-nothing.
 /// </summary>
-public sealed class RecordService : IDisposable
+public sealed partial class RecordService : IDisposable
 {
     private readonly IDbContextFactory<AppDbContext> _dbFactory;
     private readonly IRecordChangeSink[] _sinks;

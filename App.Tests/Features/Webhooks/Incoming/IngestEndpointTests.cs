@@ -96,7 +96,7 @@ public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture
 
     [Theory]
     [InlineData("text/plain")]
-    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("text/csv")]
     public async Task Post_NotJson_Is415_NothingWritten(string contentType)
     {
         var hook = await CreateHookAsync(factory);

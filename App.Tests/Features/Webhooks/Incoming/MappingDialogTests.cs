@@ -107,6 +107,42 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
     }
 
     [Fact]
+    public async Task UpsertBy_OffersMappedKeyFields_AndIsSaved()
+    {
+        var table = await TestSupport.TablesSeed.DealsAsync(Factory.Services);
+        var hook = await Hooks.CreateAsync(table.Id, "Form", MapByName(table, null, ("Deal", "$.deal"), ("Contact", "$.email"), ("Close", "$.close")), enabled: true, actorId: null);
+        var (host, dialog) = await OpenAsync(table, hook.Webhook, """{ "deal": "Acme", "email": "a@b.co", "close": "2026-01-01" }""");
+
+        await host.Find(".mapping-upsert-by .mud-input-control-input-container").MouseDownAsync(new());
+        var items = host.WaitForElements(".mud-list-item", Patience).Select(i => i.TextContent).ToList();
+        Assert.Contains(items, i => i.Contains("same Contact"));
+        Assert.Contains(items, i => i.Contains("same Deal"));
+        Assert.DoesNotContain(items, i => i.Contains("same Close")); // a date does not identify a record
+        await host.FindAll(".mud-list-item").First(i => i.TextContent.Contains("same Contact")).ClickAsync(new());
+        await host.Find("#mapping-save").ClickAsync(new());
+        await dialog.Result.WaitAsync(Patience);
+
+        var contact = table.Fields.Single(f => f.Name == "Contact");
+        Assert.Equal(contact.Id, (await Hooks.GetAsync(hook.Webhook.Id))!.Mapping.UpsertBy);
+    }
+
+    [Fact]
+    public async Task WaitForAFirstRequest_CapturesAFormPost_AsItsJson()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook);
+
+        await host.WaitForElement("#mapping-wait", Patience).ClickAsync(new());
+        var body = System.Text.Encoding.UTF8.GetBytes("deal[name]=Formed&tag=a&tag=b");
+        await Ingest.IngestAsync(new IngestRequest(hook.Webhook.Id, hook.ApiKey, null, false, body.Length, FormContentType: "application/x-www-form-urlencoded"),
+            _ => Task.FromResult(new IngestBody(body, body.Length)), CancellationToken.None);
+
+        host.WaitForAssertion(() => Assert.NotNull(host.Find(".mapping-key[data-path='$.deal.name']")), Patience);
+        Assert.NotNull(host.Find(".mapping-key[data-path='$.tag']"));
+        Assert.Contains("Formed", host.Find("#mapping-sample").TextContent + host.Find("#mapping-sample").GetAttribute("value"));
+    }
+
+    [Fact]
     public async Task WaitForAFirstRequest_TakesTheNextRequestAsTheSample()
     {
         var (table, hook) = await CreateAsync();

@@ -628,6 +628,9 @@ namespace Undb.Data.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("Verification")
+                        .HasColumnType("text");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TableId");

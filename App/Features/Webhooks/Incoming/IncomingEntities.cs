@@ -18,6 +18,11 @@ public sealed class IncomingWebhookEntity
     public required string KeyMasked { get; set; }
     /// <summary>The mapping as JSON: <c>{"recordsPath":…,"fields":{"fld_…":"$.path"}}</c>, keyed by field id so renames keep it.</summary>
     public string Mapping { get; set; } = "{}";
+    /// <summary>
+    /// How a sender's signature is checked, as JSON (<see cref="StoredVerification"/>: scheme, the secret encrypted with
+    /// Data Protection, its mask); null when only the API key authenticates.
+    /// </summary>
+    public string? Verification { get; set; }
     public long Received { get; set; }
     public long Accepted { get; set; }
     public long Rejected { get; set; }

@@ -9,6 +9,9 @@ namespace Undb.Features.Webhooks.Incoming;
 /// </summary>
 public sealed record IncomingMapping(string? RecordsPath, IReadOnlyDictionary<string, string> Fields)
 {
+    /// <summary>The id of the field whose value finds an existing record to update instead of creating one (upsert); null: always create.</summary>
+    public string? UpsertBy { get; init; }
+
     public static IncomingMapping Empty { get; } = new(null, new Dictionary<string, string>());
 }
 
@@ -183,7 +186,8 @@ public static class MappingEngine
     /// Resolves a mapping given by field name or id into one keyed by field id, checking every path's syntax.
     /// Returns the problems keyed like validation errors (<c>mapping.fields.Deal</c>).
     /// </summary>
-    public static IncomingMapping Resolve(string? recordsPath, IReadOnlyDictionary<string, string?>? fields, TableSnapshot table, Dictionary<string, string[]> errors)
+    public static IncomingMapping Resolve(
+        string? recordsPath, IReadOnlyDictionary<string, string?>? fields, TableSnapshot table, Dictionary<string, string[]> errors, string? upsertBy = null)
     {
         string? records = null;
         if (!string.IsNullOrWhiteSpace(recordsPath))
@@ -217,6 +221,27 @@ public static class MappingEngine
             }
             byId[field.Id] = path.ToString();
         }
-        return new IncomingMapping(records, byId);
+        string? upsertId = null;
+        if (!string.IsNullOrWhiteSpace(upsertBy))
+        {
+            var key = RecordService.ResolveField(table, upsertBy);
+            if (key is null)
+            {
+                errors["mapping.upsertBy"] = [$"'{upsertBy}' is not a field of table '{table.Name}'."];
+            }
+            else if (!RecordService.CanKey(key.Type))
+            {
+                errors["mapping.upsertBy"] = [$"'{key.Name}' is a {key.Type.DisplayName().ToLowerInvariant()} field; upsert by a text, email, URL, number or single select field."];
+            }
+            else if (!byId.ContainsKey(key.Id))
+            {
+                errors["mapping.upsertBy"] = [$"Map a path to '{key.Name}' to upsert by it."];
+            }
+            else
+            {
+                upsertId = key.Id;
+            }
+        }
+        return new IncomingMapping(records, byId) { UpsertBy = upsertId };
     }
 }

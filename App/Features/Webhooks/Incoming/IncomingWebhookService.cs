@@ -11,10 +11,14 @@ namespace Undb.Features.Webhooks.Incoming;
 public sealed record IncomingStats(long Received, long Accepted, long Rejected, DateTimeOffset? LastReceivedAt);
 
 public sealed record IncomingWebhookView(
-    string Id, string TableId, string Name, bool Enabled, string ApiKeyMasked, IncomingMapping Mapping, IncomingStats Stats, DateTimeOffset CreatedAt);
+    string Id, string TableId, string Name, bool Enabled, string ApiKeyMasked, IncomingMapping Mapping, IncomingStats Stats, DateTimeOffset CreatedAt,
+    VerificationView? Verification = null);
 
-/// <summary>A webhook with its API key in full: only the create and regenerate answers carry it.</summary>
-public sealed record IncomingWebhookWithKey(IncomingWebhookView Webhook, string ApiKey);
+/// <summary>A webhook with its API key in full: only the create and regenerate answers carry it (and a verification secret this app issued).</summary>
+public sealed record IncomingWebhookWithKey(IncomingWebhookView Webhook, string ApiKey, string? VerificationSecret = null);
+
+/// <summary>A changed webhook, with the verification secret in full when the change issued one.</summary>
+public sealed record IncomingWebhookChange(IncomingWebhookView Webhook, string? VerificationSecret);
 
 public sealed record IncomingRequestView(
     string Id, string WebhookId, DateTimeOffset ReceivedAt, int Status, long Size, IReadOnlyList<string> RecordIds, string? Error, string? Payload, bool Replay);
@@ -25,6 +29,7 @@ public sealed class IncomingWebhookService(
     DataWriter writer,
     TableService tables,
     IncomingWebhookNotifier notifier,
+    IncomingVerificationSecrets secrets,
     IOptions<IncomingWebhooksOptions> options,
     TimeProvider time)
 {
@@ -44,12 +49,14 @@ public sealed class IncomingWebhookService(
         return row is null ? null : ToView(row);
     }
 
-    public async Task<IncomingWebhookWithKey> CreateAsync(string tableId, string? name, IncomingMapping? mapping, bool enabled, string? actorId, CancellationToken ct = default)
+    public async Task<IncomingWebhookWithKey> CreateAsync(
+        string tableId, string? name, IncomingMapping? mapping, bool enabled, string? actorId, CancellationToken ct = default, VerificationInput? verification = null)
     {
         _ = await tables.GetAsync(tableId, ct) ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
         var errors = new Dictionary<string, string[]>();
         var checkedName = TableRules.CheckName(string.IsNullOrWhiteSpace(name) ? "Incoming webhook" : name, "name", errors);
         ThrowIfAny(errors);
+        var (stored, issued) = verification is null ? (null, null) : PrepareVerification(verification, null);
 
         var key = SecretHasher.NewKey(KeyPrefix);
         var now = time.GetUtcNow();
@@ -62,6 +69,7 @@ public sealed class IncomingWebhookService(
             KeyHash = SecretHasher.Hash(key),
             KeyMasked = SecretHasher.Mask(key, KeyPrefix.Length),
             Mapping = MappingJson.Serialize(mapping ?? IncomingMapping.Empty),
+            Verification = stored?.Serialize(),
             CreatedAt = now,
             CreatedById = actorId,
         };
@@ -71,16 +79,28 @@ public sealed class IncomingWebhookService(
             db.IncomingWebhooks.Add(entity);
         }, ct);
         Changed(entity);
-        return new IncomingWebhookWithKey(ToView(entity), key);
+        return new IncomingWebhookWithKey(ToView(entity), key, issued);
     }
 
     /// <summary>Changes what is given; null leaves it as it is.</summary>
-    public async Task<IncomingWebhookView> UpdateAsync(string id, string? name, IncomingMapping? mapping, bool? enabled, CancellationToken ct = default)
+    public async Task<IncomingWebhookView> UpdateAsync(string id, string? name, IncomingMapping? mapping, bool? enabled, CancellationToken ct = default) =>
+        (await ChangeAsync(id, name, mapping, enabled, null, ct)).Webhook;
+
+    /// <summary>Changes what is given, verification included (<see cref="VerificationInput.None"/> turns it off); null leaves it as it is.</summary>
+    public async Task<IncomingWebhookChange> ChangeAsync(
+        string id, string? name, IncomingMapping? mapping, bool? enabled, VerificationInput? verification, CancellationToken ct = default)
     {
+        string? issued = null;
         var entity = await writer.WriteAsync(async session =>
         {
             var db = session.Db;
             var entity = await RequireAsync(db, id, ct);
+            if (verification is not null)
+            {
+                var (stored, secret) = PrepareVerification(verification, StoredVerification.Parse(entity.Verification));
+                entity.Verification = stored?.Serialize();
+                issued = secret;
+            }
             if (name is not null)
             {
                 var errors = new Dictionary<string, string[]>();
@@ -98,7 +118,66 @@ public sealed class IncomingWebhookService(
             return entity;
         }, ct);
         Changed(entity);
-        return ToView(entity);
+        return new IncomingWebhookChange(ToView(entity), issued);
+    }
+
+    /// <summary>The verification secret in full ("reveal"), for admins.</summary>
+    public async Task<string> GetVerificationSecretAsync(string id, CancellationToken ct = default)
+    {
+        var hook = await GetRowAsync(id, ct);
+        var stored = StoredVerification.Parse(hook.Verification)
+            ?? throw new BadRequestException("This incoming webhook does not verify signatures, so it has no secret.");
+        return secrets.TryUnprotect(stored.SecretProtected)
+            ?? throw new BadRequestException("The secret cannot be decrypted: the Data Protection keys (DataProtection:KeysPath) are missing or were replaced. Set the secret again.");
+    }
+
+    private async Task<IncomingWebhookEntity> GetRowAsync(string id, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.IncomingWebhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct)
+            ?? throw new NotFoundException($"Incoming webhook '{id}' does not exist.");
+    }
+
+    /// <summary>
+    /// The stored verification a caller asks for (null: off) and the secret this app issued, if it issued one. Without a
+    /// secret the current one is kept when the scheme stays; otherwise one is issued where the app may choose it.
+    /// </summary>
+    private (StoredVerification? Stored, string? Issued) PrepareVerification(VerificationInput input, StoredVerification? current)
+    {
+        if (input.TurnsOff)
+        {
+            return (null, null);
+        }
+        var scheme = input.Scheme!.Trim();
+        var settings = scheme == SenderSignatures.Hmac
+            ? new VerificationSettings(scheme, input.Header?.Trim(), string.IsNullOrWhiteSpace(input.Encoding) ? null : input.Encoding.Trim().ToLowerInvariant(),
+                string.IsNullOrEmpty(input.Prefix) ? null : input.Prefix)
+            : new VerificationSettings(scheme);
+        string? issued = null;
+        string secret;
+        if (!string.IsNullOrWhiteSpace(input.Secret))
+        {
+            secret = input.Secret.Trim();
+        }
+        else if (current is not null && current.Scheme == scheme && secrets.TryUnprotect(current.SecretProtected) is { } kept)
+        {
+            secret = kept;
+        }
+        else
+        {
+            secret = issued = SenderSignatures.NewSecret(scheme)
+                ?? (SenderSignatures.Schemes.Contains(scheme)
+                    ? throw Invalid($"Paste the signing secret {(scheme == SenderSignatures.Stripe ? "Stripe shows for the endpoint (whsec_…)" : "of the Shopify app or store")}: the sender issues it.")
+                    : "");
+        }
+        if (SenderSignatures.Validate(settings, secret) is { } problem)
+        {
+            throw Invalid(problem);
+        }
+        return (new StoredVerification(settings.Scheme, secrets.Protect(secret), SenderSignatures.Mask(secret), settings.Header, settings.Encoding, settings.Prefix), issued);
+
+        static BadRequestException Invalid(string message) =>
+            new(message, new Dictionary<string, string[]> { ["verification"] = [message] });
     }
 
     public async Task DeleteAsync(string id, CancellationToken ct = default)
@@ -158,7 +237,7 @@ public sealed class IncomingWebhookService(
 
     internal static IncomingWebhookView ToView(IncomingWebhookEntity e) => new(
         e.Id, e.TableId, e.Name, e.Enabled, e.KeyMasked, MappingJson.Parse(e.Mapping),
-        new IncomingStats(e.Received, e.Accepted, e.Rejected, e.LastReceivedAt), e.CreatedAt);
+        new IncomingStats(e.Received, e.Accepted, e.Rejected, e.LastReceivedAt), e.CreatedAt, StoredVerification.Parse(e.Verification)?.ToView());
 
     internal static IncomingRequestView ToView(IncomingRequestEntity r) => new(
         r.Id, r.WebhookId, r.ReceivedAt, r.Status, r.Size,
@@ -183,7 +262,12 @@ internal static class MappingJson
         {
             fields[fieldId] = path;
         }
-        return JsonStorage.Serialize(new JsonObject { ["recordsPath"] = mapping.RecordsPath, ["fields"] = fields });
+        var stored = new JsonObject { ["recordsPath"] = mapping.RecordsPath, ["fields"] = fields };
+        if (mapping.UpsertBy is { } upsertBy)
+        {
+            stored["upsertBy"] = upsertBy;
+        }
+        return JsonStorage.Serialize(stored);
     }
 
     // Keyed by the stored string itself: a cached webhook hands the same instance to every request it serves, so each
@@ -199,6 +283,6 @@ internal static class MappingJson
         var fields = (node["fields"] as JsonObject ?? [])
             .Where(p => p.Value is JsonValue)
             .ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
-        return new IncomingMapping(node["recordsPath"]?.GetValue<string>(), fields);
+        return new IncomingMapping(node["recordsPath"]?.GetValue<string>(), fields) { UpsertBy = node["upsertBy"]?.GetValue<string>() };
     }
 }

@@ -5,16 +5,23 @@ using Undb.Features.Tables;
 
 namespace Undb.Features.Webhooks.Incoming;
 
-public sealed record IncomingMappingDto(string? RecordsPath, Dictionary<string, string?>? Fields);
+/// <param name="UpsertBy">The field (by name) whose value finds the record to update instead of creating one; null: always create.</param>
+public sealed record IncomingMappingDto(string? RecordsPath, Dictionary<string, string?>? Fields, string? UpsertBy = null);
+
+/// <summary>How a sender's signature is checked; the secret only in the answer that issued it and from <c>…/verification/secret</c>.</summary>
+public sealed record VerificationDto(string Scheme, string SecretMasked, string? Header, string? Encoding, string? Prefix, string? Secret);
+
+/// <summary>Asks for a scheme (<c>none</c> turns verification off); a secret omitted keeps the current one or is issued.</summary>
+public sealed record VerificationRequest(string? Scheme, string? Secret, string? Header, string? Encoding, string? Prefix);
 
 public sealed record IncomingStatsDto(long Received, long Accepted, long Rejected, DateTimeOffset? LastReceivedAt);
 
 /// <summary>The <c>incoming</c> shape of DESIGN.md; <see cref="ApiKey"/> only in the create and regenerate answers.</summary>
 public sealed record IncomingWebhookDto(
     string Id, string TableId, string Name, string Url, bool Enabled, string? ApiKey, string ApiKeyMasked,
-    IncomingMappingDto Mapping, IncomingStatsDto Stats, DateTimeOffset CreatedAt, IReadOnlyList<MappingProblem> Problems);
+    IncomingMappingDto Mapping, IncomingStatsDto Stats, DateTimeOffset CreatedAt, IReadOnlyList<MappingProblem> Problems, VerificationDto? Verification);
 
-public sealed record IncomingWebhookRequest(string? Name, IncomingMappingDto? Mapping, bool? Enabled);
+public sealed record IncomingWebhookRequest(string? Name, IncomingMappingDto? Mapping, bool? Enabled, VerificationRequest? Verification = null);
 
 public sealed record IncomingRequestDto(
     string Id, DateTimeOffset ReceivedAt, int Status, long Size, IReadOnlyList<string> RecordIds, string? Error, string? Payload, bool Replay);
@@ -37,8 +44,9 @@ public static class IncomingWebhooksApi
         {
             var table = await RequireTableAsync(tables, tableId, ct);
             var mapping = ResolveMapping(body.Mapping, table);
-            var created = await hooks.CreateAsync(tableId, body.Name, mapping, body.Enabled ?? true, user.UserId(), ct);
-            return TypedResults.Created($"/api/incoming-webhooks/{created.Webhook.Id}", ToDto(created.Webhook, table, BaseUrl(http, options.Value), created.ApiKey));
+            var created = await hooks.CreateAsync(tableId, body.Name, mapping, body.Enabled ?? true, user.UserId(), ct, ToInput(body.Verification));
+            return TypedResults.Created($"/api/incoming-webhooks/{created.Webhook.Id}",
+                ToDto(created.Webhook, table, BaseUrl(http, options.Value), created.ApiKey, created.VerificationSecret));
         }).WithTags("Incoming webhooks").RequirePermission(Permission.ManageWebhooks);
 
         var api = app.MapGroup("/api/incoming-webhooks").WithTags("Incoming webhooks");
@@ -53,9 +61,14 @@ public static class IncomingWebhooksApi
         {
             var (_, table) = await RequireAsync(hooks, tables, id, ct);
             var mapping = body.Mapping is null ? null : ResolveMapping(body.Mapping, table);
-            var updated = await hooks.UpdateAsync(id, body.Name, mapping, body.Enabled, ct);
-            return TypedResults.Ok(ToDto(updated, table, BaseUrl(http, options.Value), null));
+            var updated = await hooks.ChangeAsync(id, body.Name, mapping, body.Enabled, ToInput(body.Verification), ct);
+            return TypedResults.Ok(ToDto(updated.Webhook, table, BaseUrl(http, options.Value), null, updated.VerificationSecret));
         }).RequirePermission(Permission.ManageWebhooks);
+
+        // The verification secret in full, like an outbound webhook's signing secret: for admins only.
+        api.MapGet("/{id}/verification/secret", async (string id, IncomingWebhookService hooks, CancellationToken ct) =>
+            TypedResults.Ok(new { secret = await hooks.GetVerificationSecretAsync(id, ct) }))
+            .RequirePermission(Permission.ManageWebhooks);
 
         api.MapDelete("/{id}", async (string id, IncomingWebhookService hooks, CancellationToken ct) =>
         {
@@ -98,7 +111,7 @@ public static class IncomingWebhooksApi
     private static IncomingMapping ResolveMapping(IncomingMappingDto? dto, TableSnapshot table)
     {
         var errors = new Dictionary<string, string[]>();
-        var mapping = MappingEngine.Resolve(dto?.RecordsPath, dto?.Fields, table, errors);
+        var mapping = MappingEngine.Resolve(dto?.RecordsPath, dto?.Fields, table, errors, dto?.UpsertBy);
         if (errors.Count > 0)
         {
             throw new BadRequestException(errors.Count == 1 ? errors.First().Value[0] : "The mapping is not valid.", errors);
@@ -106,11 +119,15 @@ public static class IncomingWebhooksApi
         return mapping;
     }
 
-    private static IncomingWebhookDto ToDto(IncomingWebhookView h, TableSnapshot table, string baseUrl, string? apiKey) => new(
+    private static VerificationInput? ToInput(VerificationRequest? v) => v is null ? null : new(v.Scheme, v.Secret, v.Header, v.Encoding, v.Prefix);
+
+    private static IncomingWebhookDto ToDto(IncomingWebhookView h, TableSnapshot table, string baseUrl, string? apiKey, string? verificationSecret = null) => new(
         h.Id, h.TableId, h.Name, HookUrl(baseUrl, h.Id), h.Enabled, apiKey, h.ApiKeyMasked,
-        new IncomingMappingDto(h.Mapping.RecordsPath, MappingEngine.FieldsByName(h.Mapping, table).ToDictionary(p => p.Key, p => (string?)p.Value)),
+        new IncomingMappingDto(h.Mapping.RecordsPath, MappingEngine.FieldsByName(h.Mapping, table).ToDictionary(p => p.Key, p => (string?)p.Value),
+            h.Mapping.UpsertBy is { } upsertBy ? table.FieldById(upsertBy)?.Name : null),
         new IncomingStatsDto(h.Stats.Received, h.Stats.Accepted, h.Stats.Rejected, h.Stats.LastReceivedAt), h.CreatedAt,
-        MappingEngine.Problems(h.Mapping, table));
+        MappingEngine.Problems(h.Mapping, table),
+        h.Verification is { } v ? new VerificationDto(v.Scheme, v.SecretMasked, v.Header, v.Encoding, v.Prefix, verificationSecret) : null);
 
     private static IncomingRequestDto ToDto(IncomingRequestView r) =>
         new(r.Id, r.ReceivedAt, r.Status, r.Size, r.RecordIds, r.Error, r.Payload, r.Replay);

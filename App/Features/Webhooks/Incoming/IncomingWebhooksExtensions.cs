@@ -9,6 +9,7 @@ public static class IncomingWebhooksExtensions
         services.AddOptions<IncomingWebhooksOptions>().BindConfiguration(IncomingWebhooksOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IncomingWebhookNotifier>();
         services.AddSingleton<IncomingWebhookService>();
+        services.AddSingleton<IncomingVerificationSecrets>();
         services.AddSingleton<Tables.IFieldUsageSource, IncomingFieldUsages>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IncomingLogWriter>();

@@ -10,7 +10,11 @@ using Undb.Features.Tables;
 namespace Undb.Features.Webhooks.Incoming;
 
 /// <summary>What the HTTP layer read before the body: who knocked, with which key, what they sent.</summary>
-public sealed record IngestRequest(string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize, System.Net.IPAddress? Client = null);
+/// <param name="Header">Reads a request header (signature schemes need several); null when there are none to read.</param>
+/// <param name="FormContentType">The Content-Type of a form post (read as fields, see <see cref="FormBody"/>); null for JSON or anything else.</param>
+public sealed record IngestRequest(
+    string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize, System.Net.IPAddress? Client = null,
+    Func<string, string?>? Header = null, string? FormContentType = null);
 
 /// <summary>The body, read up to the limit: <see cref="Bytes"/> is null when it was bigger.</summary>
 public sealed record IngestBody(byte[]? Bytes, long Size);
@@ -46,6 +50,7 @@ public sealed class IngestService(
     IncomingLogWriter logWriter,
     IncomingWebhookNotifier notifier,
     IngestRateLimits rateLimits,
+    IncomingVerificationSecrets verificationSecrets,
     IOptions<IncomingWebhooksOptions> options,
     TimeProvider time)
 {
@@ -61,17 +66,46 @@ public sealed class IngestService(
         }
         var log = new IncomingRequestEntity { WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = request.DeclaredSize ?? 0 };
 
-        if (string.IsNullOrEmpty(request.ApiKey) || !SecretHasher.Matches(request.ApiKey, webhook.KeyHash))
+        // The body is read at most once: a signature needs it before anything else is decided.
+        IngestBody? read = null;
+        async Task<IngestBody> ReadOnceAsync() => read ??= await readBody(ct);
+
+        var keyMatches = !string.IsNullOrEmpty(request.ApiKey) && SecretHasher.Matches(request.ApiKey, webhook.KeyHash);
+        if (!keyMatches)
         {
-            // Over its budget, a failing caller gets 429 with no work done: not logged, not counted.
-            if (UnauthenticatedOverBudget(request) is { } refused)
+            string detail;
+            var verification = StoredVerification.Parse(webhook.Verification);
+            if (verification is not null)
             {
-                return refused;
+                var signed = await ReadOnceAsync();
+                if (signed.Bytes is null)
+                {
+                    log.Size = signed.Size;
+                    return await FinishAsync(webhook, log, null, Problem(413, "Payload too large",
+                        $"The body is larger than this webhook accepts ({_options.MaxBodyBytes:N0} bytes)."));
+                }
+                var check = verificationSecrets.TryUnprotect(verification.SecretProtected) is { } secret
+                    ? SenderSignatures.Verify(verification.Settings, secret, request.Header ?? (_ => null), signed.Bytes, time.GetUtcNow())
+                    : SignatureCheck.Fail("The webhook's verification secret cannot be decrypted (the Data Protection keys were replaced); its owner must set it again.");
+                detail = check.Ok ? ""
+                    : string.IsNullOrEmpty(request.ApiKey) ? check.Problem + " (Or send the webhook's API key as 'X-Api-Key'.)"
+                    : "The API key is wrong or was regenerated, and " + char.ToLowerInvariant(check.Problem![0]) + check.Problem[1..];
             }
-            var detail = string.IsNullOrEmpty(request.ApiKey)
-                ? "Send the webhook's API key as 'X-Api-Key: uwk_…' or 'Authorization: Bearer uwk_…'."
-                : "The API key is wrong or was regenerated. Copy the current key from the webhook's card.";
-            return await FinishAsync(webhook, log, null, Problem(401, "Unauthorized", detail));
+            else
+            {
+                detail = string.IsNullOrEmpty(request.ApiKey)
+                    ? "Send the webhook's API key as 'X-Api-Key: uwk_…' or 'Authorization: Bearer uwk_…'."
+                    : "The API key is wrong or was regenerated. Copy the current key from the webhook's card.";
+            }
+            if (detail.Length > 0)
+            {
+                // Over its budget, a failing caller gets 429 with no work done: not logged, not counted.
+                if (UnauthenticatedOverBudget(request) is { } refused)
+                {
+                    return refused;
+                }
+                return await FinishAsync(webhook, log, null, Problem(401, "Unauthorized", detail));
+            }
         }
         if (rateLimits.Authenticated(webhook.Id) is { } wait)
         {
@@ -88,13 +122,13 @@ public sealed class IngestService(
             return await FinishAsync(webhook, log, null, Problem(503, "Paused",
                 "This incoming webhook is paused; nothing was written. Retry later, or ask its owner to turn it back on."));
         }
-        if (!request.IsJson)
+        if (!request.IsJson && request.FormContentType is null)
         {
             return await FinishAsync(webhook, log, null, Problem(415, "Unsupported media type",
-                "Send the body as JSON with 'Content-Type: application/json'."));
+                "Send the body as JSON with 'Content-Type: application/json', or as a form (application/x-www-form-urlencoded or multipart/form-data)."));
         }
 
-        var body = await readBody(ct);
+        var body = await ReadOnceAsync();
         log.Size = body.Size;
         if (body.Bytes is null)
         {
@@ -107,14 +141,29 @@ public sealed class IngestService(
         {
             json = json[Encoding.UTF8.Preamble.Length..];
         }
-        log.Payload = Encoding.UTF8.GetString(json.Span);
-
-        // Syntax, and text that is not Unicode (invalid UTF-8, "\ud83d"): refused here, logged, before any value is read.
-        if (Infrastructure.JsonText.FindError(json.Span) is { } invalid)
+        JsonNode? payload;
+        if (request.FormContentType is { } formType)
         {
-            return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", invalid.ToString()));
+            // A form becomes the JSON object it means; from here on (mapping, log, capture) it is JSON.
+            var form = await FormBody.ParseAsync(json, formType, ct);
+            if (form.Json is null)
+            {
+                return await FinishAsync(webhook, log, null, Problem(form.Status, form.Title!, form.Error!));
+            }
+            payload = form.Json;
+            log.Payload = form.Json.ToJsonString(Data.JsonStorage.Options);
         }
-        var payload = JsonNode.Parse(json.Span);
+        else
+        {
+            log.Payload = Encoding.UTF8.GetString(json.Span);
+
+            // Syntax, and text that is not Unicode (invalid UTF-8, "\ud83d"): refused here, logged, before any value is read.
+            if (Infrastructure.JsonText.FindError(json.Span) is { } invalid)
+            {
+                return await FinishAsync(webhook, log, null, Problem(400, "Malformed JSON", invalid.ToString()));
+            }
+            payload = JsonNode.Parse(json.Span);
+        }
 
         if (request.IdempotencyKey is { } claimKey && !await idempotency.TryClaimAsync(webhook.Id, claimKey, ct))
         {
@@ -218,6 +267,21 @@ public sealed class IngestService(
             {
                 books.Log.Error = skipped;
             }
+            else if (mapping.UpsertBy is { } keyField && table.FieldById(keyField) is not null)
+            {
+                var upserted = await records.UpsertAsync(table.Id, keyField, inputs, actorId, ct, async (scope, result, _) =>
+                {
+                    books.Log.Error = skipped;
+                    var answer = Upserted(result);
+                    RecordAnswer(books.Log, answer);
+                    logWriter.AddTo(scope, new IncomingLogEntry(books.Log, books.CountInStats, Accepted: true));
+                    if (books.IdempotencyKey is { } key)
+                    {
+                        await idempotency.CompleteAsync(scope.Db, webhook.Id, key, answer);
+                    }
+                });
+                return Upserted(upserted) with { LoggedWithRecords = true };
+            }
             IReadOnlyList<RecordSnapshot> created = inputs.Count switch
             {
                 0 => [],
@@ -240,6 +304,12 @@ public sealed class IngestService(
             books.Log.Error = null;
             return Problem(404, "Not found", ex.Message);
         }
+        catch (BadRequestException ex)
+        {
+            // An upsert whose key matches several records (409), or a key field that can no longer key (400).
+            books.Log.Error = null;
+            return Problem(ex.Status, ex.Status == 409 ? "Conflict" : "Bad request", ex.Message);
+        }
     }
 
     private IngestOutcome? UnauthenticatedOverBudget(IngestRequest request) =>
@@ -260,6 +330,18 @@ public sealed class IngestService(
             $"The payload holds {count:N0} records; this webhook takes at most {max:N0} per request. Nothing was written; send them in batches of up to {max:N0}."));
         outcome.Body["maxRecords"] = max;
         return outcome;
+    }
+
+    /// <summary>An upsert's answer: 201 when it created any record, else 200; <c>recordIds</c> as ever, and which were which.</summary>
+    private static IngestOutcome Upserted(UpsertResult result)
+    {
+        static JsonArray Ids(IEnumerable<RecordSnapshot> records) => new(records.Select(r => (JsonNode?)r.Id).ToArray());
+        return new(result.Created.Count > 0 ? 201 : 200, new JsonObject
+        {
+            ["recordIds"] = Ids(result.Created.Concat(result.Updated)),
+            ["created"] = Ids(result.Created),
+            ["updated"] = Ids(result.Updated),
+        });
     }
 
     private static IngestOutcome Created(IEnumerable<RecordSnapshot> records) =>

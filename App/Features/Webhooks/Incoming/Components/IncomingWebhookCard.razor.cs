@@ -37,6 +37,7 @@ public partial class IncomingWebhookCard
 
     private bool _busy;
     private bool _copied;
+    private string? _revealed;
 
     private string Url => IncomingFormat.HookUrl(Options.Value, Navigation.BaseUri, Webhook.Id);
 
@@ -130,6 +131,29 @@ public partial class IncomingWebhookCard
         }
     }
 
+    private async Task ToggleRevealAsync()
+    {
+        if (_revealed is not null)
+        {
+            _revealed = null;
+            return;
+        }
+        await RunAsync(async () => _revealed = await Hooks.GetVerificationSecretAsync(Webhook.Id), reload: false);
+    }
+
+    private async Task EditVerificationAsync()
+    {
+        var parameters = new DialogParameters<VerificationDialog> { { d => d.Webhook, Webhook } };
+        var dialog = await Dialogs.ShowAsync<VerificationDialog>($"Signature: {Webhook.Name}", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false });
+        if (await dialog.Result is { Canceled: false })
+        {
+            _revealed = null;
+            Snackbar.Add("Signature verification saved.", Severity.Success);
+            await OnChanged.InvokeAsync();
+        }
+    }
+
     private async Task ViewRequestsAsync()
     {
         var parameters = new DialogParameters<RequestLogDialog> { { d => d.Webhook, Webhook } };
@@ -137,13 +161,16 @@ public partial class IncomingWebhookCard
         await dialog.Result;
     }
 
-    private async Task RunAsync(Func<Task> action)
+    private async Task RunAsync(Func<Task> action, bool reload = true)
     {
         _busy = true;
         try
         {
             await action();
-            await OnChanged.InvokeAsync();
+            if (reload)
+            {
+                await OnChanged.InvokeAsync();
+            }
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {

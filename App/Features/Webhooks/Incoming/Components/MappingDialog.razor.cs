@@ -44,6 +44,13 @@ public partial class MappingDialog : IDisposable
     private IReadOnlyList<string> _listPaths = [];
     private IReadOnlyList<PayloadKey> _keys = [];
     private string? _recordsPath;
+    private string? _upsertBy;
+
+    /// <summary>Fields a record can be found by: mapped, and of a type that identifies.</summary>
+    private IEnumerable<FieldEntity> KeyOptions => _table.Fields.Where(f => RecordService.CanKey(f.Type) && !string.IsNullOrEmpty(_paths.GetValueOrDefault(f.Id)));
+
+    /// <summary>The upsert key, while it is still one of <see cref="KeyOptions"/>.</summary>
+    private string? UpsertBy => _upsertBy is { } id && KeyOptions.Any(f => f.Id == id) ? id : null;
     private readonly Dictionary<string, string> _paths = [];
     private MappingResult? _preview;
     private bool _waiting;
@@ -66,6 +73,7 @@ public partial class MappingDialog : IDisposable
     {
         _table = Table;
         _recordsPath = Webhook.Mapping.RecordsPath;
+        _upsertBy = Webhook.Mapping.UpsertBy;
         foreach (var (fieldId, path) in Webhook.Mapping.Fields)
         {
             _paths[fieldId] = path;
@@ -183,7 +191,7 @@ public partial class MappingDialog : IDisposable
     }
 
     private IncomingMapping CurrentMapping() =>
-        new(_recordsPath, _paths.Where(p => _table.Fields.Any(f => f.Id == p.Key)).ToDictionary(p => p.Key, p => p.Value));
+        new(_recordsPath, _paths.Where(p => _table.Fields.Any(f => f.Id == p.Key)).ToDictionary(p => p.Key, p => p.Value)) { UpsertBy = UpsertBy };
 
     /// <summary>Paths mapped to fields that were deleted (by id, so a rename is not one): requests skip them; saving drops them.</summary>
     private IReadOnlyList<string> DeletedPaths => _paths.Where(p => _table.Fields.All(f => f.Id != p.Key)).Select(p => p.Value).ToList();
