@@ -127,6 +127,20 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
     }
 
     [Fact]
+    public async Task TheLoggedSample_IsTheNewestAcceptedRequest_NotANewerRejectedOne()
+    {
+        var (table, hook) = await CreateAsync(mapping: null);
+        var mapped = await Hooks.UpdateAsync(hook.Webhook.Id, null, MapByName(table, null, ("Deal", "$.who"), ("Value", "$.value")), null);
+        Assert.Equal(201, (await PostAsync(hook, """{ "who": "Accepted", "value": 1 }""")).Status);
+        Assert.Equal(422, (await PostAsync(hook, """{ "who": "Rejected", "value": "lots" }""")).Status);
+
+        var (host, _) = await OpenAsync(table, mapped);
+
+        host.WaitForAssertion(() => Assert.Contains("Accepted", host.Find("#mapping-preview-table").TextContent), Patience);
+        Assert.DoesNotContain("Rejected", host.Find("#mapping-preview-table").TextContent);
+    }
+
+    [Fact]
     public async Task WaitForAFirstRequest_CapturesAFormPost_AsItsJson()
     {
         var (table, hook) = await CreateAsync();

@@ -84,7 +84,8 @@ public partial class MappingDialog : IDisposable
         if (sample is null)
         {
             var logged = await Hooks.ListRequestsAsync(Webhook.Id, 20);
-            sample = logged.FirstOrDefault(r => r.Payload is not null && r.Status != 400)?.Payload;
+            sample = (logged.FirstOrDefault(r => r.Payload is not null && r.Status is >= 200 and < 300)
+                ?? logged.FirstOrDefault(r => r.Payload is not null && r.Status != 400))?.Payload;
         }
         if (sample is not null)
         {
