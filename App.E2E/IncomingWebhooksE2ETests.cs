@@ -92,6 +92,50 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         await Expect(page.Locator(".request-entry .request-status").First).ToHaveTextAsync("422");
     }
 
+    [Fact]
+    public async Task TheCardIsOnTheTablePage_WithoutSwitchingTabs_AndItsCopyButtonPutsTheUrlOnTheClipboard()
+    {
+        using var api = _server.CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/tables", new { name = "Signups", fields = new object[] { new { name = "Email", type = "email" } } });
+        var tableId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        var hook = await api.PostAsJsonAsync($"/api/tables/{tableId}/incoming-webhooks", new { name = "Signup form", mapping = new { fields = new { Email = "$.email" } } });
+        var hookJson = (await hook.Content.ReadFromJsonAsync<JsonObject>())!;
+        var hookId = hookJson["id"]!.GetValue<string>();
+        using (var sender = new HttpClient())
+        {
+            var sent = await sender.SendAsync(Hook($"{_server.BaseUrl}/hooks/{hookId}", hookJson["apiKey"]!.GetValue<string>(), """{ "email": "ada@example.com" }"""));
+            Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+        }
+
+        await using var context = await browser.NewContextAsync(_server.BaseUrl);
+        var page = await context.NewPageAsync();
+        await UiActions.LoginAsync(page);
+        await page.GotoAsync($"/tables/{tableId}");
+        await UiActions.WaitForCircuitAsync(page);
+
+        // On the Records view as it opens: no tab clicked.
+        var row = page.Locator($"#incoming-strip .incoming-strip-row[data-webhook-id='{hookId}']");
+        await Expect(row).ToBeVisibleAsync();
+        await Expect(page.Locator("#records-grid")).ToBeVisibleAsync();
+        var url = $"{_server.BaseUrl}/hooks/{hookId}";
+        await Expect(row.Locator(".incoming-strip-url")).ToHaveTextAsync(url);
+        await Expect(row.Locator(".incoming-strip-key")).ToHaveTextAsync(hookJson["apiKeyMasked"]!.GetValue<string>());
+        await Expect(row.Locator(".incoming-strip-received")).ToHaveTextAsync("1 received");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "incoming-strip.png") });
+
+        await row.Locator(".incoming-strip-copy").ClickAsync();
+        await Expect(row.Locator(".incoming-strip-copy .mud-success-text, .incoming-strip-copy.mud-success-text")).ToHaveCountAsync(1);
+        Assert.Equal(url, await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+
+        // Collapsed, it stays collapsed after a reload (remembered for this user).
+        await page.ClickAsync("#incoming-strip-toggle");
+        await Expect(row).ToBeHiddenAsync();
+        await page.ReloadAsync();
+        await UiActions.WaitForCircuitAsync(page);
+        await Expect(page.Locator("#incoming-strip-toggle")).ToHaveAttributeAsync("aria-expanded", "false");
+        await Expect(page.Locator(".incoming-strip-row")).ToHaveCountAsync(0);
+    }
+
     private static HttpRequestMessage Hook(string url, string key, string json)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

@@ -78,7 +78,16 @@ public sealed class ReceiverGuideTests(ReceiverGuideTests.Server server) : IClas
         Assert.Equal(eventId, delivery["eventId"]!.GetValue<string>());
 
         // The same event again (same webhook-id, fresh timestamp and signature): acknowledged, not processed twice.
-        var again = await PostAsync(api, $"/api/deliveries/{delivery["id"]!.GetValue<string>()}/redeliver", new { });
+        // Redelivery waits until the first send is settled (the app refuses one while the delivery is being sent).
+        var deliveryId = delivery["id"]!.GetValue<string>();
+        using (var settled = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while ((await api.GetFromJsonAsync<JsonObject>($"/api/deliveries/{deliveryId}", settled.Token))!["delivery"]!["status"]!.GetValue<string>() != "succeeded")
+            {
+                await Task.Delay(20, settled.Token);
+            }
+        }
+        var again = await PostAsync(api, $"/api/deliveries/{deliveryId}/redeliver", new { });
         Assert.Equal(200, again["response"]!["status"]!.GetValue<int>());
         await receiver.WaitForLineAsync(l => l == $"duplicate {eventId}", TimeSpan.FromSeconds(30));
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Bunit;
 using MudBlazor;
 using Undb.Features.Tables;
@@ -124,6 +125,40 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
 
         var contact = table.Fields.Single(f => f.Name == "Contact");
         Assert.Equal(contact.Id, (await Hooks.GetAsync(hook.Webhook.Id))!.Mapping.UpsertBy);
+    }
+
+    [Fact]
+    public async Task TheLoggedSample_IsTheNewestAcceptedRequest_NotANewerRejectedOne()
+    {
+        var (table, hook) = await CreateAsync(mapping: null);
+        var mapped = await Hooks.UpdateAsync(hook.Webhook.Id, null, MapByName(table, null, ("Deal", "$.who"), ("Value", "$.value")), null);
+        Assert.Equal(201, (await PostAsync(hook, """{ "who": "Accepted", "value": 1 }""")).Status);
+        Assert.Equal(422, (await PostAsync(hook, """{ "who": "Rejected", "value": "lots" }""")).Status);
+
+        var (host, _) = await OpenAsync(table, mapped);
+
+        host.WaitForAssertion(() => Assert.Contains("Accepted", host.Find("#mapping-preview-table").TextContent), Patience);
+        Assert.DoesNotContain("Rejected", host.Find("#mapping-preview-table").TextContent);
+    }
+
+    [Fact]
+    public async Task SendTest_PostsTheSampleWithTheEditedMapping_ShowsTheAnswer_AndTheRecordExists()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook, """{ "deal": "Tested", "value": "5" }""");
+        host.WaitForAssertion(() => Assert.Equal("$.deal", SelectedPath(host, "Deal")), Patience); // auto-matched, not saved
+
+        await host.Find("#mapping-send-test").ClickAsync(new());
+
+        var answer = host.WaitForElement("#mapping-test-answer", Patience).TextContent;
+        Assert.Contains("201", answer);
+        var records = await Factory.Services.GetRequiredService<RecordQueryService>().ListAsync(table.Id, new RecordQuery());
+        var record = Assert.Single(records.Records);
+        Assert.Contains(record.Id, answer);
+        Assert.Equal("Tested", record.Values[table.Fields.Single(f => f.Name == "Deal").Id]!.GetValue<string>());
+        var log = await Hooks.ListRequestsAsync(hook.Webhook.Id);
+        Assert.True(Assert.Single(log).Replay); // logged as not from a sender
+        Assert.Equal(0, (await Hooks.GetAsync(hook.Webhook.Id))!.Stats.Received);
     }
 
     [Fact]

@@ -35,6 +35,24 @@ public sealed class PayloadKeysTests
         Assert.Equal(expected, PayloadKeys.BestMatch(field, PayloadKeys.Extract(Sample)));
     }
 
+    [Theory]
+    [InlineData("Contact email", "$.lead.contact.email")]
+    [InlineData("Lead Contact Email", "$.lead.contact.email")]
+    [InlineData("Email", "$.email")] // a key of the very name wins over a spelled path
+    [InlineData("Contact", null)] // an object is not a value
+    [InlineData("Lead email", null)] // only the last keys, in order, spell a name
+    public void BestMatch_IsPathAware_WhenNoKeyHasTheName(string fieldName, string? expected)
+    {
+        var sample = JsonNode.Parse("""{ "email": "x@y.z", "lead": { "contact": { "email": "a@b.co" } } }""");
+        var field = new FieldEntity { TableId = "t", Name = fieldName, Type = FieldType.Email };
+        Assert.Equal(expected, PayloadKeys.BestMatch(field, PayloadKeys.Extract(sample)));
+    }
+
+    [Fact]
+    public void MappingPreview_NumbersItemsFromOne() =>
+        Assert.Equal("Item 1: Value ($.n): expects a number",
+            Undb.Features.Webhooks.Incoming.Components.MappingPreview.Describe(new MappingError("$.n", "Value", "expects a number", 0)));
+
     [Fact]
     public void RecordListPaths_IncludesTheRootWhenThePayloadIsAList() =>
         Assert.Equal(["$", "$[0].lines"], PayloadKeys.RecordListPaths(JsonNode.Parse("""[ { "lines": [ { "sku": "A" } ] } ]""")));

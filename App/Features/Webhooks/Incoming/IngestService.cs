@@ -191,6 +191,31 @@ public sealed class IngestService(
         return await FinishAsync(webhook, log, payload, outcome);
     }
 
+    /// <summary>
+    /// "Send test" from the setup screen: the sample goes through the same mapping, write and log as a sender's request
+    /// (with <paramref name="mapping"/>, the one being edited, when given), as the user; logged as not from a sender, not
+    /// counted in the stats. The key is not needed: the user is already signed in and may manage the webhook.
+    /// </summary>
+    public async Task<IngestOutcome> SendTestAsync(string webhookId, string json, IncomingMapping? mapping, string? actorId, CancellationToken ct = default)
+    {
+        var webhook = await webhooks.GetAsync(webhookId, ct) ?? throw new NotFoundException($"Incoming webhook '{webhookId}' does not exist.");
+        if (Infrastructure.JsonText.FindError(Encoding.UTF8.GetBytes(json)) is { } invalid)
+        {
+            throw new BadRequestException($"The sample is not valid JSON: {invalid}");
+        }
+        var tested = new IncomingWebhookEntity
+        {
+            Id = webhook.Id, TableId = webhook.TableId, Name = webhook.Name, Enabled = webhook.Enabled, KeyHash = webhook.KeyHash, KeyMasked = webhook.KeyMasked,
+            Mapping = mapping is null ? webhook.Mapping : MappingJson.Serialize(mapping), CreatedById = webhook.CreatedById,
+        };
+        var log = new IncomingRequestEntity
+        {
+            WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = Encoding.UTF8.GetByteCount(json), Payload = json, Replay = true,
+        };
+        var outcome = await WriteAsync(tested, JsonNode.Parse(json), actorId, new Bookkeeping(log, CountInStats: false, IdempotencyKey: null), ct);
+        return await FinishAsync(webhook, log, null, outcome, countInStats: false);
+    }
+
     /// <summary>Runs a logged payload through the webhook's current mapping ("replay this payload"); logged, not counted in the stats.</summary>
     public async Task<IngestOutcome> ReplayAsync(string requestId, string? actorId, CancellationToken ct = default)
     {

@@ -62,16 +62,53 @@ public static class PayloadKeys
     public static string NormalizeName(string name) =>
         new(name.Where(c => c is not (' ' or '_' or '-')).Select(char.ToLowerInvariant).ToArray());
 
-    /// <summary>The path a field most likely maps to: a leaf whose key has the field's name, the shallowest first.</summary>
+    /// <summary>
+    /// The path a field most likely maps to: a leaf whose key has the field's name, the shallowest first; failing that,
+    /// a leaf whose last keys together spell it (<c>Contact email</c> ↔ <c>$.lead.contact.email</c>), the fewest keys first.
+    /// </summary>
     public static string? BestMatch(FieldEntity field, IReadOnlyList<PayloadKey> keys)
     {
         var name = NormalizeName(field.Name);
-        return keys
-            .Where(k => k.IsLeaf && !k.Label.StartsWith('[') && NormalizeName(k.Label) == name)
+        var candidates = keys
+            .Where(k => k.IsLeaf && !k.Label.StartsWith('['))
             .Where(k => k.Kind != JsonValueKind.Array || field.Type == FieldType.MultiSelect)
-            .OrderBy(k => k.Depth)
-            .Select(k => k.Path)
-            .FirstOrDefault();
+            .ToList();
+        return candidates.Where(k => NormalizeName(k.Label) == name).OrderBy(k => k.Depth).Select(k => k.Path).FirstOrDefault()
+            ?? candidates
+                .Select(k => (k.Path, Keys: TrailingKeysSpelling(k.Path, name)))
+                .Where(m => m.Keys > 0)
+                .OrderBy(m => m.Keys)
+                .Select(m => m.Path)
+                .FirstOrDefault();
+    }
+
+    /// <summary>How many of the path's last property names, joined, spell <paramref name="name"/> (normalized); 0 when none do.</summary>
+    private static int TrailingKeysSpelling(string path, string name)
+    {
+        if (!JsonPath.TryParse(path, out var parsed, out _))
+        {
+            return 0;
+        }
+        var joined = "";
+        var count = 0;
+        foreach (var segment in parsed.Segments.Reverse())
+        {
+            if (segment.IsIndex)
+            {
+                continue;
+            }
+            joined = NormalizeName(segment.Key!) + joined;
+            count++;
+            if (joined == name)
+            {
+                return count;
+            }
+            if (joined.Length >= name.Length)
+            {
+                return 0;
+            }
+        }
+        return 0;
     }
 
     /// <summary>Keys for a mapping with a records path: those of the first element, relative to it.</summary>

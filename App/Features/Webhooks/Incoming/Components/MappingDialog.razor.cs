@@ -16,6 +16,7 @@ namespace Undb.Features.Webhooks.Incoming.Components;
 public partial class MappingDialog : IDisposable
 {
     [Inject] private IncomingWebhookService Hooks { get; set; } = default!;
+    [Inject] private IngestService Ingest { get; set; } = default!;
     [Inject] private IncomingWebhookNotifier Notifier { get; set; } = default!;
     [Inject] private TableService Tables { get; set; } = default!;
     [Inject] private TableChangeNotifier TableChanges { get; set; } = default!;
@@ -45,6 +46,10 @@ public partial class MappingDialog : IDisposable
     private IReadOnlyList<PayloadKey> _keys = [];
     private string? _recordsPath;
     private string? _upsertBy;
+    private IngestOutcome? _testAnswer;
+
+    [CascadingParameter]
+    private Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState>? TestAuthState { get; set; }
 
     /// <summary>Fields a record can be found by: mapped, and of a type that identifies.</summary>
     private IEnumerable<FieldEntity> KeyOptions => _table.Fields.Where(f => RecordService.CanKey(f.Type) && !string.IsNullOrEmpty(_paths.GetValueOrDefault(f.Id)));
@@ -84,7 +89,8 @@ public partial class MappingDialog : IDisposable
         if (sample is null)
         {
             var logged = await Hooks.ListRequestsAsync(Webhook.Id, 20);
-            sample = logged.FirstOrDefault(r => r.Payload is not null && r.Status != 400)?.Payload;
+            sample = (logged.FirstOrDefault(r => r.Payload is not null && r.Status is >= 200 and < 300)
+                ?? logged.FirstOrDefault(r => r.Payload is not null && r.Status != 400))?.Payload;
         }
         if (sample is not null)
         {
@@ -286,6 +292,29 @@ public partial class MappingDialog : IDisposable
         {
             var saved = await Hooks.UpdateAsync(Webhook.Id, null, CurrentMapping(), null);
             Dialog.Close(DialogResult.Ok(saved));
+        }
+        catch (Exception ex) when (ex is BadRequestException or NotFoundException)
+        {
+            Snackbar.Add(ex.Message, Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    /// <summary>Posts the sample through the ingest pipeline with the mapping as edited, and shows the answer and the records it wrote.</summary>
+    private async Task SendTestAsync()
+    {
+        if (_sample is null)
+        {
+            return;
+        }
+        _busy = true;
+        try
+        {
+            var user = TestAuthState is null ? null : Undb.Features.Accounts.AccountsExtensions.UserId((await TestAuthState).User);
+            _testAnswer = await Ingest.SendTestAsync(Webhook.Id, _sample.ToJsonString(), CurrentMapping(), user);
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {
