@@ -809,6 +809,12 @@ namespace Undb.Data.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("ExcludedTableIds")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValueSql("'[]'");
+
                     b.Property<DateTimeOffset?>("FailingSince")
                         .HasColumnType("timestamp with time zone");
 
@@ -846,7 +852,6 @@ namespace Undb.Data.Postgres.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("TableId")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
@@ -1072,8 +1077,7 @@ namespace Undb.Data.Postgres.Migrations
                     b.HasOne("Undb.Features.Tables.TableEntity", null)
                         .WithMany()
                         .HasForeignKey("TableId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.TableEntity", b =>
