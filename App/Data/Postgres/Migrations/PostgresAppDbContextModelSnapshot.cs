@@ -812,6 +812,12 @@ namespace Undb.Data.Postgres.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("ExcludedTableIds")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text")
+                        .HasDefaultValueSql("'[]'");
+
                     b.Property<DateTimeOffset?>("FailingSince")
                         .HasColumnType("timestamp with time zone");
 
@@ -849,7 +855,6 @@ namespace Undb.Data.Postgres.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("TableId")
-                        .IsRequired()
                         .HasColumnType("text");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
@@ -1075,8 +1080,7 @@ namespace Undb.Data.Postgres.Migrations
                     b.HasOne("Undb.Features.Tables.TableEntity", null)
                         .WithMany()
                         .HasForeignKey("TableId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.TableEntity", b =>

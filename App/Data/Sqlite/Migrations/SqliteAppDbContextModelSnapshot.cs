@@ -783,6 +783,12 @@ namespace Undb.Data.Sqlite.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ExcludedTableIds")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasDefaultValueSql("'[]'");
+
                     b.Property<long?>("FailingSince")
                         .HasColumnType("INTEGER");
 
@@ -820,7 +826,6 @@ namespace Undb.Data.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("TableId")
-                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long>("UpdatedAt")
@@ -1046,8 +1051,7 @@ namespace Undb.Data.Sqlite.Migrations
                     b.HasOne("Undb.Features.Tables.TableEntity", null)
                         .WithMany()
                         .HasForeignKey("TableId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Undb.Features.Tables.TableEntity", b =>

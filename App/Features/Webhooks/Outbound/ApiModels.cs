@@ -12,12 +12,17 @@ public sealed record WebhookRequest(
     IReadOnlyList<string>? Events,
     IReadOnlyDictionary<string, string>? Headers,
     bool? Enabled,
-    WebhookCondition? Condition);
+    WebhookCondition? Condition,
+    IReadOnlyList<string>? ExcludedTableIds = null)
+{
+    /// <summary><c>POST /api/webhooks</c> only: the table to watch, or null (or left out) for every table of the workspace.</summary>
+    public string? TableId { get; init; }
+}
 
 /// <summary>A webhook as the API shows it; <see cref="Secret"/> is masked except in the create answer, header values always.</summary>
 public sealed record WebhookDto(
     string Id,
-    string TableId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? TableId,
     string Name,
     string Url,
     string Method,
@@ -37,6 +42,9 @@ public sealed record WebhookDto(
     WebhookStats Stats,
     IReadOnlyList<WebhookProblem> Problems)
 {
+    /// <summary>The tables a workspace webhook leaves out (empty for a table webhook).</summary>
+    public IReadOnlyList<string> ExcludedTableIds { get; init; } = [];
+
     /// <summary>
     /// The condition as stored, fields by id: what the edit dialog works on, so a field renamed while it is open
     /// cannot turn into a name that no longer exists. Not part of the API, which names fields.

@@ -20,8 +20,10 @@ public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFacto
             throw new BadRequestException($"offset must be 0 or more and limit between 1 and {MaxLimit}.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var tableId = await db.Webhooks.Where(w => w.Id == webhookId).Select(w => w.TableId).FirstOrDefaultAsync(ct)
-            ?? throw new NotFoundException($"Webhook '{webhookId}' does not exist.");
+        if (!await db.Webhooks.AnyAsync(w => w.Id == webhookId, ct))
+        {
+            throw new NotFoundException($"Webhook '{webhookId}' does not exist.");
+        }
         var query = db.Deliveries.AsNoTracking().Where(d => d.WebhookId == webhookId);
         if (filter.Status is { } status)
         {
@@ -48,10 +50,15 @@ public sealed class DeliveryQueryService(IDbContextFactory<AppDbContext> dbFacto
         var total = await query.CountAsync(ct);
         // Ids are time-ordered: newest first.
         var items = await query.OrderByDescending(d => d.Id).Skip(filter.Offset).Take(filter.Limit).ToListAsync(ct);
-        var primary = (await tables.GetAsync(tableId, ct))?.Fields.FirstOrDefault()?.Name;
+        // A workspace webhook's deliveries come from several tables: each is labelled with its own table's primary field.
+        var primaries = new Dictionary<string, string?>();
         var dtos = new List<DeliveryDto>(items.Count);
         foreach (var d in items)
         {
+            if (!primaries.TryGetValue(d.TableId, out var primary))
+            {
+                primaries[d.TableId] = primary = (await tables.GetAsync(d.TableId, ct))?.Fields.FirstOrDefault()?.Name;
+            }
             dtos.Add(d.ToDto() with { RecordLabel = RecordLabel(d.Payload, primary), Actor = await users.GetAsync(OperatorId(d.Payload), ct) });
         }
         return new DeliveryPage(dtos, total);

@@ -10,11 +10,17 @@ public enum DeliveryStatus { Pending, InFlight, Succeeded, Failed, Cancelled, He
 
 public enum AttemptTrigger { Scheduled, Manual, Test }
 
-/// <summary>An outbound webhook: where to send which events of one table, and how it has been doing.</summary>
+/// <summary>
+/// An outbound webhook: where to send which events of one table (or, with <see cref="TableId"/> null, of every table
+/// of the workspace, including tables created later, except <see cref="ExcludedTableIds"/>), and how it has been doing.
+/// </summary>
 public sealed class WebhookEntity
 {
     public string Id { get; set; } = Ids.New(WebhookIds.Webhook);
-    public required string TableId { get; set; }
+    /// <summary>The table it watches; null for a workspace webhook.</summary>
+    public string? TableId { get; set; }
+    /// <summary>Tables a workspace webhook leaves out; empty for a table webhook.</summary>
+    public List<string> ExcludedTableIds { get; set; } = [];
     public required string Name { get; set; }
     public required string Url { get; set; }
     public string Method { get; set; } = "POST";

@@ -19,6 +19,8 @@ internal sealed class WebhookConfiguration : IEntityTypeConfiguration<WebhookEnt
         b.Property(w => w.Method).HasMaxLength(8);
         b.Property(w => w.Events).HasConversion(JsonColumn.Converter<List<string>>(), JsonColumn.Comparer<List<string>>());
         b.Property(w => w.Headers).HasConversion(JsonColumn.Converter<Dictionary<string, string>>(), JsonColumn.Comparer<Dictionary<string, string>>());
+        // Rows from before workspace webhooks read as an empty list.
+        b.Property(w => w.ExcludedTableIds).HasConversion(JsonColumn.Converter<List<string>>(), JsonColumn.Comparer<List<string>>()).HasDefaultValueSql("'[]'");
     }
 }
 

@@ -23,6 +23,16 @@ public static class OutboundApi
             return TypedResults.Created($"/api/webhooks/{created.Webhook.Id}", created.Webhook);
         }).RequirePermission(Permission.ManageWebhooks);
 
+        // Workspace webhooks: tableId null covers every table, including later ones, except excludedTableIds.
+        api.MapGet("/webhooks", async (WebhookService webhooks, CancellationToken ct) =>
+            TypedResults.Ok(new { items = await webhooks.ListWorkspaceAsync(ct) })).RequirePermission(Permission.ReadWebhooks);
+
+        api.MapPost("/webhooks", async (WebhookRequest body, WebhookService webhooks, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var created = await webhooks.CreateAsync(string.IsNullOrWhiteSpace(body.TableId) ? null : body.TableId, body, user.UserId(), ct);
+            return TypedResults.Created($"/api/webhooks/{created.Webhook.Id}", created.Webhook);
+        }).RequirePermission(Permission.ManageWebhooks);
+
         api.MapGet("/webhooks/{id}", async (string id, WebhookService webhooks, CancellationToken ct) =>
             TypedResults.Ok(await webhooks.GetAsync(id, ct))).RequirePermission(Permission.ReadWebhooks);
 

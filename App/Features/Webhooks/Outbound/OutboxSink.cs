@@ -6,7 +6,8 @@ using Undb.Features.Tables;
 namespace Undb.Features.Webhooks.Outbound;
 
 /// <summary>
-/// Writes the outbox inside RecordService's transaction: a Delivery row for every webhook on the table whose events
+/// Writes the outbox inside RecordService's transaction: a Delivery row for every webhook on the table (or on the whole
+/// workspace, unless it leaves this table out) whose events
 /// and condition match. After the commit the new deliveries go to the worker. A paused (or auto-disabled) webhook's
 /// deliveries are written <see cref="DeliveryStatus.Held"/>: never claimed or queued, sent only once it is resumed
 /// (<see cref="HeldDeliveries"/>), so pausing loses nothing. Their cap is enforced by the sweeper, not here.
@@ -24,9 +25,12 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         if (scope.Items.GetValueOrDefault(key) is not TableWebhooks read)
         {
             var readAt = versions.Now; // before the read: a change published after this is noticed by the worker
+            // The table's own webhooks and the workspace ones (TableId null) that do not leave it out.
+            var tableId = batch.Table.Id;
             var all = await db.Webhooks.AsNoTracking()
-                .Where(w => w.TableId == batch.Table.Id)
+                .Where(w => w.TableId == tableId || w.TableId == null)
                 .ToListAsync(ct);
+            all.RemoveAll(w => w.TableId is null && w.ExcludedTableIds.Contains(tableId));
             scope.Items[key] = read = new TableWebhooks(all, readAt);
         }
         var webhooks = read.Webhooks;
@@ -93,7 +97,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         {
             Id = Ids.New(WebhookIds.Delivery, batch.At),
             WebhookId = webhook.Id,
-            TableId = webhook.TableId,
+            TableId = batch.Table.Id,
             EventId = eventId,
             EventName = eventName,
             RecordId = recordId,

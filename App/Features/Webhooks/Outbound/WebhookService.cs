@@ -38,12 +38,22 @@ public sealed class WebhookService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var webhook = await RequireAsync(db, id, ct);
-        return ToDto(webhook, await RequireTableAsync(webhook.TableId, ct), null, await HeldCountAsync(id, ct));
+        return ToDto(webhook, await ScopeTableAsync(webhook.TableId, ct), null, await HeldCountAsync(id, ct));
     }
 
-    public async Task<WebhookWithSecret> CreateAsync(string tableId, WebhookRequest request, string? actorId, CancellationToken ct = default)
+    /// <summary>The workspace webhooks (every table, <c>tableId</c> null).</summary>
+    public async Task<IReadOnlyList<WebhookDto>> ListWorkspaceAsync(CancellationToken ct = default)
     {
-        var table = await RequireTableAsync(tableId, ct);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var list = await db.Webhooks.AsNoTracking().Where(w => w.TableId == null).OrderBy(w => w.Id).ToListAsync(ct);
+        var counts = await held.CountAsync(list.Select(w => w.Id).ToList(), ct);
+        return list.Select(w => ToDto(w, null, null, counts.GetValueOrDefault(w.Id))).ToList();
+    }
+
+    /// <summary>Creates a webhook on one table, or with <paramref name="tableId"/> null on every table of the workspace.</summary>
+    public async Task<WebhookWithSecret> CreateAsync(string? tableId, WebhookRequest request, string? actorId, CancellationToken ct = default)
+    {
+        var table = await ScopeTableAsync(tableId, ct);
         var errors = new Dictionary<string, string[]>();
         var now = time.GetUtcNow();
         var secret = WebhookSigner.NewSecret();
@@ -57,7 +67,8 @@ public sealed class WebhookService(
             Events = WebhookRules.CheckEvents(request.Events, errors),
             Headers = CheckAndProtectHeaders(request.Headers, saved: new Dictionary<string, string>(), errors),
             Enabled = request.Enabled ?? true,
-            ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors)),
+            ExcludedTableIds = await CheckExcludedAsync(table, request.ExcludedTableIds, errors, ct),
+            ConditionJson = ConditionMapper.Serialize(CheckCondition(request.Condition, table, errors)),
             SecretProtected = secrets.Protect(secret),
             CreatedAt = now,
             UpdatedAt = now,
@@ -84,18 +95,19 @@ public sealed class WebhookService(
         return ToDto(webhook, table, null, await HeldCountAsync(id, ct));
     }
 
-    private async Task<(WebhookEntity, TableSnapshot)> UpdateCoreAsync(WriteSession session, string id, WebhookRequest request, bool setCondition, CancellationToken ct)
+    private async Task<(WebhookEntity, TableSnapshot?)> UpdateCoreAsync(WriteSession session, string id, WebhookRequest request, bool setCondition, CancellationToken ct)
     {
         var webhook = await LockAsync(session, id, ct);
-        var table = await RequireTableAsync(webhook.TableId, ct);
+        var table = await ScopeTableAsync(webhook.TableId, ct);
         var errors = new Dictionary<string, string[]>();
+        if (request.ExcludedTableIds is not null) webhook.ExcludedTableIds = await CheckExcludedAsync(table, request.ExcludedTableIds, errors, ct);
         if (request.Name is not null) webhook.Name = WebhookRules.CheckName(request.Name, errors);
         var url = webhook.Url;
         if (request.Url is not null) webhook.Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors);
         if (request.Method is not null) webhook.Method = WebhookRules.CheckMethod(request.Method, errors);
         if (request.Events is not null) webhook.Events = WebhookRules.CheckEvents(request.Events, errors);
         if (request.Headers is not null) webhook.Headers = CheckAndProtectHeaders(request.Headers, webhook.Headers, errors);
-        if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors));
+        if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(CheckCondition(request.Condition, table, errors));
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
         bool? enabledNow = request.Enabled is { } enabled && enabled != webhook.Enabled ? enabled : null;
         if (enabledNow is { } on)
@@ -244,7 +256,7 @@ public sealed class WebhookService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var webhook = await RequireAsync(db, id, ct);
-        var table = await RequireTableAsync(webhook.TableId, ct);
+        var table = await TestTableAsync(webhook, ct);
         var now = time.GetUtcNow();
         var eventId = Ids.New(Ids.Event, now);
         var payload = PayloadBuilder.ForTest(eventId, table, await users.GetAsync(actorId, ct), now);
@@ -252,7 +264,7 @@ public sealed class WebhookService(
         {
             Id = Ids.New(WebhookIds.Delivery, now),
             WebhookId = webhook.Id,
-            TableId = webhook.TableId,
+            TableId = table.Id,
             EventId = eventId,
             EventName = WebhookEvents.Test,
             Payload = PayloadBuilder.Serialize(payload),
@@ -321,6 +333,74 @@ public sealed class WebhookService(
         return count;
     }
 
+    /// <summary>The webhook's table, or null for a workspace webhook.</summary>
+    private async Task<TableSnapshot?> ScopeTableAsync(string? tableId, CancellationToken ct) =>
+        tableId is null ? null : await RequireTableAsync(tableId, ct);
+
+    /// <summary>The table a test event names: the webhook's own, or for a workspace webhook the first it covers.</summary>
+    private async Task<TableSnapshot> TestTableAsync(WebhookEntity webhook, CancellationToken ct)
+    {
+        if (webhook.TableId is not null)
+        {
+            return await RequireTableAsync(webhook.TableId, ct);
+        }
+        return (await tables.ListAsync(ct)).FirstOrDefault(t => !webhook.ExcludedTableIds.Contains(t.Id))
+            ?? throw new BadRequestException("This workspace webhook covers no table yet; create a table (or include one) to send a test event.");
+    }
+
+    /// <summary>
+    /// A table webhook's condition is checked against its table. A workspace webhook's may only use system fields,
+    /// which conditions cannot test yet, so it may have no filters or watched fields (an empty one is no condition).
+    /// </summary>
+    private static WebhookCondition? CheckCondition(WebhookCondition? condition, TableSnapshot? table, Dictionary<string, string[]> errors)
+    {
+        if (table is not null)
+        {
+            return ConditionMapper.ToStored(condition, table, errors);
+        }
+        if (condition is null)
+        {
+            return null;
+        }
+        for (var i = 0; i < (condition.Filters?.Count ?? 0); i++)
+        {
+            errors[$"condition.filters[{i}].field"] = [$"'{condition.Filters![i].Field}' is not a system field; a workspace webhook covers tables with different fields, so its condition may only use system fields."];
+        }
+        for (var i = 0; i < (condition.ChangedFields?.Count ?? 0); i++)
+        {
+            errors[$"condition.changedFields[{i}]"] = [$"'{condition.ChangedFields![i]}' is not a system field; a workspace webhook's condition may only use system fields."];
+        }
+        return null;
+    }
+
+    /// <summary>The tables a workspace webhook leaves out: each must exist; a table webhook cannot have any.</summary>
+    private async Task<List<string>> CheckExcludedAsync(TableSnapshot? table, IReadOnlyList<string>? excluded, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (excluded is null || excluded.Count == 0)
+        {
+            return [];
+        }
+        if (table is not null)
+        {
+            errors["excludedTableIds"] = ["Only a workspace webhook (tableId null) can leave tables out."];
+            return [];
+        }
+        var result = new List<string>();
+        for (var i = 0; i < excluded.Count; i++)
+        {
+            var id = excluded[i]?.Trim() ?? "";
+            if (await tables.GetAsync(id, ct) is null)
+            {
+                errors[$"excludedTableIds[{i}]"] = [$"Table '{excluded[i]}' does not exist."];
+            }
+            else if (!result.Contains(id))
+            {
+                result.Add(id);
+            }
+        }
+        return result;
+    }
+
     private async Task<TableSnapshot> RequireTableAsync(string tableId, CancellationToken ct) =>
         await tables.GetAsync(tableId, ct) ?? throw new NotFoundException($"Table '{tableId}' does not exist.");
 
@@ -331,17 +411,18 @@ public sealed class WebhookService(
 
     private async Task<int> HeldCountAsync(string id, CancellationToken ct) => (await held.CountAsync([id], ct)).GetValueOrDefault(id);
 
-    private WebhookDto ToDto(WebhookEntity w, TableSnapshot table, string? plainSecret, int heldCount)
+    private WebhookDto ToDto(WebhookEntity w, TableSnapshot? table, string? plainSecret, int heldCount)
     {
-        var stored = ConditionMapper.Deserialize(w.ConditionJson);
+        var stored = table is null ? null : ConditionMapper.Deserialize(w.ConditionJson);
         return new WebhookDto(
             w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, WebhookHeaderValues.Masked(w.Headers), w.Enabled,
-            ConditionMapper.ToApi(stored, table),
+            table is null ? null : ConditionMapper.ToApi(stored, table),
             plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
             w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt,
             new WebhookStats(heldCount, w.HeldCancelled),
-            ConditionMapper.Problems(stored, table))
+            table is null ? [] : ConditionMapper.Problems(stored, table))
         {
+            ExcludedTableIds = w.ExcludedTableIds,
             StoredCondition = stored,
         };
     }
