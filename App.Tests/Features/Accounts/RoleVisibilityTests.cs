@@ -92,6 +92,7 @@ public sealed class ViewerNavTests() : ShellTestContext(Role.Viewer)
         nav.WaitForAssertion(() => Assert.Contains("Settings", nav.Markup));
         Assert.Empty(nav.FindAll("#nav-new-table"));
         Assert.Empty(nav.FindAll("#nav-members"));
+        Assert.Empty(nav.FindAll("#nav-workspace-webhooks"));
     }
 }
 
@@ -103,5 +104,6 @@ public sealed class AdminNavTests() : ShellTestContext(Role.Admin)
         var nav = Render<NavMenu>();
         nav.WaitForAssertion(() => Assert.NotEmpty(nav.FindAll("#nav-new-table")));
         Assert.NotEmpty(nav.FindAll("#nav-members"));
+        Assert.NotEmpty(nav.FindAll("#nav-workspace-webhooks"));
     }
 }

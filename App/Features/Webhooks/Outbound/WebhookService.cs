@@ -100,7 +100,7 @@ public sealed class WebhookService(
         var webhook = await LockAsync(session, id, ct);
         var table = await ScopeTableAsync(webhook.TableId, ct);
         var errors = new Dictionary<string, string[]>();
-        if (request.ExcludedTableIds is not null) webhook.ExcludedTableIds = await CheckExcludedAsync(table, request.ExcludedTableIds, errors, ct);
+        if (request.ExcludedTableIds is not null) webhook.ExcludedTableIds = await CheckExcludedAsync(table, request.ExcludedTableIds, errors, ct, webhook.ExcludedTableIds);
         if (request.Name is not null) webhook.Name = WebhookRules.CheckName(request.Name, errors);
         var url = webhook.Url;
         if (request.Url is not null) webhook.Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors);
@@ -373,8 +373,12 @@ public sealed class WebhookService(
         return null;
     }
 
-    /// <summary>The tables a workspace webhook leaves out: each must exist; a table webhook cannot have any.</summary>
-    private async Task<List<string>> CheckExcludedAsync(TableSnapshot? table, IReadOnlyList<string>? excluded, Dictionary<string, string[]> errors, CancellationToken ct)
+    /// <summary>
+    /// The tables a workspace webhook leaves out: each must exist; a table webhook cannot have any. A table that was
+    /// left out already (<paramref name="saved"/>) and has since been deleted is dropped quietly, so saving again works.
+    /// </summary>
+    private async Task<List<string>> CheckExcludedAsync(TableSnapshot? table, IReadOnlyList<string>? excluded, Dictionary<string, string[]> errors, CancellationToken ct,
+        IReadOnlyList<string>? saved = null)
     {
         if (excluded is null || excluded.Count == 0)
         {
@@ -391,6 +395,10 @@ public sealed class WebhookService(
             var id = excluded[i]?.Trim() ?? "";
             if (await tables.GetAsync(id, ct) is null)
             {
+                if (saved?.Contains(id) == true)
+                {
+                    continue;
+                }
                 errors[$"excludedTableIds[{i}]"] = [$"Table '{excluded[i]}' does not exist."];
             }
             else if (!result.Contains(id))

@@ -24,12 +24,15 @@ public partial class WebhookDialog : IDisposable
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState>? AuthState { get; set; }
 
-    [Parameter, EditorRequired] public TableSnapshot Table { get; set; } = default!;
+    /// <summary>The webhook's table; null for a workspace webhook (every table except those it leaves out).</summary>
+    [Parameter] public TableSnapshot? Table { get; set; }
 
     /// <summary>The webhook to edit; null to create one.</summary>
     [Parameter] public WebhookDto? Existing { get; set; }
 
-    private TableSnapshot _table = default!;
+    private TableSnapshot? _table;
+    /// <summary>A workspace webhook's choice of tables to leave out.</summary>
+    private IReadOnlyList<TableSnapshot> _tables = [];
     private IDisposable? _subscription;
     private WebhookDraft _draft = new();
     private Dictionary<string, string[]> _errors = [];
@@ -49,16 +52,40 @@ public partial class WebhookDialog : IDisposable
 
     private string ConditionTitle => _draft.Condition.IsEmpty ? "Condition (optional)" : "Condition";
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
     {
         _table = Table;
-        _subscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
         _draft = Existing is null ? new WebhookDraft() : WebhookDraft.From(Existing);
         _savedShape = Shape();
         _headersOpen = _draft.Headers.Count > 0;
         // Open when there is a condition, so a problem with it (a deleted field) is in view.
         _conditionOpen = !_draft.Condition.IsEmpty;
+        if (Table is null)
+        {
+            _subscription = TableChanges.SubscribeAll(OnWorkspaceChangeAsync);
+            _tables = await Tables.ListAsync();
+        }
+        else
+        {
+            _subscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
+        }
     }
+
+    /// <summary>A table created, renamed or deleted elsewhere: the list of tables to leave out follows.</summary>
+    private Task OnWorkspaceChangeAsync(TableChange change) => change.Kind is TableChangeKind.RecordsChanged
+        ? Task.CompletedTask
+        : InvokeAsync(async () =>
+        {
+            try
+            {
+                _tables = await Tables.ListAsync();
+                StateHasChanged();
+            }
+            catch (Exception ex)
+            {
+                await DispatchExceptionAsync(ex);
+            }
+        });
 
     /// <summary>A field renamed, added or deleted elsewhere: show the current names (and flag deleted ones) at once.</summary>
     private Task OnTableChangeAsync(TableChange change) => change.Kind is not (TableChangeKind.SchemaChanged or TableChangeKind.TableDeleted)
@@ -67,7 +94,7 @@ public partial class WebhookDialog : IDisposable
         {
             try
             {
-                if (await Tables.GetAsync(Table.Id) is { } table)
+                if (await Tables.GetAsync(change.TableId) is { } table)
                 {
                     _table = table;
                 }
@@ -132,7 +159,7 @@ public partial class WebhookDialog : IDisposable
         {
             var request = _draft.ToRequest(_table);
             var saved = Existing is null
-                ? (await Webhooks.CreateAsync(_table.Id, request, await ActorAsync())).Webhook
+                ? (await Webhooks.CreateAsync(_table?.Id, request, await ActorAsync())).Webhook
                 : await Webhooks.UpdateAsync(Existing.Id, request, setCondition: true);
             Dialog.Close(DialogResult.Ok(saved));
         }
@@ -168,7 +195,7 @@ public partial class WebhookDialog : IDisposable
             }
             else
             {
-                _test = await DraftTester.SendAsync(_table.Id, Existing?.Id, _draft.ToRequest(_table), await ActorAsync());
+                _test = await DraftTester.SendAsync(_table?.Id ?? TestTableId(), Existing?.Id, _draft.ToRequest(_table), await ActorAsync());
             }
         }
         catch (BadRequestException ex)
@@ -186,6 +213,12 @@ public partial class WebhookDialog : IDisposable
         }
     }
 
+    /// <summary>A workspace webhook's test event names the first table it covers.</summary>
+    private string TestTableId() => _tables.FirstOrDefault(t => !_draft.ExcludedTableIds.Contains(t.Id))?.Id
+        ?? throw new BadRequestException("This workspace webhook covers no table yet; create a table (or include one) to send a test event.");
+
+    private string TableName(string id) => _tables.FirstOrDefault(t => t.Id == id)?.Name ?? id;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (_showTestResult)
@@ -202,6 +235,7 @@ public partial class WebhookDialog : IDisposable
         _headersOpen |= HasPrefix("headers");
         _conditionOpen |= HasPrefix("condition");
         var placed = _errors.Keys.All(k => k is "name" or "url" or "method" || k.StartsWith("events", StringComparison.Ordinal)
+            || k.StartsWith("excludedTableIds", StringComparison.Ordinal)
             || k.StartsWith("headers", StringComparison.Ordinal) || k.StartsWith("condition.filters[", StringComparison.Ordinal)
             || k.StartsWith("condition.changedFields", StringComparison.Ordinal));
         _error = _errors.Count == 0 || !placed ? ex.Message : "Fix the highlighted settings.";

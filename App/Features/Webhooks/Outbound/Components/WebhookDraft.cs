@@ -13,10 +13,12 @@ public sealed class WebhookDraft
     public IReadOnlyCollection<string> Events { get; set; } = [WebhookEvents.Created, WebhookEvents.Updated, WebhookEvents.Deleted];
     public List<HeaderRow> Headers { get; } = [];
     public ConditionDraft Condition { get; } = new();
+    /// <summary>The tables a workspace webhook leaves out.</summary>
+    public IReadOnlyCollection<string> ExcludedTableIds { get; set; } = [];
 
     public static WebhookDraft From(WebhookDto dto)
     {
-        var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList() };
+        var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList(), ExcludedTableIds = dto.ExcludedTableIds.ToList() };
         // The values come masked; left as they are, saving keeps the saved ones.
         draft.Headers.AddRange(dto.Headers.Select(h => new HeaderRow { Name = h.Key, Value = h.Value, Saved = true }));
         // Fields by id, as stored: a rename while the dialog is open changes the names shown, not what is saved.
@@ -24,14 +26,16 @@ public sealed class WebhookDraft
         return draft;
     }
 
-    public WebhookRequest ToRequest(TableSnapshot table, bool? enabled = null) => new(
+    /// <summary>The request to send; <paramref name="table"/> null for a workspace webhook (no condition, tables left out instead).</summary>
+    public WebhookRequest ToRequest(TableSnapshot? table, bool? enabled = null) => new(
         Name, Url.Trim(), Method, Events.ToList(),
         // Blank rows are the "add header" placeholders, not headers.
         Headers.Where(h => !string.IsNullOrWhiteSpace(h.Name) || !string.IsNullOrWhiteSpace(h.Value))
             .GroupBy(h => h.Name.Trim(), StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.Last().Value),
         enabled,
-        Condition.ToCondition(table));
+        table is null ? null : Condition.ToCondition(table),
+        table is null ? ExcludedTableIds.ToList() : null);
 }
 
 public sealed class HeaderRow

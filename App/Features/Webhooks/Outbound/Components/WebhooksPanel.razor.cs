@@ -14,15 +14,20 @@ public partial class WebhooksPanel
     [Inject] private WebhookHealthService HealthService { get; set; } = default!;
     [Inject] private DeliveryNotifier Notifier { get; set; } = default!;
     [Inject] private TableChangeNotifier TableChanges { get; set; } = default!;
+    [Inject] private TableService Tables { get; set; } = default!;
     [Inject] private IOptionsMonitor<WebhooksOptions> Options { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
     [CascadingParameter] private Task<AuthenticationState>? AuthState { get; set; }
 
-    [Parameter, EditorRequired] public TableSnapshot Table { get; set; } = default!;
+    /// <summary>The table whose webhooks are shown; null for the workspace webhooks (every table).</summary>
+    [Parameter] public TableSnapshot? Table { get; set; }
 
     private IReadOnlyList<WebhookDto>? _webhooks;
+    /// <summary>On a table's tab: how many workspace webhooks also get this table's changes.</summary>
+    private int _workspaceCovering;
+    private IReadOnlyDictionary<string, string>? _tableNames;
     private IReadOnlyDictionary<string, WebhookHealth> _health = new Dictionary<string, WebhookHealth>();
     private readonly HashSet<string> _busy = [];
     private IDisposable? _subscription;
@@ -33,7 +38,8 @@ public partial class WebhooksPanel
 
     protected override async Task OnParametersSetAsync()
     {
-        if (_loadedFor == Table.Id)
+        var key = Table?.Id ?? "";
+        if (_loadedFor == key)
         {
             // The page hands in a new snapshot after a schema change (a field renamed or deleted): the cards name
             // fields and flag deleted ones, so they are read again.
@@ -44,24 +50,29 @@ public partial class WebhooksPanel
             }
             return;
         }
-        _loadedFor = Table.Id;
+        _loadedFor = key;
         _loadedWith = Table;
         _subscription?.Dispose();
         _tableSubscription?.Dispose();
         // Deliveries of any webhook may change this table's health line; ones of other tables are filtered below.
         _subscription = Notifier.SubscribeAll(OnDeliveryChangeAsync);
         // A record change writes held deliveries for a paused webhook, which no delivery news announces.
-        _tableSubscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
+        _tableSubscription = Table is null ? TableChanges.SubscribeAll(OnTableChangeAsync) : TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
         await LoadAsync();
     }
 
     private Task OnTableChangeAsync(TableChange change) =>
-        change.Kind == TableChangeKind.RecordsChanged && _webhooks?.Any(w => !w.Enabled) == true ? RefreshAsync() : Task.CompletedTask;
+        (change.Kind == TableChangeKind.RecordsChanged && _webhooks?.Any(w => !w.Enabled) == true)
+        // The workspace page names the tables each webhook leaves out.
+        || (Table is null && change.Kind is TableChangeKind.TableCreated or TableChangeKind.TableDeleted or TableChangeKind.SchemaChanged)
+            ? RefreshAsync() : Task.CompletedTask;
 
     private async Task LoadAsync()
     {
-        var list = await Webhooks.ListAsync(Table.Id);
+        var list = Table is null ? await Webhooks.ListWorkspaceAsync() : await Webhooks.ListAsync(Table.Id);
         _health = await HealthService.ForWebhooksAsync(list.Select(w => w.Id).ToList());
+        _workspaceCovering = Table is null ? 0 : (await Webhooks.ListWorkspaceAsync()).Count(w => !w.ExcludedTableIds.Contains(Table.Id));
+        _tableNames = Table is null ? (await Tables.ListAsync()).ToDictionary(t => t.Id, t => t.Name) : null;
         _webhooks = list;
     }
 
