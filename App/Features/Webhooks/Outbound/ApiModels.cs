@@ -10,7 +10,8 @@ public sealed record WebhookRequest(
     IReadOnlyList<string>? Events,
     IReadOnlyDictionary<string, string>? Headers,
     bool? Enabled,
-    WebhookCondition? Condition);
+    WebhookCondition? Condition,
+    bool? Ordered = null);
 
 /// <summary>A webhook as the API shows it; <see cref="Secret"/> is masked except in the create answer, header values always.</summary>
 public sealed record WebhookDto(
@@ -33,7 +34,8 @@ public sealed record WebhookDto(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     WebhookStats Stats,
-    IReadOnlyList<WebhookProblem> Problems)
+    IReadOnlyList<WebhookProblem> Problems,
+    bool Ordered = false)
 {
     /// <summary>
     /// The condition as stored, fields by id: what the edit dialog works on, so a field renamed while it is open

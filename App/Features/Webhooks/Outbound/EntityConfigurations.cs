@@ -36,6 +36,8 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryE
         // The history page: one webhook's deliveries, newest first (ids are time-ordered).
         b.HasIndex(d => new { d.WebhookId, d.Id });
         b.HasIndex(d => new { d.WebhookId, d.RecordId });
+        // Ordered delivery: the head of one webhook's line (lowest sequence still to send).
+        b.HasIndex(d => new { d.WebhookId, d.Sequence });
         // Held deliveries of one webhook in commit order, for counting, resuming and capping them. Partial, so the
         // outbox insert of a delivery that is not held (the hot path) does not maintain it; queries must compare
         // Status with the constant Held for the database to use it.

@@ -57,6 +57,7 @@ public sealed class WebhookService(
             Events = WebhookRules.CheckEvents(request.Events, errors),
             Headers = CheckAndProtectHeaders(request.Headers, saved: new Dictionary<string, string>(), errors),
             Enabled = request.Enabled ?? true,
+            Ordered = request.Ordered ?? false,
             ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors)),
             SecretProtected = secrets.Protect(secret),
             CreatedAt = now,
@@ -96,6 +97,7 @@ public sealed class WebhookService(
         if (request.Events is not null) webhook.Events = WebhookRules.CheckEvents(request.Events, errors);
         if (request.Headers is not null) webhook.Headers = CheckAndProtectHeaders(request.Headers, webhook.Headers, errors);
         if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors));
+        if (request.Ordered is { } ordered) webhook.Ordered = ordered;
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
         bool? enabledNow = request.Enabled is { } enabled && enabled != webhook.Enabled ? enabled : null;
         if (enabledNow is { } on)
@@ -340,7 +342,8 @@ public sealed class WebhookService(
             plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
             w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt,
             new WebhookStats(heldCount, w.HeldCancelled),
-            ConditionMapper.Problems(stored, table))
+            ConditionMapper.Problems(stored, table),
+            w.Ordered)
         {
             StoredCondition = stored,
         };
