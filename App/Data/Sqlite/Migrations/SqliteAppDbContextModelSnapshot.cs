@@ -2,7 +2,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Undb.Data;
+using Undb.Data.Sqlite;
 
 #nullable disable
 
@@ -621,6 +621,9 @@ namespace Undb.Data.Sqlite.Migrations
                     b.Property<int>("RetryStep")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -644,6 +647,8 @@ namespace Undb.Data.Sqlite.Migrations
                     b.HasIndex("WebhookId", "Id");
 
                     b.HasIndex("WebhookId", "RecordId");
+
+                    b.HasIndex("WebhookId", "Sequence");
 
                     b.HasIndex(new[] { "WebhookId", "Id" }, "IX_Deliveries_Held")
                         .HasFilter("\"Status\" = 'Held'");
@@ -694,6 +699,9 @@ namespace Undb.Data.Sqlite.Migrations
                     b.Property<long?>("LastFailureAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("LastSuccessAt")
                         .HasColumnType("INTEGER");
 
@@ -706,6 +714,9 @@ namespace Undb.Data.Sqlite.Migrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Ordered")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("PreviousSecretExpiresAt")
                         .HasColumnType("INTEGER");
