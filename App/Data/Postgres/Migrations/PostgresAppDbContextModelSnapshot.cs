@@ -650,6 +650,9 @@ namespace Undb.Data.Postgres.Migrations
                     b.Property<int>("RetryStep")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -673,6 +676,8 @@ namespace Undb.Data.Postgres.Migrations
                     b.HasIndex("WebhookId", "Id");
 
                     b.HasIndex("WebhookId", "RecordId");
+
+                    b.HasIndex("WebhookId", "Sequence");
 
                     b.HasIndex(new[] { "WebhookId", "Id" }, "IX_Deliveries_Held")
                         .HasFilter("\"Status\" = 'Held'");
@@ -723,6 +728,9 @@ namespace Undb.Data.Postgres.Migrations
                     b.Property<DateTimeOffset?>("LastFailureAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset?>("LastSuccessAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -735,6 +743,9 @@ namespace Undb.Data.Postgres.Migrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("Ordered")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset?>("PreviousSecretExpiresAt")
                         .HasColumnType("timestamp with time zone");
