@@ -11,7 +11,8 @@ public sealed record WebhookRequest(
     IReadOnlyDictionary<string, string>? Headers,
     bool? Enabled,
     WebhookCondition? Condition,
-    bool? Ordered = null);
+    bool? Ordered = null,
+    int? MaxPerSecond = null);
 
 /// <summary>A webhook as the API shows it; <see cref="Secret"/> is masked except in the create answer, header values always.</summary>
 public sealed record WebhookDto(
@@ -35,7 +36,8 @@ public sealed record WebhookDto(
     DateTimeOffset UpdatedAt,
     WebhookStats Stats,
     IReadOnlyList<WebhookProblem> Problems,
-    bool Ordered = false)
+    bool Ordered = false,
+    int? MaxPerSecond = null)
 {
     /// <summary>
     /// The condition as stored, fields by id: what the edit dialog works on, so a field renamed while it is open

@@ -52,6 +52,8 @@ public sealed class WebhookEntity
     public bool Ordered { get; set; }
     /// <summary>The last sequence number given to one of its deliveries (ordered webhooks only).</summary>
     public long LastSequence { get; set; }
+    /// <summary>At most this many sends per second (per instance), retries included; null: no limit.</summary>
+    public int? MaxPerSecond { get; set; }
 }
 
 /// <summary>The outbox: one event for one webhook, written in the same transaction as the change.</summary>

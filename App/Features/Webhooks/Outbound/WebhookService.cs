@@ -58,6 +58,7 @@ public sealed class WebhookService(
             Headers = CheckAndProtectHeaders(request.Headers, saved: new Dictionary<string, string>(), errors),
             Enabled = request.Enabled ?? true,
             Ordered = request.Ordered ?? false,
+            MaxPerSecond = WebhookRules.CheckMaxPerSecond(request.MaxPerSecond, errors),
             ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors)),
             SecretProtected = secrets.Protect(secret),
             CreatedAt = now,
@@ -98,6 +99,7 @@ public sealed class WebhookService(
         if (request.Headers is not null) webhook.Headers = CheckAndProtectHeaders(request.Headers, webhook.Headers, errors);
         if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(ConditionMapper.ToStored(request.Condition, table, errors));
         if (request.Ordered is { } ordered) webhook.Ordered = ordered;
+        if (request.MaxPerSecond is { } perSecond) webhook.MaxPerSecond = perSecond == 0 ? null : WebhookRules.CheckMaxPerSecond(perSecond, errors);
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
         bool? enabledNow = request.Enabled is { } enabled && enabled != webhook.Enabled ? enabled : null;
         if (enabledNow is { } on)
@@ -343,7 +345,8 @@ public sealed class WebhookService(
             w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt,
             new WebhookStats(heldCount, w.HeldCancelled),
             ConditionMapper.Problems(stored, table),
-            w.Ordered)
+            w.Ordered,
+            w.MaxPerSecond)
         {
             StoredCondition = stored,
         };
