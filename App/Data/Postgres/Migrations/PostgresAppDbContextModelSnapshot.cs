@@ -752,6 +752,9 @@ namespace Undb.Data.Postgres.Migrations
                     b.Property<int>("RetryStep")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -778,6 +781,9 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.HasIndex(new[] { "WebhookId", "Id" }, "IX_Deliveries_Held")
                         .HasFilter("\"Status\" = 'Held'");
+
+                    b.HasIndex(new[] { "WebhookId", "Status", "Sequence" }, "IX_Deliveries_Ordered")
+                        .HasFilter("\"Sequence\" IS NOT NULL");
 
                     b.ToTable("Deliveries", (string)null);
                 });
@@ -831,8 +837,14 @@ namespace Undb.Data.Postgres.Migrations
                     b.Property<DateTimeOffset?>("LastFailureAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset?>("LastSuccessAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("MaxPerSecond")
+                        .HasColumnType("integer");
 
                     b.Property<string>("Method")
                         .IsRequired()
@@ -843,6 +855,9 @@ namespace Undb.Data.Postgres.Migrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("Ordered")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset?>("PreviousSecretExpiresAt")
                         .HasColumnType("timestamp with time zone");

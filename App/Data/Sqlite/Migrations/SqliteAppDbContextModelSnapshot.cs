@@ -723,6 +723,9 @@ namespace Undb.Data.Sqlite.Migrations
                     b.Property<int>("RetryStep")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -749,6 +752,9 @@ namespace Undb.Data.Sqlite.Migrations
 
                     b.HasIndex(new[] { "WebhookId", "Id" }, "IX_Deliveries_Held")
                         .HasFilter("\"Status\" = 'Held'");
+
+                    b.HasIndex(new[] { "WebhookId", "Status", "Sequence" }, "IX_Deliveries_Ordered")
+                        .HasFilter("\"Sequence\" IS NOT NULL");
 
                     b.ToTable("Deliveries", (string)null);
                 });
@@ -802,7 +808,13 @@ namespace Undb.Data.Sqlite.Migrations
                     b.Property<long?>("LastFailureAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("LastSuccessAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MaxPerSecond")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Method")
@@ -814,6 +826,9 @@ namespace Undb.Data.Sqlite.Migrations
                         .IsRequired()
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("Ordered")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long?>("PreviousSecretExpiresAt")
                         .HasColumnType("INTEGER");

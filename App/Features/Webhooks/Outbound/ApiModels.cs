@@ -13,7 +13,9 @@ public sealed record WebhookRequest(
     IReadOnlyDictionary<string, string>? Headers,
     bool? Enabled,
     WebhookCondition? Condition,
-    IReadOnlyList<string>? ExcludedTableIds = null)
+    IReadOnlyList<string>? ExcludedTableIds = null,
+    bool? Ordered = null,
+    int? MaxPerSecond = null)
 {
     /// <summary><c>POST /api/webhooks</c> only: the table to watch, or null (or left out) for every table of the workspace.</summary>
     public string? TableId { get; init; }
@@ -40,7 +42,9 @@ public sealed record WebhookDto(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     WebhookStats Stats,
-    IReadOnlyList<WebhookProblem> Problems)
+    IReadOnlyList<WebhookProblem> Problems,
+    bool Ordered = false,
+    int? MaxPerSecond = null)
 {
     /// <summary>The tables a workspace webhook leaves out (empty for a table webhook).</summary>
     public IReadOnlyList<string> ExcludedTableIds { get; init; } = [];

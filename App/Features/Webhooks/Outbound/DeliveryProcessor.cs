@@ -17,6 +17,7 @@ public sealed class DeliveryProcessor(
     DeliveryNotifier notifier,
     DataWriter writer,
     WebhookVersions versions,
+    WebhookPacer pacer,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options)
 {
@@ -51,6 +52,16 @@ public sealed class DeliveryProcessor(
             return;
         }
 
+        if (pacer.NextTurn(webhook) is { } turn)
+        {
+            if (turn - time.GetUtcNow() > options.CurrentValue.AttemptTimeout)
+            {
+                // A long wait (a receiver's Retry-After) is not spent holding a lane: the delivery is due again then.
+                await store.RescheduleAsync(delivery, token, turn);
+                return;
+            }
+            await pacer.WaitAsync(turn, ct);
+        }
         SendResult result;
         try
         {
@@ -63,6 +74,10 @@ public sealed class DeliveryProcessor(
             throw;
         }
         sent();
+        if (result.Attempt.ResponseStatus == StatusCodes.Status429TooManyRequests && result.RetryAfter is { } retryAfter)
+        {
+            pacer.SlowDown(webhook.Id, time.GetUtcNow() + retryAfter);
+        }
         await store.SettleAsync(new SettleRequest(webhook, delivery, result, token, DeliveryStatus.Pending));
     }
 

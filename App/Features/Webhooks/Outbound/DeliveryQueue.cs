@@ -8,7 +8,7 @@ namespace Undb.Features.Webhooks.Outbound;
 /// A delivery to try now, and the webhook it goes to (so the worker can pick the right lane without a query).
 /// <see cref="Claim"/> is set when the delivery was claimed in the transaction that created it.
 /// </summary>
-public sealed record DeliveryWork(string DeliveryId, string WebhookId, PreClaim? Claim = null);
+public sealed record DeliveryWork(string DeliveryId, string WebhookId, PreClaim? Claim = null, bool Ordered = false);
 
 /// <summary>
 /// A fresh delivery claimed (under <see cref="DeliveryEntity.LeaseToken"/>) by the transaction that created it, with

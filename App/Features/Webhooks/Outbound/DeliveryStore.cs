@@ -93,6 +93,21 @@ public sealed class DeliveryStore : IDisposable
         }
     }
 
+    /// <summary>Hands a claimed delivery back unsent, due at <paramref name="at"/> (its webhook's next turn); only while the claim is still ours.</summary>
+    public async Task RescheduleAsync(DeliveryEntity delivery, string token, DateTimeOffset at)
+    {
+        var now = _time.GetUtcNow();
+        await _writer.WriteAsync(WriteKind.Bookkeeping, session => session.Db.Deliveries
+            .Where(d => d.Id == delivery.Id && d.LeaseToken == token)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.Status, DeliveryStatus.Pending)
+                .SetProperty(d => d.NextAttemptAt, at)
+                .SetProperty(d => d.LeaseToken, (string?)null)
+                .SetProperty(d => d.LeaseExpiresAt, (DateTimeOffset?)null)
+                .SetProperty(d => d.UpdatedAt, now)));
+        _queue.Release(delivery.Id);
+    }
+
     /// <summary>
     /// At start-up, before this process claims anything: leases under this instance's name were taken by a process
     /// that is gone, so they expire now and the first sweep sends their deliveries. Returns how many there were.

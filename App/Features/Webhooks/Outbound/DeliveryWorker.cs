@@ -28,6 +28,7 @@ public sealed class DeliveryWorker(
 
     /// <summary>When the sweeper last started a round (whether or not it succeeded): the worker's heartbeat, for the health check.</summary>
     public DateTimeOffset? LastBeatAt => Interlocked.Read(ref _lastBeat) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+    private readonly ConcurrentDictionary<string, OrderedRun> _ordered = new();
 
     /// <summary>Before the app serves anything (and so before this process claims anything): what an earlier run of this instance held is free again.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -58,6 +59,26 @@ public sealed class DeliveryWorker(
 
     private async Task RunAsync(DeliveryWork work, CancellationToken ct)
     {
+        if (work.Ordered)
+        {
+            try
+            {
+                await RunOrderedAsync(work.WebhookId, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                // What was in hand stays in the database; the sweeper wakes the webhook again when its lease runs out.
+                logger.LogError(ex, "Ordered delivery for webhook {WebhookId} failed unexpectedly", work.WebhookId);
+            }
+            finally
+            {
+                queue.Release(work.DeliveryId);
+            }
+            return;
+        }
         var lane = _lanes.GetOrAdd(work.WebhookId, _ => new SemaphoreSlim(options.CurrentValue.MaxConcurrencyPerWebhook));
         try
         {
@@ -104,6 +125,77 @@ public sealed class DeliveryWorker(
         {
             queue.Release(work.DeliveryId);
         }
+    }
+
+    /// <summary>
+    /// An ordered webhook is woken, not sent to: one loop per webhook (in this process) sends the head of its line,
+    /// then the next, until the line is empty or its head is not due (a retry later, or in another instance's hands).
+    /// A wake while the loop runs makes it look once more, so no delivery waits for the next sweep.
+    /// </summary>
+    private async Task RunOrderedAsync(string webhookId, CancellationToken ct)
+    {
+        var run = _ordered.GetOrAdd(webhookId, _ => new OrderedRun());
+        if (Interlocked.Increment(ref run.Wakes) > 1)
+        {
+            return;
+        }
+        try
+        {
+            do
+            {
+                Volatile.Write(ref run.Wakes, 1);
+                while (await SendHeadAsync(webhookId, ct))
+                {
+                }
+            }
+            while (Interlocked.CompareExchange(ref run.Wakes, 0, 1) != 1);
+        }
+        catch
+        {
+            Volatile.Write(ref run.Wakes, 0);
+            throw;
+        }
+    }
+
+    /// <summary>Sends the head of an ordered webhook's line if it is due and free; false when there is nothing to send now.</summary>
+    private async Task<bool> SendHeadAsync(string webhookId, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var head = await db.Deliveries.AsNoTracking()
+                .Where(d => d.WebhookId == webhookId && d.Sequence != null && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.InFlight))
+                .OrderBy(d => d.Sequence)
+                .Select(d => new { d.Id, d.Status, d.NextAttemptAt, d.LeaseExpiresAt })
+                .FirstOrDefaultAsync(ct);
+            if (head is null || (head.Status == DeliveryStatus.Pending ? head.NextAttemptAt > now : head.LeaseExpiresAt > now))
+            {
+                return false;
+            }
+            await _global.WaitAsync(ct);
+            var held = 1;
+            void ReleaseSlot()
+            {
+                if (Interlocked.Exchange(ref held, 0) == 1)
+                {
+                    _global.Release();
+                }
+            }
+            try
+            {
+                await processor.ProcessAsync(new DeliveryWork(head.Id, webhookId, Ordered: true), ReleaseSlot, ct);
+            }
+            finally
+            {
+                ReleaseSlot();
+            }
+        }
+        return true;
+    }
+
+    private sealed class OrderedRun
+    {
+        public int Wakes;
     }
 
     private async Task SweepLoopAsync(CancellationToken ct)
@@ -182,10 +274,10 @@ public sealed class DeliveryWorker(
                 due = due.Where(d => d.NextAttemptAt > afterAt || (d.NextAttemptAt == afterAt && string.Compare(d.Id, afterId) > 0));
             }
             var page = await due.OrderBy(d => d.NextAttemptAt).ThenBy(d => d.Id)
-                .Select(d => new { d.Id, d.WebhookId, d.NextAttemptAt })
+                .Select(d => new { d.Id, d.WebhookId, d.NextAttemptAt, Ordered = d.Sequence != null })
                 .Take(pageSize)
                 .ToListAsync(ct);
-            queued += page.Count(d => !queue.IsHeld(d.Id) && queue.TryEnqueue(new DeliveryWork(d.Id, d.WebhookId)));
+            queued += page.Count(d => !queue.IsHeld(d.Id) && queue.TryEnqueue(new DeliveryWork(d.Id, d.WebhookId, Ordered: d.Ordered)));
             if (page.Count < pageSize)
             {
                 break;

@@ -51,6 +51,15 @@ public sealed class WebhookEntity
     /// the webhook was last resumed; shown on its card.
     /// </summary>
     public int HeldCancelled { get; set; }
+    /// <summary>
+    /// Ordered delivery: one delivery at a time, in the order the changes committed; a failing one holds those
+    /// behind it until it succeeds or is given up. Its deliveries carry a <see cref="DeliveryEntity.Sequence"/>.
+    /// </summary>
+    public bool Ordered { get; set; }
+    /// <summary>The last sequence number given to one of its deliveries (ordered webhooks only).</summary>
+    public long LastSequence { get; set; }
+    /// <summary>At most this many sends per second (per instance), retries included; null: no limit.</summary>
+    public int? MaxPerSecond { get; set; }
 }
 
 /// <summary>The outbox: one event for one webhook, written in the same transaction as the change.</summary>
@@ -68,6 +77,11 @@ public sealed class DeliveryEntity
     /// <summary>The record it is about (null for bulk and test events), for filtering the history.</summary>
     public string? RecordId { get; set; }
     public required string Payload { get; set; }
+    /// <summary>
+    /// Position in its webhook's commit order, consecutive per webhook (also in the payload as <c>sequence</c>);
+    /// set only for a webhook in ordered mode, which sends its deliveries by it.
+    /// </summary>
+    public long? Sequence { get; set; }
     public DeliveryStatus Status { get; set; } = DeliveryStatus.Pending;
     public int AttemptCount { get; set; }
     /// <summary>Position in the retry schedule; reset by a replay, unlike <see cref="AttemptCount"/>.</summary>

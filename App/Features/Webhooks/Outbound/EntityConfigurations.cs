@@ -38,6 +38,10 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryE
         // The history page: one webhook's deliveries, newest first (ids are time-ordered).
         b.HasIndex(d => new { d.WebhookId, d.Id });
         b.HasIndex(d => new { d.WebhookId, d.RecordId });
+        // Ordered delivery: the head of one webhook's line (lowest sequence still pending or in flight). Status before
+        // Sequence, so finding the head reads only the outstanding few, not the whole history; partial, so unordered
+        // deliveries (the hot path) do not maintain it. Queries must test Sequence IS NOT NULL to use it.
+        b.HasIndex(d => new { d.WebhookId, d.Status, d.Sequence }, "IX_Deliveries_Ordered").HasFilter("\"Sequence\" IS NOT NULL");
         // Held deliveries of one webhook in commit order, for counting, resuming and capping them. Partial, so the
         // outbox insert of a delivery that is not held (the hot path) does not maintain it; queries must compare
         // Status with the constant Held for the database to use it.

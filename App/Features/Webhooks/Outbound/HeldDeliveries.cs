@@ -130,7 +130,7 @@ public sealed class HeldDeliveries(
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Held).SetProperty(d => d.UpdatedAt, now), ct);
 
     /// <summary>The deliveries a resume released: how many, and the oldest ones, which fit the queue, to hand to the worker at once.</summary>
-    private sealed record Released(int Count, IReadOnlyList<string> Queue);
+    private sealed record Released(int Count, IReadOnlyList<string> Queue, bool Ordered = false);
 
     /// <summary>
     /// Resuming. Sending makes every held delivery due now with a fresh retry schedule: the sweeper takes due
@@ -162,7 +162,9 @@ public sealed class HeldDeliveries(
         }
         // The count of what the cap cancelled starts afresh with the resume (not if a pause won the race above).
         await db.Webhooks.Where(w => w.Id == webhookId && w.Enabled && w.HeldCancelled != 0).ExecuteUpdateAsync(s => s.SetProperty(w => w.HeldCancelled, 0), ct);
-        return new Released(count, count == 0 ? [] : first);
+        // An ordered webhook is woken once and sends its line head first; its deliveries are never queued one by one.
+        var ordered = count > 0 && action == HeldAction.Send && await db.Webhooks.Where(w => w.Id == webhookId).Select(w => w.Ordered).FirstOrDefaultAsync(ct);
+        return new Released(count, count == 0 ? [] : ordered ? first.Take(1).ToList() : first, ordered);
     }
 
     /// <summary>After the commit: the oldest released deliveries go to the worker in commit order; the sweeper brings the rest.</summary>
@@ -171,12 +173,12 @@ public sealed class HeldDeliveries(
         var queued = 0;
         foreach (var deliveryId in released.Queue)
         {
-            if (queue.TryEnqueue(new DeliveryWork(deliveryId, webhookId)))
+            if (queue.TryEnqueue(new DeliveryWork(deliveryId, webhookId, Ordered: released.Ordered)))
             {
                 queued++;
             }
         }
-        if (action == HeldAction.Send && queued < released.Count)
+        if (action == HeldAction.Send && !released.Ordered && queued < released.Count)
         {
             queue.NoteBacklog();
         }

@@ -19,6 +19,7 @@ public static class OutboundExtensions
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<DeliveryNotifier>();
         services.AddSingleton<WebhookVersions>();
+        services.AddSingleton<WebhookPacer>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookHeaderValues>();

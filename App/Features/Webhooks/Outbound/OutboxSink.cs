@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Undb.Data;
@@ -45,22 +46,52 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         {
             var condition = ConditionMapper.Deserialize(webhook.ConditionJson);
             var matching = batch.Changes.Where(c => ConditionEvaluator.Matches(condition, c, batch.Table)).ToList();
+            var events = new List<(string EventId, string Name, string? RecordId, JsonObject Payload)>();
             foreach (var change in matching)
             {
                 var name = WebhookEvents.ForRecord(change.Kind);
-                if (webhook.Events.Contains(name) && Add(scope, webhook, batch, change.EventId, name, change.Record.Id, PayloadBuilder.ForRecord(batch, change), claims, read.ReadAt) is { } work)
+                if (webhook.Events.Contains(name))
+                {
+                    events.Add((change.EventId, name, change.Record.Id, PayloadBuilder.ForRecord(batch, change)));
+                }
+            }
+            // A bulk event covers the records that match the condition, and fires when at least one does.
+            if (batch.BulkKind is { } bulk && matching.Count > 0 && webhook.Events.Contains(WebhookEvents.ForBulk(bulk)))
+            {
+                events.Add((batch.BulkEventId!, WebhookEvents.ForBulk(bulk), null, PayloadBuilder.ForBulk(batch, matching)));
+            }
+            if (events.Count == 0)
+            {
+                continue;
+            }
+            var sequence = webhook.Ordered ? await TakeSequencesAsync(db, webhook.Id, events.Count, ct) : (long?)null;
+            foreach (var (eventId, name, recordId, payload) in events)
+            {
+                var current = sequence;
+                if (current is { } number)
+                {
+                    payload["sequence"] = number;
+                    sequence = number + 1;
+                }
+                if (Add(scope, webhook, batch, eventId, name, recordId, payload, current, claims, read.ReadAt) is { } work)
                 {
                     created.Add(work);
                 }
             }
-            // A bulk event covers the records that match the condition, and fires when at least one does.
-            if (batch.BulkKind is { } bulk && matching.Count > 0 && webhook.Events.Contains(WebhookEvents.ForBulk(bulk))
-                && Add(scope, webhook, batch, batch.BulkEventId!, WebhookEvents.ForBulk(bulk), null, PayloadBuilder.ForBulk(batch, matching), claims, read.ReadAt) is { } bulkWork)
-            {
-                created.Add(bulkWork);
-            }
         }
         return created.Count == 0 ? null : () => Enqueue(created);
+    }
+
+    /// <summary>
+    /// Reserves <paramref name="count"/> consecutive sequence numbers of an ordered webhook; returns the first. The
+    /// update locks the webhook's row until the commit (PostgreSQL; SQLite has one writer anyway), so numbers follow
+    /// commit order and have no gaps.
+    /// </summary>
+    private static async Task<long> TakeSequencesAsync(AppDbContext db, string webhookId, int count, CancellationToken ct)
+    {
+        var webhooks = db.Webhooks.Where(w => w.Id == webhookId);
+        await webhooks.ExecuteUpdateAsync(s => s.SetProperty(w => w.LastSequence, w => w.LastSequence + count), ct);
+        return await webhooks.Select(w => w.LastSequence).FirstAsync(ct) - count + 1;
     }
 
     /// <summary>After the commit. A claimed delivery the queue turns away after all is handed back at once for the sweeper.</summary>
@@ -91,7 +122,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
     }
 
     /// <summary>Writes the delivery; returns the work for the worker, or null when it is held.</summary>
-    private DeliveryWork? Add(WriteSession scope, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, System.Text.Json.Nodes.JsonObject payload, ClaimBudget claims, long readAt)
+    private DeliveryWork? Add(WriteSession scope, WebhookEntity webhook, ChangeBatch batch, string eventId, string eventName, string? recordId, JsonObject payload, long? sequence, ClaimBudget claims, long readAt)
     {
         var delivery = new DeliveryEntity
         {
@@ -102,6 +133,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
             EventName = eventName,
             RecordId = recordId,
             Payload = PayloadBuilder.Serialize(payload),
+            Sequence = sequence,
             Status = webhook.Enabled ? DeliveryStatus.Pending : DeliveryStatus.Held,
             NextAttemptAt = batch.At,
             CreatedAt = batch.At,
@@ -111,6 +143,12 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         {
             scope.Add(delivery);
             return null;
+        }
+        if (webhook.Ordered)
+        {
+            // Not pre-claimed: the worker sends an ordered webhook's deliveries from the head of its line.
+            scope.Add(delivery);
+            return new DeliveryWork(delivery.Id, webhook.Id, Ordered: true);
         }
         PreClaim? claim = null;
         if (claims.Room > 0)

@@ -88,6 +88,6 @@ public sealed class WebhookHealthService(IDbContextFactory<AppDbContext> dbFacto
         // The DTO's header values are masked; the copy needs the real ones.
         var headers = (await webhooks.GetHeadersAsync(webhookId, ct)).Headers;
         return await webhooks.CreateAsync(source.TableId,
-            new WebhookRequest(name, source.Url, source.Method, source.Events, headers, Enabled: false, source.StoredCondition ?? source.Condition, source.ExcludedTableIds), actorId, ct);
+            new WebhookRequest(name, source.Url, source.Method, source.Events, headers, Enabled: false, source.StoredCondition ?? source.Condition, source.ExcludedTableIds, source.Ordered, source.MaxPerSecond), actorId, ct);
     }
 }

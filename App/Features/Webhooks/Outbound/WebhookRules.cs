@@ -62,6 +62,22 @@ public static partial class WebhookRules
         return null;
     }
 
+    public const int MaxPerSecondLimit = 1000;
+
+    /// <summary>Null or 0: no limit; otherwise 1 to <see cref="MaxPerSecondLimit"/> sends per second.</summary>
+    public static int? CheckMaxPerSecond(int? perSecond, Dictionary<string, string[]> errors)
+    {
+        if (perSecond is null or 0)
+        {
+            return null;
+        }
+        if (perSecond is < 1 or > MaxPerSecondLimit)
+        {
+            errors["maxPerSecond"] = [$"maxPerSecond must be between 1 and {MaxPerSecondLimit} (or 0 / null for no limit)."];
+        }
+        return perSecond;
+    }
+
     public static string CheckName(string? name, Dictionary<string, string[]> errors)
     {
         var trimmed = (name ?? "").Trim();

@@ -68,6 +68,8 @@ public sealed class WebhookService(
             Headers = CheckAndProtectHeaders(request.Headers, saved: new Dictionary<string, string>(), errors),
             Enabled = request.Enabled ?? true,
             ExcludedTableIds = await CheckExcludedAsync(table, request.ExcludedTableIds, errors, ct),
+            Ordered = request.Ordered ?? false,
+            MaxPerSecond = WebhookRules.CheckMaxPerSecond(request.MaxPerSecond, errors),
             ConditionJson = ConditionMapper.Serialize(CheckCondition(request.Condition, table, errors)),
             SecretProtected = secrets.Protect(secret),
             CreatedAt = now,
@@ -108,6 +110,8 @@ public sealed class WebhookService(
         if (request.Events is not null) webhook.Events = WebhookRules.CheckEvents(request.Events, errors);
         if (request.Headers is not null) webhook.Headers = CheckAndProtectHeaders(request.Headers, webhook.Headers, errors);
         if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(CheckCondition(request.Condition, table, errors));
+        if (request.Ordered is { } ordered) webhook.Ordered = ordered;
+        if (request.MaxPerSecond is { } perSecond) webhook.MaxPerSecond = perSecond == 0 ? null : WebhookRules.CheckMaxPerSecond(perSecond, errors);
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
         bool? enabledNow = request.Enabled is { } enabled && enabled != webhook.Enabled ? enabled : null;
         if (enabledNow is { } on)
@@ -428,7 +432,9 @@ public sealed class WebhookService(
             plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
             w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt,
             new WebhookStats(heldCount, w.HeldCancelled),
-            table is null ? [] : ConditionMapper.Problems(stored, table))
+            table is null ? [] : ConditionMapper.Problems(stored, table),
+            w.Ordered,
+            w.MaxPerSecond)
         {
             ExcludedTableIds = w.ExcludedTableIds,
             StoredCondition = stored,
