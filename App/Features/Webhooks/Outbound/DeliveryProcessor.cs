@@ -52,15 +52,15 @@ public sealed class DeliveryProcessor(
             return;
         }
 
-        if (pacer.NextTurn(webhook) is { } turn)
+        // maxPerSecond and a receiver's Retry-After. A long wait is not spent holding a lane (nor may it eat into the
+        // lease an attempt needs): the delivery is handed back, due again then.
+        var attemptTimeout = options.CurrentValue.AttemptTimeout;
+        var room = delivery.LeaseExpiresAt!.Value - time.GetUtcNow() - attemptTimeout;
+        var longestWait = room < attemptTimeout ? (room > TimeSpan.Zero ? room : TimeSpan.Zero) : attemptTimeout;
+        if (await pacer.WaitTurnAsync(webhook, longestWait, ct) is { } turn)
         {
-            if (turn - time.GetUtcNow() > options.CurrentValue.AttemptTimeout)
-            {
-                // A long wait (a receiver's Retry-After) is not spent holding a lane: the delivery is due again then.
-                await store.RescheduleAsync(delivery, token, turn);
-                return;
-            }
-            await pacer.WaitAsync(turn, ct);
+            await store.RescheduleAsync(delivery, token, turn);
+            return;
         }
         SendResult result;
         try

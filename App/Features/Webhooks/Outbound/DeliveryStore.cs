@@ -106,6 +106,7 @@ public sealed class DeliveryStore : IDisposable
                 .SetProperty(d => d.LeaseExpiresAt, (DateTimeOffset?)null)
                 .SetProperty(d => d.UpdatedAt, now)));
         _queue.Release(delivery.Id);
+        _notifier.Publish(new DeliveryChange(delivery.WebhookId, delivery.Id, DeliveryStatus.Pending));
     }
 
     /// <summary>

@@ -45,10 +45,19 @@ public partial class WebhookDialog : IDisposable
     private string _savedShape = "";
     private bool _headersOpen;
     private bool _conditionOpen;
+    private bool _deliveryOpen;
 
     private bool TestDisabled => _testing || Has("url");
 
     private string HeadersTitle => _draft.Headers.Count == 0 ? "Custom headers" : $"Custom headers ({_draft.Headers.Count})";
+
+    private string DeliveryTitle => (_draft.Ordered, _draft.MaxPerSecond) switch
+    {
+        (false, null) => "Delivery: as fast as possible, in parallel",
+        (true, null) => "Delivery: ordered",
+        (false, { } max) => $"Delivery: at most {max}/s",
+        (true, { } max) => $"Delivery: ordered, at most {max}/s",
+    };
 
     private string ConditionTitle => _draft.Condition.IsEmpty ? "Condition (optional)" : "Condition";
 
@@ -60,6 +69,7 @@ public partial class WebhookDialog : IDisposable
         _headersOpen = _draft.Headers.Count > 0;
         // Open when there is a condition, so a problem with it (a deleted field) is in view.
         _conditionOpen = !_draft.Condition.IsEmpty;
+        _deliveryOpen = _draft.Ordered || _draft.MaxPerSecond is not null;
         if (Table is null)
         {
             _subscription = TableChanges.SubscribeAll(OnWorkspaceChangeAsync);
@@ -234,8 +244,9 @@ public partial class WebhookDialog : IDisposable
         _errors = ex.Errors?.ToDictionary(e => e.Key, e => e.Value) ?? [];
         _headersOpen |= HasPrefix("headers");
         _conditionOpen |= HasPrefix("condition");
+        _deliveryOpen |= Has("maxPerSecond");
         var placed = _errors.Keys.All(k => k is "name" or "url" or "method" || k.StartsWith("events", StringComparison.Ordinal)
-            || k.StartsWith("excludedTableIds", StringComparison.Ordinal)
+            || k.StartsWith("excludedTableIds", StringComparison.Ordinal) || k == "maxPerSecond"
             || k.StartsWith("headers", StringComparison.Ordinal) || k.StartsWith("condition.filters[", StringComparison.Ordinal)
             || k.StartsWith("condition.changedFields", StringComparison.Ordinal));
         _error = _errors.Count == 0 || !placed ? ex.Message : "Fix the highlighted settings.";

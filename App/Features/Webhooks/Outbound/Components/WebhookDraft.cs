@@ -15,10 +15,14 @@ public sealed class WebhookDraft
     public ConditionDraft Condition { get; } = new();
     /// <summary>The tables a workspace webhook leaves out.</summary>
     public IReadOnlyCollection<string> ExcludedTableIds { get; set; } = [];
+    /// <summary>One at a time, in commit order, each payload with a <c>sequence</c>.</summary>
+    public bool Ordered { get; set; }
+    /// <summary>At most this many requests per second; null: no limit.</summary>
+    public int? MaxPerSecond { get; set; }
 
     public static WebhookDraft From(WebhookDto dto)
     {
-        var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList(), ExcludedTableIds = dto.ExcludedTableIds.ToList() };
+        var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList(), ExcludedTableIds = dto.ExcludedTableIds.ToList(), Ordered = dto.Ordered, MaxPerSecond = dto.MaxPerSecond };
         // The values come masked; left as they are, saving keeps the saved ones.
         draft.Headers.AddRange(dto.Headers.Select(h => new HeaderRow { Name = h.Key, Value = h.Value, Saved = true }));
         // Fields by id, as stored: a rename while the dialog is open changes the names shown, not what is saved.
@@ -35,7 +39,10 @@ public sealed class WebhookDraft
             .ToDictionary(g => g.Key, g => g.Last().Value),
         enabled,
         table is null ? null : Condition.ToCondition(table),
-        table is null ? ExcludedTableIds.ToList() : null);
+        table is null ? ExcludedTableIds.ToList() : null,
+        Ordered,
+        // 0 clears a saved limit (null would leave it as it is).
+        MaxPerSecond ?? 0);
 }
 
 public sealed class HeaderRow
