@@ -638,6 +638,53 @@ namespace Undb.Data.Postgres.Migrations
                     b.ToTable("IncomingWebhooks", (string)null);
                 });
 
+            modelBuilder.Entity("Undb.Features.Webhooks.Outbound.Alerts.NotificationEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(1200)
+                        .HasColumnType("character varying(1200)");
+
+                    b.Property<string>("WebhookId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("WebhookName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("Notifications", (string)null);
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Outbound.Alerts.NotificationSeenEntity", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("SeenUpTo")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("NotificationsSeen", (string)null);
+                });
+
             modelBuilder.Entity("Undb.Features.Webhooks.Outbound.DeliveryAttemptEntity", b =>
                 {
                     b.Property<string>("Id")

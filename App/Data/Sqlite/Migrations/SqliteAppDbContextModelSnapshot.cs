@@ -609,6 +609,53 @@ namespace Undb.Data.Sqlite.Migrations
                     b.ToTable("IncomingWebhooks", (string)null);
                 });
 
+            modelBuilder.Entity("Undb.Features.Webhooks.Outbound.Alerts.NotificationEntity", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .IsRequired()
+                        .HasMaxLength(1200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WebhookId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WebhookName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("Notifications", (string)null);
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Outbound.Alerts.NotificationSeenEntity", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SeenUpTo")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("NotificationsSeen", (string)null);
+                });
+
             modelBuilder.Entity("Undb.Features.Webhooks.Outbound.DeliveryAttemptEntity", b =>
                 {
                     b.Property<string>("Id")

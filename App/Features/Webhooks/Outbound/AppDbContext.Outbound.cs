@@ -9,3 +9,9 @@ public partial class AppDbContext
     public DbSet<DeliveryEntity> Deliveries => Set<DeliveryEntity>();
     public DbSet<DeliveryAttemptEntity> DeliveryAttempts => Set<DeliveryAttemptEntity>();
 }
+
+public partial class AppDbContext
+{
+    public DbSet<Undb.Features.Webhooks.Outbound.Alerts.NotificationEntity> Notifications => Set<Undb.Features.Webhooks.Outbound.Alerts.NotificationEntity>();
+    public DbSet<Undb.Features.Webhooks.Outbound.Alerts.NotificationSeenEntity> NotificationsSeen => Set<Undb.Features.Webhooks.Outbound.Alerts.NotificationSeenEntity>();
+}

@@ -29,6 +29,8 @@ public sealed class DeliveryStore : IDisposable
     private readonly WriteBatcher<string, ClaimedDelivery?> _claims;
     private readonly WriteBatcher<SettleRequest, bool> _settlements;
 
+    private readonly Alerts.WebhookAlerts _alerts;
+
     public DeliveryStore(
         IDbContextFactory<AppDbContext> dbFactory,
         DataWriter writer,
@@ -37,8 +39,10 @@ public sealed class DeliveryStore : IDisposable
         DeliveryQueue queue,
         TimeProvider time,
         IOptionsMonitor<WebhooksOptions> options,
-        ILogger<DeliveryStore> logger)
+        ILogger<DeliveryStore> logger,
+        Alerts.WebhookAlerts alerts)
     {
+        _alerts = alerts;
         _dbFactory = dbFactory;
         _writer = writer;
         _retry = retry;
@@ -206,10 +210,17 @@ public sealed class DeliveryStore : IDisposable
             }
             foreach (var group in batch.Select(r => r.Result.Attempt).GroupBy(a => a.WebhookId))
             {
-                if (await UpdateHealthAsync(session.Db, group.Key, group.ToList(), now, ct) is { } reason)
+                var (reason, failing) = await UpdateHealthAsync(session.Db, group.Key, group.ToList(), now, ct);
+                if (reason is not null)
                 {
                     disabled.Add(group.Key);
                     _logger.LogWarning("Webhook {WebhookId} was disabled: {Reason}", group.Key, reason);
+                    await _alerts.RaiseAsync(session, WebhookEvents.WebhookDisabled, group.Key, reason, ct);
+                }
+                else if (failing is not null)
+                {
+                    _logger.LogWarning("Webhook {WebhookId} is failing: {Reason}", group.Key, failing);
+                    await _alerts.RaiseAsync(session, WebhookEvents.WebhookFailing, group.Key, failing, ct);
                 }
             }
         }, ct);
@@ -275,9 +286,10 @@ public sealed class DeliveryStore : IDisposable
     /// <summary>
     /// Health counters are updated in SQL, not from a loaded row, so concurrent sends to one webhook do not lose
     /// counts. The attempts (in order) fold into at most two updates: a success resets the failure streak, and the
-    /// failures after the last success extend it. Returns the reason when this disabled the webhook.
+    /// failures after the last success extend it. Returns the reason when this disabled the webhook, and what to say
+    /// when this made its failure streak reach <see cref="WebhooksOptions.AlertAfterFailures"/>.
     /// </summary>
-    private async Task<string?> UpdateHealthAsync(AppDbContext db, string webhookId, IReadOnlyList<DeliveryAttemptEntity> attempts, DateTimeOffset now, CancellationToken ct)
+    private async Task<(string? Disabled, string? Failing)> UpdateHealthAsync(AppDbContext db, string webhookId, IReadOnlyList<DeliveryAttemptEntity> attempts, DateTimeOffset now, CancellationToken ct)
     {
         var webhooks = db.Webhooks.Where(w => w.Id == webhookId);
         var lastSuccess = -1;
@@ -303,8 +315,17 @@ public sealed class DeliveryStore : IDisposable
             }, ct);
         }
         var failures = attempts.Count - lastSuccess - 1;
+        string? failing = null;
         if (failures > 0)
         {
+            // The streak before these failures, read under the webhook's row lock (PostgreSQL), so two instances
+            // settling at once cannot both see it cross the threshold.
+            var before = await webhooks.ForUpdate().Select(w => w.ConsecutiveFailures).FirstOrDefaultAsync(ct);
+            var threshold = _options.CurrentValue.AlertAfterFailures;
+            if (before < threshold && before + failures >= threshold)
+            {
+                failing = $"{before + failures} deliveries in a row failed. Last error: {attempts[^1].Error ?? $"HTTP {attempts[^1].ResponseStatus}"}";
+            }
             await webhooks.ExecuteUpdateAsync(s => s
                 .SetProperty(w => w.LastFailureAt, now)
                 .SetProperty(w => w.FailingSince, w => w.FailingSince ?? now)
@@ -326,9 +347,9 @@ public sealed class DeliveryStore : IDisposable
         }
         else
         {
-            return null;
+            return (null, failing);
         }
-        return disabled > 0 ? reason : null;
+        return disabled > 0 ? (reason, null) : (null, failing);
     }
 
     private static Task<int> Disable(IQueryable<WebhookEntity> query, string reason, DateTimeOffset now, CancellationToken ct) =>

@@ -20,6 +20,9 @@ public static class OutboundExtensions
         services.AddSingleton<DeliveryNotifier>();
         services.AddSingleton<WebhookVersions>();
         services.AddSingleton<WebhookPacer>();
+        services.AddSingleton<Alerts.NotificationNotifier>();
+        services.AddSingleton<Alerts.WebhookAlerts>();
+        services.AddSingleton<Alerts.NotificationService>();
         services.AddSingleton<WebhookMetrics>();
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookHeaderValues>();

@@ -14,7 +14,16 @@ public static class WebhookEvents
     /// <summary>The sample event sent by "test"; not subscribable.</summary>
     public const string Test = "webhook.test";
 
+    /// <summary>A webhook was turned off by the engine (410 Gone, or failing for <c>Webhooks:AutoDisableAfter</c>).</summary>
+    public const string WebhookDisabled = "webhook.disabled";
+    /// <summary>A webhook's deliveries failed <c>Webhooks:AlertAfterFailures</c> times in a row.</summary>
+    public const string WebhookFailing = "webhook.failing";
+
+    /// <summary>The record events, which any webhook can subscribe to.</summary>
     public static readonly IReadOnlyList<string> All = [Created, Updated, Deleted, BulkCreated, BulkUpdated, BulkDeleted];
+
+    /// <summary>Alerts about other webhooks, which only a workspace webhook can subscribe to (the workspace's alert URL).</summary>
+    public static readonly IReadOnlyList<string> Alerts = [WebhookDisabled, WebhookFailing];
 
     public static string ForRecord(ChangeKind kind) => kind switch
     {

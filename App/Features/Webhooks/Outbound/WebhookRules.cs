@@ -112,20 +112,24 @@ public static partial class WebhookRules
         return upper;
     }
 
-    public static List<string> CheckEvents(IReadOnlyList<string>? events, Dictionary<string, string[]> errors)
+    /// <summary>The events a webhook subscribes to; the alert events only for a <paramref name="workspace"/> webhook.</summary>
+    public static List<string> CheckEvents(IReadOnlyList<string>? events, Dictionary<string, string[]> errors, bool workspace = false)
     {
         var result = new List<string>();
+        IReadOnlyList<string> allowed = workspace ? [.. WebhookEvents.All, .. WebhookEvents.Alerts] : WebhookEvents.All;
         if (events is null || events.Count == 0)
         {
-            errors["events"] = [$"Choose at least one event: {string.Join(", ", WebhookEvents.All)}."];
+            errors["events"] = [$"Choose at least one event: {string.Join(", ", allowed)}."];
             return result;
         }
         for (var i = 0; i < events.Count; i++)
         {
-            var match = WebhookEvents.All.FirstOrDefault(e => string.Equals(e, events[i]?.Trim(), StringComparison.OrdinalIgnoreCase));
+            var match = allowed.FirstOrDefault(e => string.Equals(e, events[i]?.Trim(), StringComparison.OrdinalIgnoreCase));
             if (match is null)
             {
-                errors[$"events[{i}]"] = [$"'{events[i]}' is not an event; use {string.Join(", ", WebhookEvents.All)}."];
+                errors[$"events[{i}]"] = [WebhookEvents.Alerts.Contains(events[i]?.Trim() ?? "", StringComparer.OrdinalIgnoreCase)
+                    ? $"'{events[i]}' is an alert about other webhooks: only a workspace webhook (tableId null) can subscribe to it."
+                    : $"'{events[i]}' is not an event; use {string.Join(", ", allowed)}."];
             }
             else if (!result.Contains(match))
             {

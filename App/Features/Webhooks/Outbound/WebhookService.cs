@@ -64,7 +64,7 @@ public sealed class WebhookService(
             Name = WebhookRules.CheckName(request.Name, errors),
             Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors),
             Method = WebhookRules.CheckMethod(request.Method, errors),
-            Events = WebhookRules.CheckEvents(request.Events, errors),
+            Events = WebhookRules.CheckEvents(request.Events, errors, workspace: table is null),
             Headers = CheckAndProtectHeaders(request.Headers, saved: new Dictionary<string, string>(), errors),
             Enabled = request.Enabled ?? true,
             ExcludedTableIds = await CheckExcludedAsync(table, request.ExcludedTableIds, errors, ct),
@@ -107,7 +107,7 @@ public sealed class WebhookService(
         var url = webhook.Url;
         if (request.Url is not null) webhook.Url = WebhookRules.CheckUrl(request.Url, options.CurrentValue.AllowPrivateNetworks, errors);
         if (request.Method is not null) webhook.Method = WebhookRules.CheckMethod(request.Method, errors);
-        if (request.Events is not null) webhook.Events = WebhookRules.CheckEvents(request.Events, errors);
+        if (request.Events is not null) webhook.Events = WebhookRules.CheckEvents(request.Events, errors, workspace: table is null);
         if (request.Headers is not null) webhook.Headers = CheckAndProtectHeaders(request.Headers, webhook.Headers, errors);
         if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(CheckCondition(request.Condition, table, errors));
         if (request.Ordered is { } ordered) webhook.Ordered = ordered;

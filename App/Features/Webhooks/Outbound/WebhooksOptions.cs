@@ -50,6 +50,13 @@ public sealed class WebhooksOptions
     [Range(1, 256)]
     public int MaxConcurrencyPerWebhook { get; set; } = 16;
 
+    /// <summary>
+    /// Failed attempts in a row after which a webhook counts as failing: the admins' bell shows it, and workspace
+    /// webhooks subscribed to <c>webhook.failing</c> are told. Once per streak; a success ends the streak.
+    /// </summary>
+    [Range(1, 1000)]
+    public int AlertAfterFailures { get; set; } = 5;
+
     [Range(1, 4096)]
     public int MaxConcurrentDeliveries { get; set; } = 64;
 
