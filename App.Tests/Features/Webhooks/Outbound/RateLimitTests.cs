@@ -113,6 +113,7 @@ public sealed class PacedDeliveryTests(FakeClockFactory factory) : IClassFixture
         var api = factory.CreateApiClient();
         var (webhookId, _) = await api.CreateWebhookAsync(table.Id, new { name = "paced", url = _receiver.Url, events = new[] { "record.created" }, maxPerSecond = 5 });
         var start = factory.Clock.GetUtcNow();
+        using var signals = new DeliverySignals(factory.Services);
 
         await api.SendJsonAsync(HttpMethod.Post, $"/api/tables/{table.Id}/records/bulk", new { records = Enumerable.Range(1, 12).Select(i => new { values = new { Deal = $"d{i}" } }).ToArray() });
 
@@ -122,6 +123,12 @@ public sealed class PacedDeliveryTests(FakeClockFactory factory) : IClassFixture
         await _receiver.WaitForCountAsync(10);
         factory.Clock.Advance(TimeSpan.FromSeconds(1));
         await _receiver.WaitForCountAsync(12);
+        // The receiver has the last requests a moment before the app has recorded them.
+        var settled = new HashSet<string>();
+        while (settled.Count < 12)
+        {
+            settled.Add((await signals.NextAsync(c => c.WebhookId == webhookId && c.DeliveryId is not null && c.Status == DeliveryStatus.Succeeded)).DeliveryId!);
+        }
 
         var starts = await AttemptStartsAsync(webhookId);
         Assert.Equal(12, starts.Count);
