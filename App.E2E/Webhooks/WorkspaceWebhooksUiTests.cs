@@ -98,4 +98,47 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         await page.ClickAsync("#deliveries-back");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/webhooks$"));
     }
+
+    [Fact]
+    public async Task AWebhookTurnedOff_RingsTheBell_WhichLeadsToItsHistory_AndTheOrderedAndRateSettingsShowOnItsCard()
+    {
+        using var api = Server.CreateApiClient();
+        var deals = await CreateTableAsync(api, "Deals");
+        await using var context = await Browser.NewContextAsync(Server.BaseUrl);
+        var page = await context.NewPageAsync();
+        await UiActions.LoginAsync(page);
+        await page.GotoAsync($"/tables/{deals}");
+        await UiActions.WaitForCircuitAsync(page);
+
+        // Create a webhook with the keyboard-reachable Delivery settings.
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Webhooks", Exact = true }).ClickAsync();
+        await page.ClickAsync("#webhook-create-first");
+        await page.FillAsync("#webhook-name input, input#webhook-name", "CRM");
+        await page.FillAsync("#webhook-url input, input#webhook-url", Receiver.Url);
+        await page.ClickAsync("#webhook-delivery-panel .mud-expand-panel-header");
+        await page.Locator("#webhook-ordered input, input#webhook-ordered").CheckAsync();
+        await page.FillAsync("#webhook-max-per-second input, input#webhook-max-per-second", "5");
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.Locator("#webhook-delivery-panel")).ToContainTextAsync("Delivery: ordered, at most 5/s");
+        await ShotAsync(page, "webhook-delivery-panel");
+        await page.ClickAsync("#webhook-save");
+        var card = page.Locator("[data-testid=webhook-card]");
+        await Expect(card.Locator("[data-testid=webhook-ordered]")).ToBeVisibleAsync();
+        await Expect(card.Locator("[data-testid=webhook-rate]")).ToHaveTextAsync("≤ 5/s");
+
+        // The receiver is gone for good: the engine turns the webhook off, and the bell says so at once.
+        await Expect(page.Locator("#alerts-bell")).ToHaveAttributeAsync("aria-label", "Notifications");
+        Receiver.StatusCode = 410;
+        await CreateRecordAsync(api, deals, "Acme");
+        await Expect(page.Locator("#alerts-bell")).ToHaveAttributeAsync("aria-label", "Notifications, 1 new");
+        await Expect(card.Locator("[data-testid=webhook-badge]")).ToHaveTextAsync("Disabled");
+        await page.Locator("#alerts-bell button").ClickAsync();
+        var item = page.Locator(".alert-item").First;
+        await Expect(item).ToContainTextAsync("CRM was turned off");
+        await Expect(item).ToContainTextAsync("410");
+        await ShotAsync(page, "alerts-bell-open");
+        await Expect(page.Locator("#alerts-bell")).ToHaveAttributeAsync("aria-label", "Notifications");
+        await item.ClickAsync();
+        await Expect(page.Locator("#deliveries-title")).ToHaveTextAsync("CRM");
+    }
 }
