@@ -43,6 +43,10 @@ public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<FieldActions>();
         Services.AddSingleton(app.GetRequiredService<RecordHistoryService>());
+        // The table page's Incoming Webhook card.
+        Services.AddSingleton(app.GetRequiredService<Undb.Features.Webhooks.Incoming.IncomingWebhookService>());
+        Services.AddSingleton(app.GetRequiredService<Undb.Features.Webhooks.Incoming.IncomingWebhookNotifier>());
+        Services.AddSingleton(app.GetRequiredService<Microsoft.Extensions.Options.IOptions<Undb.Features.Webhooks.Incoming.IncomingWebhooksOptions>>());
         Services.AddCascadingValue(_ => new MemberAccess(role));
         AdminId = factory.AdminIdAsync().GetAwaiter().GetResult();
         var auth = AddAuthorization();

@@ -21,6 +21,14 @@ public abstract class RoleVisibilityTests(UndbFactory factory, Role role) : Comp
     }
 
     protected static bool Shown(IRenderedComponent<ContainerFragment> cut, string selector) => cut.FindAll(selector).Count > 0;
+
+    /// <summary>The Records view's Incoming Webhook card, for a table with one incoming webhook.</summary>
+    protected async Task<IRenderedComponent<ContainerFragment>> RenderIncomingCardAsync()
+    {
+        var table = await TablesSeed.DealsAsync(Factory.Services);
+        await Service<Undb.Features.Webhooks.Incoming.IncomingWebhookService>().CreateAsync(table.Id, "Typeform", null, enabled: true, AdminId);
+        return RenderWithProviders<Undb.Features.Webhooks.Incoming.Components.TableIncomingCard>(p => p.Add(c => c.Table, table));
+    }
 }
 
 public sealed class ViewerSeesTests(UndbFactory factory) : RoleVisibilityTests(factory, Role.Viewer), IClassFixture<UndbFactory>
@@ -52,6 +60,13 @@ public sealed class ViewerSeesTests(UndbFactory factory) : RoleVisibilityTests(f
         Assert.False(Shown(cut, "#drawer-delete"));
         Assert.Contains("Acme", cut.Find("[data-drawer-value='Deal']").TextContent);
     }
+
+    [Fact]
+    public async Task AViewer_DoesNotSeeTheIncomingWebhookCard()
+    {
+        var cut = await RenderIncomingCardAsync();
+        Assert.False(Shown(cut, "#incoming-strip"));
+    }
 }
 
 public sealed class EditorSeesTests(UndbFactory factory) : RoleVisibilityTests(factory, Role.Editor), IClassFixture<UndbFactory>
@@ -68,6 +83,19 @@ public sealed class EditorSeesTests(UndbFactory factory) : RoleVisibilityTests(f
         var grid = cut.FindComponent<RecordsGrid>();
         Assert.True(await grid.InvokeAsync(() => grid.Instance.BeginEditAt(record.Id, table.Fields.Single(f => f.Name == "Deal").Id)));
     }
+
+    [Fact]
+    public async Task AnEditor_SeesTheIncomingWebhookCard_ReadOnly_WithoutItsKey()
+    {
+        var cut = await RenderIncomingCardAsync();
+        cut.WaitForAssertion(() => Assert.True(Shown(cut, ".incoming-strip-row")));
+        Assert.True(Shown(cut, ".incoming-strip-url"));
+        Assert.True(Shown(cut, ".incoming-strip-state"));
+        Assert.False(Shown(cut, "#incoming-strip-new"));
+        Assert.False(Shown(cut, ".incoming-strip-key"));
+        Assert.False(Shown(cut, ".incoming-strip-enabled"));
+        Assert.False(Shown(cut, ".incoming-strip-mapping"));
+    }
 }
 
 public sealed class AdminSeesTests(UndbFactory factory) : RoleVisibilityTests(factory, Role.Admin), IClassFixture<UndbFactory>
@@ -80,6 +108,17 @@ public sealed class AdminSeesTests(UndbFactory factory) : RoleVisibilityTests(fa
         Assert.True(Shown(cut, "#add-record"));
         Assert.True(Shown(cut, "#manage-fields"));
         Assert.False(Shown(cut, "#read-only-note"));
+    }
+
+    [Fact]
+    public async Task AnAdmin_ManagesTheIncomingWebhookFromTheCard()
+    {
+        var cut = await RenderIncomingCardAsync();
+        cut.WaitForAssertion(() => Assert.True(Shown(cut, ".incoming-strip-row")));
+        Assert.True(Shown(cut, "#incoming-strip-new"));
+        Assert.True(Shown(cut, ".incoming-strip-key"));
+        Assert.True(Shown(cut, ".incoming-strip-enabled"));
+        Assert.True(Shown(cut, ".incoming-strip-mapping"));
     }
 }
 

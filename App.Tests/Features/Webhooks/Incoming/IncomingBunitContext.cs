@@ -33,6 +33,8 @@ public abstract class IncomingBunitContext : BunitContext, IClassFixture<Incomin
         Share<RecordQueryService>();
         Share<TimeProvider>();
         Share<IOptions<IncomingWebhooksOptions>>();
+        // Signed in as an owner, as the layout cascades it (role-specific views are in RoleVisibilityTests).
+        Services.AddCascadingValue(_ => new Undb.Features.Accounts.MemberAccess(Undb.Features.Accounts.Role.Owner));
     }
 
     /// <summary>
