@@ -180,28 +180,8 @@ internal sealed class UndbDocumentTransformer : IOpenApiDocumentTransformer
     private static OpenApiParameter Header(string name, string description) =>
         new() { Name = name, In = ParameterLocation.Header, Required = name.StartsWith("webhook-", StringComparison.Ordinal), Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
 
-    /// <summary>A real payload, built by the code that builds deliveries, for a sample table.</summary>
-    private static JsonNode Example(string name)
-    {
-        var at = new DateTimeOffset(2026, 12, 1, 9, 30, 0, TimeSpan.Zero);
-        var fields = new List<FieldEntity>
-        {
-            new() { Id = "fld_deal", TableId = "tbl_deals", Name = "Deal", Type = FieldType.Text, Order = 0 },
-            new() { Id = "fld_value", TableId = "tbl_deals", Name = "Value", Type = FieldType.Number, Order = 1 },
-        };
-        var table = new TableSnapshot("tbl_deals", "Deals", fields);
-        var actor = new UserRef("usr_example", "ada@example.com");
-        if (name == WebhookEvents.Test)
-        {
-            return PayloadBuilder.ForTest("evt_example", table, actor, at);
-        }
-        var kind = name.EndsWith("created", StringComparison.Ordinal) ? ChangeKind.Created : name.EndsWith("updated", StringComparison.Ordinal) ? ChangeKind.Updated : ChangeKind.Deleted;
-        var record = new RecordSnapshot("rec_example", new JsonObject { ["fld_deal"] = "Acme", ["fld_value"] = 1200 }, at, actor, at, actor);
-        var change = new RecordChange("evt_example", kind, record, kind == ChangeKind.Updated ? new JsonObject { ["fld_value"] = 1000 } : null, ["fld_value"]);
-        var bulk = name.Contains("bulk", StringComparison.Ordinal);
-        var batch = ChangeBatch.Create(table, actor, at, [change], bulk ? kind : null);
-        return bulk ? PayloadBuilder.ForBulk(batch, [change]) : PayloadBuilder.ForRecord(batch, change);
-    }
+    /// <summary>A real payload, built by the code that builds deliveries (the event catalog's example).</summary>
+    private static JsonNode Example(string name) => WebhookEventCatalog.Example(name).DeepClone();
 }
 
 /// <summary>Per route: which credential it takes, and the problem details it may answer with.</summary>

@@ -23,6 +23,9 @@ public static class OutboundApi
             return TypedResults.Created($"/api/webhooks/{created.Webhook.Id}", created.Webhook);
         }).RequirePermission(Permission.ManageWebhooks);
 
+        // The event catalog: every event with its JSON Schema and an example ("what will my receiver get?").
+        api.MapGet("/webhook-events", () => TypedResults.Ok(new WebhookEventList(WebhookEventCatalog.All))).RequirePermission(Permission.ReadWebhooks);
+
         // Workspace webhooks: tableId null covers every table, including later ones, except excludedTableIds.
         api.MapGet("/webhooks", async (WebhookService webhooks, CancellationToken ct) =>
             TypedResults.Ok(new { items = await webhooks.ListWorkspaceAsync(ct) })).RequirePermission(Permission.ReadWebhooks);

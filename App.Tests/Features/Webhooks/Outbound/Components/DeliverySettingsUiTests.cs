@@ -75,4 +75,22 @@ public sealed class DeliverySettingsUiTests(OutboundFactory factory) : IClassFix
         var saved = Assert.IsType<WebhookDto>((await result.WaitAsync(TimeSpan.FromSeconds(30)))!.Data);
         Assert.Equal(WebhookRules.MaxPerSecondLimit, saved.MaxPerSecond);
     }
+
+    [Fact]
+    public async Task WhatWillMyReceiverGet_ShowsTheChosenEventsExampleAndSchema()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var (provider, _) = await OpenAsync(table);
+        provider.Find("#webhook-catalog-panel .mud-expand-panel-header").Click();
+
+        var body = provider.WaitForElement("#event-catalog-body");
+        Assert.Contains("\"name\": \"record.created\"", body.TextContent);
+        Assert.Contains("rec_example", body.TextContent);
+        // The default events are created, updated and deleted: one chip each.
+        Assert.Equal(3, provider.FindAll("[data-catalog-event]").Count);
+        provider.Find("[data-catalog-event='record.updated']").Click();
+        provider.WaitForAssertion(() => Assert.Contains("\"previous\"", provider.Find("#event-catalog-body").TextContent));
+        provider.FindAll("#event-catalog-view button").Single(b => b.TextContent.Contains("JSON Schema")).Click();
+        provider.WaitForAssertion(() => Assert.Contains("json-schema.org", provider.Find("#event-catalog-body").TextContent));
+    }
 }

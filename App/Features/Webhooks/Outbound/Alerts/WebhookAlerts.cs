@@ -24,6 +24,26 @@ public sealed class WebhookAlerts(DeliveryQueue queue, NotificationNotifier noti
 {
     public const string IdPrefix = "ntf";
 
+    /// <summary>The body of a <c>webhook.disabled</c> / <c>webhook.failing</c> event (also the event catalog's example).</summary>
+    public static JsonObject Payload(string eventId, string kind, DateTimeOffset at, string webhookId, string webhookName, string? tableId, string url,
+        string message, DateTimeOffset? failingSince, int consecutiveFailures) => new()
+    {
+        ["id"] = eventId,
+        ["operatorId"] = null,
+        ["name"] = kind,
+        ["timestamp"] = UtcDateTimeOffsetConverter.Text(at),
+        ["event"] = new JsonObject
+        {
+            ["webhookId"] = webhookId,
+            ["webhookName"] = webhookName,
+            ["tableId"] = tableId,
+            ["url"] = url,
+            ["message"] = message,
+            ["failingSince"] = failingSince is { } since ? UtcDateTimeOffsetConverter.Text(since) : null,
+            ["consecutiveFailures"] = consecutiveFailures,
+        },
+    };
+
     /// <summary>Writes the alert in <paramref name="session"/>; the notification and the deliveries go out after its commit.</summary>
     public async Task RaiseAsync(WriteSession session, string kind, string webhookId, string message, CancellationToken ct)
     {
@@ -55,23 +75,7 @@ public sealed class WebhookAlerts(DeliveryQueue queue, NotificationNotifier noti
         var eventId = Ids.New(Ids.Event, now);
         foreach (var subscriber in subscribers)
         {
-            var payload = new JsonObject
-            {
-                ["id"] = eventId,
-                ["operatorId"] = null,
-                ["name"] = kind,
-                ["timestamp"] = UtcDateTimeOffsetConverter.Text(now),
-                ["event"] = new JsonObject
-                {
-                    ["webhookId"] = webhook.Id,
-                    ["webhookName"] = webhook.Name,
-                    ["tableId"] = webhook.TableId,
-                    ["url"] = webhook.Url,
-                    ["message"] = notification.Message,
-                    ["failingSince"] = webhook.FailingSince is { } since ? UtcDateTimeOffsetConverter.Text(since) : null,
-                    ["consecutiveFailures"] = webhook.ConsecutiveFailures,
-                },
-            };
+            var payload = Payload(eventId, kind, now, webhook.Id, webhook.Name, webhook.TableId, webhook.Url, notification.Message, webhook.FailingSince, webhook.ConsecutiveFailures);
             var delivery = new DeliveryEntity
             {
                 Id = Ids.New(WebhookIds.Delivery, now),

@@ -46,6 +46,7 @@ public partial class WebhookDialog : IDisposable
     private bool _headersOpen;
     private bool _conditionOpen;
     private bool _deliveryOpen;
+    private bool _catalogOpen;
 
     private bool TestDisabled => _testing || Has("url");
 
