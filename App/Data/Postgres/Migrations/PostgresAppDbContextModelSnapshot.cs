@@ -846,6 +846,13 @@ namespace Undb.Data.Postgres.Migrations
                     b.Property<int>("ConsecutiveFailures")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasDefaultValue("json");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -905,6 +912,9 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<bool>("Ordered")
                         .HasColumnType("boolean");
+
+                    b.Property<string>("PayloadTemplate")
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("PreviousSecretExpiresAt")
                         .HasColumnType("timestamp with time zone");

@@ -817,6 +817,13 @@ namespace Undb.Data.Sqlite.Migrations
                     b.Property<int>("ConsecutiveFailures")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("json");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -876,6 +883,9 @@ namespace Undb.Data.Sqlite.Migrations
 
                     b.Property<bool>("Ordered")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("PayloadTemplate")
+                        .HasColumnType("TEXT");
 
                     b.Property<long?>("PreviousSecretExpiresAt")
                         .HasColumnType("INTEGER");

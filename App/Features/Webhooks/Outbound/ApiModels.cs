@@ -19,6 +19,12 @@ public sealed record WebhookRequest(
 {
     /// <summary><c>POST /api/webhooks</c> only: the table to watch, or null (or left out) for every table of the workspace.</summary>
     public string? TableId { get; init; }
+
+    /// <summary>A Liquid template for the body (see README); <c>""</c> goes back to the standard payload, null leaves it as it is.</summary>
+    public string? PayloadTemplate { get; init; }
+
+    /// <summary><c>json</c> (default), <c>text</c> or <c>form</c>: the body's content type when a template is set.</summary>
+    public string? ContentType { get; init; }
 }
 
 /// <summary>A webhook as the API shows it; <see cref="Secret"/> is masked except in the create answer, header values always.</summary>
@@ -48,6 +54,12 @@ public sealed record WebhookDto(
 {
     /// <summary>The tables a workspace webhook leaves out (empty for a table webhook).</summary>
     public IReadOnlyList<string> ExcludedTableIds { get; init; } = [];
+
+    /// <summary>The body's Liquid template; null: the standard JSON payload.</summary>
+    public string? PayloadTemplate { get; init; }
+
+    /// <summary>How a templated body is sent: <c>json</c>, <c>text</c> or <c>form</c>.</summary>
+    public string ContentType { get; init; } = Templates.PayloadContentTypes.Json;
 
     /// <summary>
     /// The condition as stored, fields by id: what the edit dialog works on, so a field renamed while it is open

@@ -40,6 +40,20 @@ public sealed class DeliverySender(
             RequestUrl = webhook.Url,
             RequestBody = delivery.Payload,
         };
+        string body;
+        try
+        {
+            // A templated webhook sends the rendered body (and signs exactly that); the rest send the payload as stored.
+            body = webhook.PayloadTemplate is { } template ? Templates.PayloadTemplates.Render(template, delivery.Payload) : delivery.Payload;
+        }
+        catch (Templates.PayloadTemplateException ex)
+        {
+            attempt.Error = ex.Message;
+            metrics.Attempted(false, 0, delivery.EventName, null);
+            logger.LogWarning("Webhook {WebhookId}: {Error}", webhook.Id, ex.Message);
+            return new SendResult(attempt, null);
+        }
+        attempt.RequestBody = body;
         IReadOnlyList<string> signing;
         IReadOnlyDictionary<string, string> custom;
         try
@@ -57,15 +71,15 @@ public sealed class DeliverySender(
         }
         using var request = new HttpRequestMessage(new HttpMethod(webhook.Method), webhook.Url)
         {
-            Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json"),
+            Content = new StringContent(body, Encoding.UTF8, webhook.PayloadTemplate is null ? "application/json" : Templates.PayloadContentTypes.MediaType(webhook.ContentType)),
         };
         request.Options.Set(WebhookCircuitHandler.WebhookIdKey, webhook.Id);
         var engine = request.Headers;
         engine.TryAddWithoutValidation("User-Agent", UserAgent);
         engine.TryAddWithoutValidation("webhook-id", delivery.EventId);
         engine.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        engine.TryAddWithoutValidation("webhook-signature", WebhookSigner.SignatureHeader(signing, delivery.EventId, timestamp, delivery.Payload));
-        engine.TryAddWithoutValidation("X-Undb-Signature", WebhookSigner.GitHubStyle(signing[0], delivery.Payload));
+        engine.TryAddWithoutValidation("webhook-signature", WebhookSigner.SignatureHeader(signing, delivery.EventId, timestamp, body));
+        engine.TryAddWithoutValidation("X-Undb-Signature", WebhookSigner.GitHubStyle(signing[0], body));
         engine.TryAddWithoutValidation("X-Undb-Event", delivery.EventName);
         engine.TryAddWithoutValidation("X-Undb-Delivery", delivery.Id);
         if (AddCustomHeaders(request, custom) is { } refused)

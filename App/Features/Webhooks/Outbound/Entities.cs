@@ -60,6 +60,10 @@ public sealed class WebhookEntity
     public long LastSequence { get; set; }
     /// <summary>At most this many sends per second (per instance), retries included; null: no limit.</summary>
     public int? MaxPerSecond { get; set; }
+    /// <summary>A Liquid template the body is rendered from (<see cref="Templates.PayloadTemplates"/>); null: the standard JSON payload.</summary>
+    public string? PayloadTemplate { get; set; }
+    /// <summary>How a templated body is sent: <c>json</c> (default), <c>text</c> or <c>form</c>.</summary>
+    public string ContentType { get; set; } = Templates.PayloadContentTypes.Json;
 }
 
 /// <summary>The outbox: one event for one webhook, written in the same transaction as the change.</summary>

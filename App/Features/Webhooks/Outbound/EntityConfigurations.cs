@@ -17,6 +17,7 @@ internal sealed class WebhookConfiguration : IEntityTypeConfiguration<WebhookEnt
         b.Property(w => w.Name).HasMaxLength(WebhookRules.MaxNameLength);
         b.Property(w => w.Url).HasMaxLength(WebhookRules.MaxUrlLength);
         b.Property(w => w.Method).HasMaxLength(8);
+        b.Property(w => w.ContentType).HasMaxLength(8).HasDefaultValue(Templates.PayloadContentTypes.Json);
         b.Property(w => w.Events).HasConversion(JsonColumn.Converter<List<string>>(), JsonColumn.Comparer<List<string>>());
         b.Property(w => w.Headers).HasConversion(JsonColumn.Converter<Dictionary<string, string>>(), JsonColumn.Comparer<Dictionary<string, string>>());
         // Rows from before workspace webhooks read as an empty list.

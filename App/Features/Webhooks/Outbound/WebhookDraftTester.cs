@@ -43,7 +43,9 @@ public sealed class WebhookDraftTester(
             ? RevealOrReport(saved.Headers, errors)
             : new Dictionary<string, string>();
         var headers = WebhookRules.CheckHeaders(WebhookHeaderValues.KeepMasked(draft.Headers ?? new Dictionary<string, string>(), savedHeaders, errors), errors);
-        WebhookRules.ThrowIfAny(errors, "Fix the URL, method or headers before sending a test.");
+        var contentType = WebhookRules.CheckContentType(draft.ContentType, errors) ?? Templates.PayloadContentTypes.Json;
+        var template = WebhookRules.CheckTemplate(draft.PayloadTemplate, contentType, [WebhookEvents.Test], errors);
+        WebhookRules.ThrowIfAny(errors, "Fix the URL, method, headers or template before sending a test.");
 
         var now = time.GetUtcNow();
         var webhook = new WebhookEntity
@@ -57,6 +59,8 @@ public sealed class WebhookDraftTester(
             SecretProtected = saved?.SecretProtected ?? secrets.Protect(WebhookSigner.NewSecret()),
             PreviousSecretProtected = saved?.PreviousSecretProtected,
             PreviousSecretExpiresAt = saved?.PreviousSecretExpiresAt,
+            PayloadTemplate = template,
+            ContentType = contentType,
         };
         var eventId = Ids.New(Ids.Event, now);
         var delivery = new DeliveryEntity

@@ -141,7 +141,9 @@ public static class WebhookEventCatalog
         var change = new RecordChange("evt_example", kind, record, kind == ChangeKind.Updated ? new JsonObject { ["fld_value"] = 1000 } : null, ["fld_value"]);
         var bulk = name.Contains("bulk", StringComparison.Ordinal);
         var batch = ChangeBatch.Create(table, actor, At, [change], bulk ? kind : null);
-        return bulk ? PayloadBuilder.ForBulk(batch, [change]) : PayloadBuilder.ForRecord(batch, change);
+        var payload = bulk ? PayloadBuilder.ForBulk(batch, [change]) : PayloadBuilder.ForRecord(batch, change);
+        payload["id"] = "evt_example"; // a bulk event's id is made per batch
+        return payload;
     }
 
     private static JsonObject Str(string? description) =>

@@ -62,6 +62,46 @@ public static partial class WebhookRules
         return null;
     }
 
+    /// <summary>null: unchanged; otherwise one of <see cref="Templates.PayloadContentTypes.All"/>.</summary>
+    public static string? CheckContentType(string? contentType, Dictionary<string, string[]> errors)
+    {
+        if (contentType is null)
+        {
+            return null;
+        }
+        var match = Templates.PayloadContentTypes.All.FirstOrDefault(c => string.Equals(c, contentType.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            errors["contentType"] = [$"contentType must be one of {string.Join(", ", Templates.PayloadContentTypes.All)}."];
+        }
+        return match;
+    }
+
+    /// <summary>
+    /// A blank template is none (the standard payload). Otherwise it must parse and render, for each event the webhook
+    /// sends, the catalog's example of it; with content type json, into JSON. The error names the event, line and reason.
+    /// </summary>
+    public static string? CheckTemplate(string? template, string contentType, IReadOnlyList<string> events, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(template))
+        {
+            return null;
+        }
+        foreach (var name in events.Append(WebhookEvents.Test))
+        {
+            if (WebhookEventCatalog.Find(name) is not { } info)
+            {
+                continue;
+            }
+            if (Templates.PayloadTemplates.Check(template, contentType, (System.Text.Json.Nodes.JsonObject)info.Example.DeepClone()) is { } error)
+            {
+                errors["payloadTemplate"] = [$"For {name}: {error}"];
+                break;
+            }
+        }
+        return template;
+    }
+
     public const int MaxPerSecondLimit = 1000;
 
     /// <summary>Null or 0: no limit; otherwise 1 to <see cref="MaxPerSecondLimit"/> sends per second.</summary>

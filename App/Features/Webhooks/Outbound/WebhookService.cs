@@ -70,12 +70,14 @@ public sealed class WebhookService(
             ExcludedTableIds = await CheckExcludedAsync(table, request.ExcludedTableIds, errors, ct),
             Ordered = request.Ordered ?? false,
             MaxPerSecond = WebhookRules.CheckMaxPerSecond(request.MaxPerSecond, errors),
+            ContentType = WebhookRules.CheckContentType(request.ContentType, errors) ?? Templates.PayloadContentTypes.Json,
             ConditionJson = ConditionMapper.Serialize(CheckCondition(request.Condition, table, errors)),
             SecretProtected = secrets.Protect(secret),
             CreatedAt = now,
             UpdatedAt = now,
             CreatedById = actorId,
         };
+        webhook.PayloadTemplate = WebhookRules.CheckTemplate(request.PayloadTemplate, webhook.ContentType, webhook.Events, errors);
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
         await writer.WriteAsync(s =>
         {
@@ -112,6 +114,13 @@ public sealed class WebhookService(
         if (setCondition) webhook.ConditionJson = ConditionMapper.Serialize(CheckCondition(request.Condition, table, errors));
         if (request.Ordered is { } ordered) webhook.Ordered = ordered;
         if (request.MaxPerSecond is { } perSecond) webhook.MaxPerSecond = perSecond == 0 ? null : WebhookRules.CheckMaxPerSecond(perSecond, errors);
+        if (request.ContentType is not null) webhook.ContentType = WebhookRules.CheckContentType(request.ContentType, errors) ?? webhook.ContentType;
+        if (request.PayloadTemplate is not null) webhook.PayloadTemplate = request.PayloadTemplate;
+        if (request.PayloadTemplate is not null || request.ContentType is not null || request.Events is not null)
+        {
+            // A template is checked against what the webhook now sends: its events and content type.
+            webhook.PayloadTemplate = WebhookRules.CheckTemplate(webhook.PayloadTemplate, webhook.ContentType, webhook.Events, errors);
+        }
         WebhookRules.ThrowIfAny(errors, "The webhook is not valid.");
         bool? enabledNow = request.Enabled is { } enabled && enabled != webhook.Enabled ? enabled : null;
         if (enabledNow is { } on)
@@ -437,6 +446,8 @@ public sealed class WebhookService(
             w.MaxPerSecond)
         {
             ExcludedTableIds = w.ExcludedTableIds,
+            PayloadTemplate = w.PayloadTemplate,
+            ContentType = w.ContentType,
             StoredCondition = stored,
         };
     }
