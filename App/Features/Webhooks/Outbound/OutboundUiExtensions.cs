@@ -7,6 +7,7 @@ public static class OutboundUiExtensions
     {
         services.AddSingleton<WebhookHealthService>();
         services.AddSingleton<WebhookDraftTester>();
+        services.AddSingleton<Templates.PayloadPreview>();
         return services;
     }
 }

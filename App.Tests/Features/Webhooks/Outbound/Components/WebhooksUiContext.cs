@@ -30,9 +30,12 @@ public sealed class WebhooksUiContext : BunitContext
     }
 
     /// <summary>Renders the providers dialogs, selects and snackbars need.</summary>
+    /// <summary>Where open selects and menus render their items (set by <see cref="RenderProviders"/>).</summary>
+    public IRenderedComponent<MudPopoverProvider> Popovers { get; private set; } = default!;
+
     public IRenderedComponent<MudDialogProvider> RenderProviders()
     {
-        Render<MudPopoverProvider>();
+        Popovers = Render<MudPopoverProvider>();
         Render<MudSnackbarProvider>();
         return Render<MudDialogProvider>();
     }

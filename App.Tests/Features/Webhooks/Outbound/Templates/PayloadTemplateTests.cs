@@ -73,6 +73,19 @@ public sealed class PayloadTemplateTests
     }
 
     [Fact]
+    public void TheJsonFilter_WritesObjectsAndArrays_AsJson()
+    {
+        var body = PayloadTemplates.Render("{\"record\": {{ record | json }}, \"previous\": {{ previous | json }}, \"none\": {{ records | json }}}", Example(WebhookEvents.Updated));
+        var parsed = JsonNode.Parse(body)!;
+        Assert.Equal("Acme", parsed["record"]!["Deal"]!.GetValue<string>());
+        Assert.Equal(1200, parsed["record"]!["Value"]!.GetValue<decimal>());
+        Assert.Equal("rec_example", parsed["record"]!["id"]!.GetValue<string>());
+        Assert.Equal("ada@example.com", parsed["record"]!["createdBy"]!["username"]!.GetValue<string>());
+        Assert.Equal(1000, parsed["previous"]!["Value"]!.GetValue<decimal>());
+        Assert.Null(parsed["none"]);
+    }
+
+    [Fact]
     public void Discord_CutsALongLineToItsLimit()
     {
         var payload = Example(WebhookEvents.Created);

@@ -47,6 +47,7 @@ public partial class WebhookDialog : IDisposable
     private bool _conditionOpen;
     private bool _deliveryOpen;
     private bool _catalogOpen;
+    private bool _payloadOpen;
 
     private bool TestDisabled => _testing || Has("url");
 
@@ -60,6 +61,10 @@ public partial class WebhookDialog : IDisposable
         (true, { } max) => $"Delivery: ordered, at most {max}/s",
     };
 
+    private string PayloadTitle => string.IsNullOrWhiteSpace(_draft.PayloadTemplate)
+        ? "Payload: standard JSON event"
+        : $"Payload: {Templates.PayloadPresets.Matching(_draft.PayloadTemplate)?.Label ?? "custom template"}";
+
     private string ConditionTitle => _draft.Condition.IsEmpty ? "Condition (optional)" : "Condition";
 
     protected override async Task OnInitializedAsync()
@@ -71,6 +76,7 @@ public partial class WebhookDialog : IDisposable
         // Open when there is a condition, so a problem with it (a deleted field) is in view.
         _conditionOpen = !_draft.Condition.IsEmpty;
         _deliveryOpen = _draft.Ordered || _draft.MaxPerSecond is not null;
+        _payloadOpen = !string.IsNullOrWhiteSpace(_draft.PayloadTemplate);
         if (Table is null)
         {
             _subscription = TableChanges.SubscribeAll(OnWorkspaceChangeAsync);
@@ -246,8 +252,9 @@ public partial class WebhookDialog : IDisposable
         _headersOpen |= HasPrefix("headers");
         _conditionOpen |= HasPrefix("condition");
         _deliveryOpen |= Has("maxPerSecond");
+        _payloadOpen |= Has("payloadTemplate") || Has("contentType");
         var placed = _errors.Keys.All(k => k is "name" or "url" or "method" || k.StartsWith("events", StringComparison.Ordinal)
-            || k.StartsWith("excludedTableIds", StringComparison.Ordinal) || k == "maxPerSecond"
+            || k.StartsWith("excludedTableIds", StringComparison.Ordinal) || k is "maxPerSecond" or "payloadTemplate" or "contentType"
             || k.StartsWith("headers", StringComparison.Ordinal) || k.StartsWith("condition.filters[", StringComparison.Ordinal)
             || k.StartsWith("condition.changedFields", StringComparison.Ordinal));
         _error = _errors.Count == 0 || !placed ? ex.Message : "Fix the highlighted settings.";

@@ -19,10 +19,15 @@ public sealed class WebhookDraft
     public bool Ordered { get; set; }
     /// <summary>At most this many requests per second; null: no limit.</summary>
     public int? MaxPerSecond { get; set; }
+    /// <summary>The body as a Liquid template; null or blank: the standard JSON payload.</summary>
+    public string? PayloadTemplate { get; set; }
+    /// <summary>How a templated body is sent: json, text or form.</summary>
+    public string ContentType { get; set; } = Templates.PayloadContentTypes.Json;
 
     public static WebhookDraft From(WebhookDto dto)
     {
-        var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList(), ExcludedTableIds = dto.ExcludedTableIds.ToList(), Ordered = dto.Ordered, MaxPerSecond = dto.MaxPerSecond };
+        var draft = new WebhookDraft { Name = dto.Name, Url = dto.Url, Method = dto.Method, Events = dto.Events.ToList(), ExcludedTableIds = dto.ExcludedTableIds.ToList(), Ordered = dto.Ordered, MaxPerSecond = dto.MaxPerSecond,
+            PayloadTemplate = dto.PayloadTemplate, ContentType = dto.ContentType };
         // The values come masked; left as they are, saving keeps the saved ones.
         draft.Headers.AddRange(dto.Headers.Select(h => new HeaderRow { Name = h.Key, Value = h.Value, Saved = true }));
         // Fields by id, as stored: a rename while the dialog is open changes the names shown, not what is saved.
@@ -42,7 +47,12 @@ public sealed class WebhookDraft
         table is null ? ExcludedTableIds.ToList() : null,
         Ordered,
         // 0 clears a saved limit (null would leave it as it is).
-        MaxPerSecond ?? 0);
+        MaxPerSecond ?? 0)
+    {
+        // "" clears a saved template (null would leave it as it is).
+        PayloadTemplate = string.IsNullOrWhiteSpace(PayloadTemplate) ? "" : PayloadTemplate,
+        ContentType = ContentType,
+    };
 }
 
 public sealed class HeaderRow

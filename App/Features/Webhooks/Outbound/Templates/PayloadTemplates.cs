@@ -175,6 +175,8 @@ public static class PayloadTemplates
         NumberValue n => n.ToNumberValue(context),
         StringValue s => s.ToStringValue(context),
         ArrayValue a => a.Values.Select(v => ToClr(v, context)).ToList(),
+        // An object (a record, previous, event): Fluid holds it as an indexable of FluidValues.
+        _ when value.ToObjectValue(context) is IFluidIndexable o => o.Keys.ToDictionary(k => k, k => o.TryGetValue(k, out var v) ? ToClr(v, context) : null),
         _ => Plain(value.ToObjectValue(context), context),
     };
 
