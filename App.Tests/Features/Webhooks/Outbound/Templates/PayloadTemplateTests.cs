@@ -73,6 +73,18 @@ public sealed class PayloadTemplateTests
     }
 
     [Fact]
+    public void AFormTemplate_RendersUrlEncoded_AndIsNotHeldToJson()
+    {
+        var sample = Example(WebhookEvents.Created);
+        sample["event"]!["record"]!["Deal"] = "Acme & Sons";
+        const string template = "deal={{ record.Deal | url_encode }}&value={{ record.Value }}";
+        Assert.Equal("deal=Acme+%26+Sons&value=1200", PayloadTemplates.Render(template, sample));
+        Assert.Null(PayloadTemplates.Check(template, PayloadContentTypes.Form, sample));
+        Assert.Contains("invalid JSON", PayloadTemplates.Check(template, PayloadContentTypes.Json, sample));
+        Assert.Equal("application/x-www-form-urlencoded", PayloadContentTypes.MediaType(PayloadContentTypes.Form));
+    }
+
+    [Fact]
     public void TheJsonFilter_WritesObjectsAndArrays_AsJson()
     {
         var body = PayloadTemplates.Render("{\"record\": {{ record | json }}, \"previous\": {{ previous | json }}, \"none\": {{ records | json }}}", Example(WebhookEvents.Updated));
