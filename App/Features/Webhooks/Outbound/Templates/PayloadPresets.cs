@@ -11,15 +11,27 @@ public sealed record PayloadPreset(string Id, string Label, string ContentType, 
 public static class PayloadPresets
 {
     /// <summary>One line about the event, shared by the chat presets (Liquid; sets <c>summary</c>).</summary>
-    private const string Summary =
-        "{%- capture summary -%}" +
-        "{%- if event.webhookName -%}Webhook {{ event.webhookName }}: {{ event.message }}" +
-        "{%- elsif records -%}{{ name }} in {{ tableName }}: {{ records | size }} record{% if records.size != 1 %}s{% endif %}" +
-        "{%- elsif previous -%}{{ name }} in {{ tableName }}: {{ record.id }}{% for change in previous %} · {{ change[0] }}: {{ change[1] | default: '(empty)' }} → {{ record[change[0]] | default: '(empty)' }}{% endfor %}" +
-        "{%- else -%}{{ name }} in {{ tableName }}: {{ record.id }}{% for field in record %}{% assign key = field[0] %}" +
-        "{% unless key == 'id' or key == 'createdAt' or key == 'createdBy' or key == 'updatedAt' or key == 'updatedBy' %}{% if field[1] != nil %} · {{ key }}: {{ field[1] }}{% endif %}{% endunless %}{% endfor %}" +
-        "{%- endif -%}" +
-        "{%- endcapture -%}\n";
+    private const string Summary = """
+        {%- capture summary -%}
+          {%- if event.webhookName -%}
+            Webhook {{ event.webhookName }}: {{ event.message }}
+          {%- elsif records -%}
+            {{ name }} in {{ tableName }}: {{ records | size }} record{% if records.size != 1 %}s{% endif %}
+          {%- elsif previous -%}
+            {{ name }} in {{ tableName }}: {{ record.id }}
+            {%- for change in previous %} · {{ change[0] }}: {{ change[1] | default: '(empty)' }} → {{ record[change[0]] | default: '(empty)' }}{% endfor %}
+          {%- else -%}
+            {{ name }} in {{ tableName }}: {{ record.id }}
+            {%- for field in record -%}
+              {%- assign key = field[0] -%}
+              {%- unless key == 'id' or key == 'createdAt' or key == 'createdBy' or key == 'updatedAt' or key == 'updatedBy' -%}
+                {%- if field[1] != nil %} · {{ key }}: {{ field[1] }}{% endif -%}
+              {%- endunless -%}
+            {%- endfor -%}
+          {%- endif -%}
+        {%- endcapture -%}
+
+        """;
 
     public static readonly PayloadPreset Slack = new("slack", "Slack", PayloadContentTypes.Json,
         Summary + "{\"text\": {{ summary | json }}}",
