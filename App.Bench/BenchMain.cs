@@ -8,7 +8,7 @@ using System.Text.Json.Serialization;
 namespace Undb.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project App.Bench -- [--quick|--profile|--smoke] [--cold] [--json PATH] [--only outbound,incoming,grid,memory]
+/// <c>dotnet run -c Release --project App.Bench -- [--quick|--profile|--smoke] [--cold] [--json PATH] [--only outbound,incoming,grid,ordering,memory]
 /// [--provider postgres [--instances N] [--postgres CONNSTRING]]</c>:
 /// measures the real app next to raw floors on this machine, prints a table and writes JSON. With <c>--provider postgres</c>
 /// the same benchmarks run on SQLite first and then on PostgreSQL (a fresh database per app start on the server that
@@ -19,14 +19,14 @@ namespace Undb.Bench;
 /// </summary>
 public static class BenchMain
 {
-    public sealed record Sizes(int OutboundEvents, double PacedSeconds, double IncomingSeconds, int GridRows, int BurstEvents, bool WarmUp = true)
+    public sealed record Sizes(int OutboundEvents, double PacedSeconds, double IncomingSeconds, int GridRows, int BurstEvents, bool WarmUp = true, int OrderingChanges = 4_000)
     {
         public static readonly Sizes Full = new(20_000, 20, 15, 100_000, 100_000);
-        public static readonly Sizes Quick = new(4_000, 5, 5, 100_000, 20_000);
+        public static readonly Sizes Quick = new(4_000, 5, 5, 100_000, 20_000, OrderingChanges: 2_000);
         /// <summary>Quick, but with a 20 s incoming run: long enough to attach <c>dotnet-trace</c> to the app.</summary>
-        public static readonly Sizes Profile = new(4_000, 5, 20, 100_000, 20_000);
+        public static readonly Sizes Profile = new(4_000, 5, 20, 100_000, 20_000, OrderingChanges: 2_000);
         /// <summary>Enough to prove the harness works end to end (the smoke test in ./test.sh).</summary>
-        public static readonly Sizes Smoke = new(200, 1, 1, 500, 300, WarmUp: false);
+        public static readonly Sizes Smoke = new(200, 1, 1, 500, 300, WarmUp: false, OrderingChanges: 160);
     }
 
     /// <summary>The warm-up: a bulk burst, paced single creations and incoming requests, each on a table of its own.</summary>
@@ -147,10 +147,17 @@ public static class BenchMain
                 var g = await GridBench.RunAsync(app, sizes.GridRows, log);
                 report.Grid = new GridFigures(g.Rows, Round(g.FirstPageMs, 2), Round(g.SortedPageMs, 2), Round(g.SearchMs, 2), Round(g.SortedDeepPageMs, 2));
             }
+            if (Wanted("ordering"))
+            {
+                log("ordering…");
+                var o = await OrderingBench.RunAsync(app, sizes.OrderingChanges, log);
+                report.Ordering = new OrderingFigures(o.Changes, OrderingBench.Writers, o.OrderedOutOfOrder, o.OrderedSequenceGaps, Round(o.OrderedPerSec),
+                    o.UnorderedOutOfOrder, Round(o.UnorderedPerSec));
+            }
             report.AppLogLines = app.LogLines;
             if (countLosses)
             {
-                receiver.Expect(await ExpectedEventsAsync(app));
+                receiver.Expect(await ExpectedEventsAsync(app, receiver.Url));
             }
         }
         if (Wanted("memory"))
@@ -202,7 +209,7 @@ public static class BenchMain
     /// The record.created events the app should have sent: one per record in every table that has a webhook (all of them
     /// point at the receiver; the grid's table has none).
     /// </summary>
-    private static async Task<long> ExpectedEventsAsync(AppCluster app)
+    private static async Task<long> ExpectedEventsAsync(AppCluster app, string receiverUrl)
     {
         using var api = app.CreateApiClient();
         var tables = (await api.GetFromJsonAsync<JsonObject>("/api/tables"))!["items"]!.AsArray();
@@ -211,7 +218,8 @@ public static class BenchMain
         {
             var id = table!["id"]!.GetValue<string>();
             var webhooks = (await api.GetFromJsonAsync<JsonObject>($"/api/tables/{id}/webhooks"))!["items"]!.AsArray();
-            if (webhooks.Count > 0)
+            // The ordering bench's webhooks go to a receiver of its own.
+            if (webhooks.Any(w => w!["url"]!.GetValue<string>() == receiverUrl))
             {
                 expected += (await api.GetFromJsonAsync<JsonObject>($"/api/tables/{id}/records?limit=1"))!["total"]!.GetValue<long>();
             }
@@ -247,6 +255,12 @@ public static class BenchMain
         {
             Compare($"Grid on {sg.Rows:N0} records: first / sorted / search", $"{sg.FirstPageMs:F1} / {sg.SortedPageMs:F1} / {sg.SearchMs:F1} ms", $"{pg.FirstPageMs:F1} / {pg.SortedPageMs:F1} / {pg.SearchMs:F1} ms", "");
             Compare($"Grid: sorted page at offset {sg.Rows / 2:N0}", $"{sg.SortedDeepPageMs:F1} ms", $"{pg.SortedDeepPageMs:F1} ms", "");
+        }
+        if (s.Ordering is { } sod && p.Ordering is { } pod)
+        {
+            Compare($"Ordering ({sod.Writers} writers): out of order, ordered / unordered", $"{sod.OrderedOutOfOrder} / {sod.UnorderedOutOfOrder} of {sod.Changes:N0}",
+                $"{pod.OrderedOutOfOrder} / {pod.UnorderedOutOfOrder} of {pod.Changes:N0}", "");
+            Compare("Ordering: changes/s delivered, ordered / unordered", $"{sod.OrderedPerSec:N0} / {sod.UnorderedPerSec:N0}", $"{pod.OrderedPerSec:N0} / {pod.UnorderedPerSec:N0}", "");
         }
         if (s.Memory is { } sm && p.Memory is { } pm)
         {
@@ -296,6 +310,11 @@ public static class BenchMain
             Row($"Grid on {g.Rows:N0} records: first / sorted / search", $"{g.FirstPageMs:F1} / {g.SortedPageMs:F1} / {g.SearchMs:F1} ms", "", "");
             Row($"Grid: sorted page at offset {g.Rows / 2:N0}", $"{g.SortedDeepPageMs:F1} ms", "", "");
         }
+        if (r.Ordering is { } od)
+        {
+            Row($"Ordering: {od.Changes:N0} changes, {od.Writers} writers — out of order", $"ordered {od.OrderedOutOfOrder} ({od.OrderedSequenceGaps} gaps)", $"unordered {od.UnorderedOutOfOrder}", $"{(double)od.UnorderedOutOfOrder / od.Changes:P0} of unordered");
+            Row("Ordering: changes/s delivered, ordered / unordered", $"{od.OrderedPerSec:N0} / {od.UnorderedPerSec:N0}", "", "");
+        }
         if (r.Memory is { } m)
         {
             Row($"Peak working set, {m.BurstEvents:N0}-event burst", $"{m.PeakWorkingSetMb:F0} MB", "", "");
@@ -336,6 +355,9 @@ public sealed record IncomingFigures(
 
 public sealed record GridFigures(int Rows, double FirstPageMs, double SortedPageMs, double SearchMs, double SortedDeepPageMs);
 
+/// <param name="OrderedOutOfOrder">Arrivals at the ordered webhook after a later-committed change had arrived: 0 by design.</param>
+public sealed record OrderingFigures(int Changes, int Writers, int OrderedOutOfOrder, int OrderedSequenceGaps, double OrderedPerSec, int UnorderedOutOfOrder, double UnorderedPerSec);
+
 public sealed record MemoryFigures(int BurstEvents, double PeakWorkingSetMb);
 
 public sealed class BenchReport
@@ -343,6 +365,7 @@ public sealed class BenchReport
     public OutboundFigures? Outbound { get; set; }
     public IncomingFigures? Incoming { get; set; }
     public GridFigures? Grid { get; set; }
+    public OrderingFigures? Ordering { get; set; }
     public MemoryFigures? Memory { get; set; }
     public string Machine { get; set; } = "";
     /// <summary>Events the receiver got more than once over the whole run (at-least-once allows it; no figure counts them).</summary>

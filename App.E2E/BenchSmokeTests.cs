@@ -25,6 +25,12 @@ public sealed class BenchSmokeTests
         Assert.NotNull(report.Grid);
         Assert.Equal(BenchMain.Sizes.Smoke.GridRows, report.Grid.Rows);
         Assert.True(report.Grid.FirstPageMs > 0 && report.Grid.SortedPageMs > 0 && report.Grid.SearchMs > 0);
+        // Ordered delivery under eight concurrent writers: every change in commit order, sequences without gaps.
+        Assert.NotNull(report.Ordering);
+        Assert.Equal(BenchMain.Sizes.Smoke.OrderingChanges, report.Ordering.Changes);
+        Assert.Equal(0, report.Ordering.OrderedOutOfOrder);
+        Assert.Equal(0, report.Ordering.OrderedSequenceGaps);
+        Assert.InRange(report.Ordering.UnorderedOutOfOrder, 0, report.Ordering.Changes);
         Assert.NotNull(report.Memory);
         Assert.True(report.Memory.PeakWorkingSetMb > 0);
         Assert.Contains(report.Machine, s => char.IsDigit(s));
@@ -44,6 +50,7 @@ public sealed class BenchSmokeTests
         Assert.True(report.Incoming is { RequestsPerSec: > 0, PacedP50Ms: > 0 });
         Assert.Equal(BenchMain.Sizes.Smoke.GridRows, report.Grid?.Rows);
         Assert.True(report.Memory is { PeakWorkingSetMb: > 0 });
+        Assert.True(report.Ordering is { OrderedOutOfOrder: 0, OrderedSequenceGaps: 0 }, string.Join("\n", lines));
         Assert.Equal(0, report.LostDeliveries);
     }
 }
