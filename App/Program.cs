@@ -6,6 +6,7 @@ using Undb.Features.Webhooks.Outbound;
 using Undb.Features.Webhooks.Incoming;
 using Undb.Infrastructure;
 using Undb.Infrastructure.Health;
+using Undb.Infrastructure.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -18,6 +19,7 @@ builder.AddIncomingWebhooks();
 builder.AddLiveFeed();
 builder.AddApiDocs();
 builder.AddHealth();
+builder.AddTelemetry();
 
 var app = builder.Build();
 
@@ -27,6 +29,7 @@ if (!await app.PrepareAsync())
     return;
 }
 
+app.MapTelemetry();
 app.UseWebUi();
 app.MapHealth();
 app.MapAccountsEndpoints();

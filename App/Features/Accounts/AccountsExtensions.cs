@@ -130,7 +130,8 @@ public static class AccountsExtensions
     /// <summary>The signed-in user's id (cookie or API token), or null.</summary>
     public static string? UserId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier);
 
-    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs");
+    private static bool IsApi(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/hubs")
+        || request.HttpContext.GetEndpoint()?.Metadata.GetMetadata<Infrastructure.Telemetry.MachineEndpoint>() is not null;
 
     private static Task Redirect(RedirectContext<CookieAuthenticationOptions> ctx)
     {

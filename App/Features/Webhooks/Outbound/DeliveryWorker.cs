@@ -20,6 +20,7 @@ public sealed class DeliveryWorker(
     IDbContextFactory<AppDbContext> dbFactory,
     TimeProvider time,
     IOptionsMonitor<WebhooksOptions> options,
+    WebhookMetrics metrics,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _lanes = new();
@@ -207,6 +208,7 @@ public sealed class DeliveryWorker(
             {
                 await SweepOnceAsync(ct);
                 await EnforceHeldAsync(ct);
+                await metrics.RefreshStateAsync(dbFactory, time.GetUtcNow(), ct);
                 await WaitForNextSweepAsync(ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
