@@ -39,6 +39,9 @@ public sealed record ChangeBatch(
     string? BulkEventId,
     string? Via = null)
 {
+    /// <summary>The write's span (W3C <c>traceparent</c>), kept with its deliveries so their attempts join its trace; null when not traced.</summary>
+    public string? TraceParent { get; init; }
+
     public static ChangeBatch Create(TableSnapshot table, UserRef? actor, DateTimeOffset at, IReadOnlyList<RecordChange> changes, ChangeKind? bulkKind, string? via = null) =>
         new(table, actor, at, changes, bulkKind, bulkKind is null ? null : Ids.New(Ids.Event, at), via);
 }

@@ -173,7 +173,8 @@ public sealed partial class RecordService : IDisposable
 
     /// <summary>One call's write, waiting for its turn in a group commit.</summary>
     private sealed record PendingWrite(
-        string TableId, UserRef? Actor, string? Via, ChangeKind? BulkKind, AlongsideWrite? Alongside, Func<WriteContext, Task<List<RecordChange>>> Change, CancellationToken Ct);
+        string TableId, UserRef? Actor, string? Via, ChangeKind? BulkKind, AlongsideWrite? Alongside, Func<WriteContext, Task<List<RecordChange>>> Change, CancellationToken Ct,
+        string? TraceParent = null);
 
     /// <summary>What a write came to: its committed changes and post-commit actions, or why it wrote nothing.</summary>
     private sealed record WriteOutcome(IReadOnlyList<RecordChange> Changes, IReadOnlyList<Action> AfterCommit, Exception? Error = null);
@@ -183,10 +184,14 @@ public sealed partial class RecordService : IDisposable
         string tableId, string? actorId, ChangeKind? bulkKind, AlongsideWrite? alongside, Func<WriteContext, Task<List<RecordChange>>> change, CancellationToken ct)
     {
         var via = ChangeOrigin.Current ?? (actorId is null ? null : ChangeOrigin.App);
+        // A span per write (the group commit runs it with others on another thread, so its id travels with the write).
+        using var span = Infrastructure.Telemetry.AppTracing.Source.StartActivity("undb.records.write");
+        span?.SetTag("undb.table.id", tableId);
         var actor = await _users.GetAsync(actorId, ct);
         ct.ThrowIfCancellationRequested();
         // Not abandoned on cancellation once submitted: the caller learns whether it committed.
-        var outcome = await _writes.SubmitAsync(new PendingWrite(tableId, actor, via, bulkKind, alongside, change, ct));
+        var outcome = await _writes.SubmitAsync(new PendingWrite(tableId, actor, via, bulkKind, alongside, change, ct, Infrastructure.Telemetry.AppTracing.TraceParent(span)));
+        span?.SetTag("undb.records.changed", outcome.Changes.Count);
         if (outcome.Error is { } error)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
@@ -260,7 +265,7 @@ public sealed partial class RecordService : IDisposable
         var afterCommit = new List<Action>();
         if (changes.Count > 0)
         {
-            var batch = ChangeBatch.Create(table, write.Actor, now, changes, write.BulkKind, write.Via);
+            var batch = ChangeBatch.Create(table, write.Actor, now, changes, write.BulkKind, write.Via) with { TraceParent = write.TraceParent };
             foreach (var sink in _sinks)
             {
                 if (await sink.OnChangesAsync(scope, batch, write.Ct) is { } action)

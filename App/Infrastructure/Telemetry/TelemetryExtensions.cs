@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -32,9 +31,6 @@ public sealed class MetricsOptions
 /// </summary>
 public static class TelemetryExtensions
 {
-    /// <summary>The app's spans: a record write (<c>undb.records.write</c>) and, under it, each delivery attempt of its events.</summary>
-    public static readonly ActivitySource Source = new(AppMetrics.MeterName);
-
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Metrics");
@@ -63,7 +59,7 @@ public static class TelemetryExtensions
             });
         if (otlp)
         {
-            telemetry.WithTracing(t => t.AddSource(Source.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation())
+            telemetry.WithTracing(t => t.AddSource(AppTracing.Source.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation())
                 .UseOtlpExporter();
         }
         return builder;

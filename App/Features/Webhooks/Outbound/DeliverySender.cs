@@ -93,6 +93,14 @@ public sealed class DeliverySender(
         }
 
         TimeSpan? retryAfter = null;
+        // The attempt's span joins the trace of the write that made the delivery (HttpClient's span nests under it and
+        // sends its traceparent to the receiver).
+        using var span = Infrastructure.Telemetry.AppTracing.Source.StartActivity("undb.webhooks.deliver", System.Diagnostics.ActivityKind.Internal,
+            Infrastructure.Telemetry.AppTracing.Parent(delivery.TraceParent));
+        span?.SetTag("undb.webhook.id", webhook.Id);
+        span?.SetTag("undb.delivery.id", delivery.Id);
+        span?.SetTag("undb.event", delivery.EventName);
+        span?.SetTag("undb.attempt", number);
         var started = time.GetTimestamp();
         try
         {
@@ -122,6 +130,8 @@ public sealed class DeliverySender(
             attempt.RequestHeaders = SentHeaders(request, custom);
         }
         attempt.DurationMs = time.GetElapsedTime(started).TotalMilliseconds;
+        span?.SetTag("http.response.status_code", attempt.ResponseStatus);
+        span?.SetStatus(attempt.Succeeded ? System.Diagnostics.ActivityStatusCode.Ok : System.Diagnostics.ActivityStatusCode.Error, attempt.Error);
         metrics.Attempted(attempt.Succeeded, attempt.DurationMs, delivery.EventName, attempt.ResponseStatus);
         // Every attempt is in the delivery history already; the log only speaks up by default when one fails.
         logger.Log(attempt.Succeeded ? LogLevel.Debug : LogLevel.Information,

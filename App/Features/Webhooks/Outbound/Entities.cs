@@ -86,6 +86,8 @@ public sealed class DeliveryEntity
     /// set only for a webhook in ordered mode, which sends its deliveries by it.
     /// </summary>
     public long? Sequence { get; set; }
+    /// <summary>The W3C <c>traceparent</c> of the write that made this delivery, when it was traced: its attempts' spans join that trace.</summary>
+    public string? TraceParent { get; set; }
     public DeliveryStatus Status { get; set; } = DeliveryStatus.Pending;
     public int AttemptCount { get; set; }
     /// <summary>Position in the retry schedule; reset by a replay, unlike <see cref="AttemptCount"/>.</summary>

@@ -34,6 +34,7 @@ internal sealed class DeliveryConfiguration : IEntityTypeConfiguration<DeliveryE
         b.HasOne<WebhookEntity>().WithMany().HasForeignKey(d => d.WebhookId).OnDelete(DeleteBehavior.Cascade);
         b.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
         b.Property(d => d.EventName).HasMaxLength(64);
+        b.Property(d => d.TraceParent).HasMaxLength(64);
         // The sweeper's query: due or lease-expired deliveries.
         b.HasIndex(d => new { d.Status, d.NextAttemptAt });
         // The history page: one webhook's deliveries, newest first (ids are time-ordered).

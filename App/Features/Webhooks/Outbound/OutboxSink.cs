@@ -134,6 +134,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
             RecordId = recordId,
             Payload = PayloadBuilder.Serialize(payload),
             Sequence = sequence,
+            TraceParent = batch.TraceParent,
             Status = webhook.Enabled ? DeliveryStatus.Pending : DeliveryStatus.Held,
             NextAttemptAt = batch.At,
             CreatedAt = batch.At,
