@@ -48,11 +48,20 @@ public sealed class ApiExceptionHandler : IExceptionHandler
         return true;
     }
 
-    /// <summary>Writes a problem as <c>application/problem+json</c>, with the trace id to quote.</summary>
+    /// <summary>
+    /// Writes a problem as <c>application/problem+json</c> through the framework's <see cref="IProblemDetailsService"/>
+    /// (which adds the <c>type</c> link and the <c>traceId</c> to quote, and uses the app's JSON options); a client whose
+    /// <c>Accept</c> the framework's writer declines (say <c>text/html</c> only) still gets the same JSON.
+    /// </summary>
     public static async Task WriteAsync(HttpContext context, ProblemDetails problem, CancellationToken ct)
     {
+        context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        var service = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        if (await service.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
+        {
+            return;
+        }
         problem.Extensions["traceId"] = System.Diagnostics.Activity.Current?.Id ?? context.TraceIdentifier;
-        context.Response.StatusCode = problem.Status ?? 500;
         context.Response.ContentType = "application/problem+json";
         await JsonSerializer.SerializeAsync(context.Response.Body, problem, problem.GetType(), Options, ct);
     }

@@ -36,8 +36,11 @@ public sealed class PayloadTemplateException(string message) : Exception(message
 /// any value as JSON (a string with its quotes and escapes), so a JSON template stays valid whatever a record holds.
 /// Parsed templates are cached by their text; rendering is bounded in steps, so a template cannot spin.
 /// </summary>
-public static class PayloadTemplates
+public static partial class PayloadTemplates
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"\((\d+):(\d+)\)")]
+    private static partial System.Text.RegularExpressions.Regex Position();
+
     private static readonly FluidParser Parser = new();
     /// <summary>JSON as a chat service shows it: non-ASCII text as is (still escaped where JSON requires).</summary>
     private static readonly JsonSerializerOptions JsonOut = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -46,15 +49,23 @@ public static class PayloadTemplates
     private const int MaxCached = 1000;
     public const int MaxLength = 20_000;
 
-    private static TemplateOptions CreateOptions() => new TemplateOptionsBuilder()
-        .AddFilter("json", static (input, _, context) => StringValue.Create(JsonSerializer.Serialize(ToClr(input, context), JsonOut), false))
-        .WithMaxSteps(100_000)
-        .WithMaxRecursion(20)
-        .WithMaxOutputSize(1_000_000)
-        .WithStrictFilters(true)
-        .WithTimeZone(TimeZoneInfo.Utc)
-        .WithCultureInfo(CultureInfo.InvariantCulture)
-        .Build();
+    /// <summary>Most characters a rendered body may have.</summary>
+    public const int MaxOutput = 1_000_000;
+
+    private static TemplateOptions CreateOptions()
+    {
+        var options = new TemplateOptions
+        {
+            MaxSteps = 100_000,
+            MaxRecursion = 20,
+            StrictFilters = true,
+            TimeZone = TimeZoneInfo.Utc,
+            CultureInfo = CultureInfo.InvariantCulture,
+        };
+        options.Filters.AddFilter("json", static (input, _, context) =>
+            new ValueTask<FluidValue>(new StringValue(JsonSerializer.Serialize(ToClr(input, context), JsonOut), false)));
+        return options;
+    }
 
     /// <summary>Parses <paramref name="source"/>, or throws with the line and the reason.</summary>
     public static IFluidTemplate Parse(string source)
@@ -63,15 +74,12 @@ public static class PayloadTemplates
         {
             return cached;
         }
-        IFluidTemplate template;
-        try
+        if (!Parser.TryParse(source, out var template, out var error))
         {
-            template = Parser.Parse(source);
-        }
-        catch (ParseException e)
-        {
-            var where = e.Position is { } at ? $"line {at.Line}, column {at.Column}: " : "";
-            throw new PayloadTemplateException($"The template does not parse at {where}{e.Message}");
+            // Fluid ends its message with the place, "… at (line:column)"; said in words first.
+            var at = Position().Match(error ?? "");
+            var where = at.Success ? $"line {at.Groups[1].Value}, column {at.Groups[2].Value}: " : "";
+            throw new PayloadTemplateException($"The template does not parse at {where}{error}");
         }
         if (Cache.Count < MaxCached)
         {
@@ -101,7 +109,12 @@ public static class PayloadTemplates
         }
         try
         {
-            return template.Render(context, NullEncoder.Default);
+            var body = template.Render(context, NullEncoder.Default);
+            return body.Length <= MaxOutput ? body : throw new PayloadTemplateException($"The template renders more than {MaxOutput:N0} characters.");
+        }
+        catch (PayloadTemplateException)
+        {
+            throw;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -171,13 +184,13 @@ public static class PayloadTemplates
     private static object? ToClr(FluidValue value, TemplateContext context) => value switch
     {
         NilValue or EmptyValue or BlankValue => null,
-        BooleanValue b => b.ToBooleanValue(context),
-        NumberValue n => n.ToNumberValue(context),
-        StringValue s => s.ToStringValue(context),
+        BooleanValue b => b.ToBooleanValue(),
+        NumberValue n => n.ToNumberValue(),
+        StringValue s => s.ToStringValue(),
         ArrayValue a => a.Values.Select(v => ToClr(v, context)).ToList(),
         // An object (a record, previous, event): Fluid holds it as an indexable of FluidValues.
-        _ when value.ToObjectValue(context) is IFluidIndexable o => o.Keys.ToDictionary(k => k, k => o.TryGetValue(k, out var v) ? ToClr(v, context) : null),
-        _ => Plain(value.ToObjectValue(context), context),
+        _ when value.ToObjectValue() is IFluidIndexable o => o.Keys.ToDictionary(k => k, k => o.TryGetValue(k, out var v) ? ToClr(v, context) : null),
+        _ => Plain(value.ToObjectValue(), context),
     };
 
     private static object? Plain(object? value, TemplateContext context) => value switch
