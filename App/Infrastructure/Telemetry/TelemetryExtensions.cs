@@ -54,7 +54,8 @@ public static class TelemetryExtensions
                     .AddRuntimeInstrumentation();
                 if (prometheus)
                 {
-                    m.AddPrometheusExporter();
+                    // No cached answer: one scrape must show what happened before it (Prometheus scrapes every 15 s or so).
+                    m.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
             });
         if (otlp)
@@ -70,16 +71,15 @@ public static class TelemetryExtensions
     {
         var options = app.Configuration.GetSection("Metrics").Get<MetricsOptions>() ?? new();
         var metrics = app.Services.GetRequiredService<AppMetrics>();
-        app.UseWhen(ctx => metrics.CountsIncoming && HttpMethods.IsPost(ctx.Request.Method) && ctx.Request.Path.StartsWithSegments("/hooks"), branch => branch.Use(async (ctx, next) =>
+        // Counted as the answer starts (before the sender can see it), with the status it starts with.
+        app.UseWhen(ctx => metrics.CountsIncoming && HttpMethods.IsPost(ctx.Request.Method) && ctx.Request.Path.StartsWithSegments("/hooks"), branch => branch.Use((ctx, next) =>
         {
-            try
-            {
-                await next(ctx);
-            }
-            finally
+            ctx.Response.OnStarting(() =>
             {
                 metrics.IncomingAnswered(ctx.Response.StatusCode);
-            }
+                return Task.CompletedTask;
+            });
+            return next(ctx);
         }));
         if (options.Enabled)
         {
