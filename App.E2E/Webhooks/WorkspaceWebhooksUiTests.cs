@@ -49,7 +49,10 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         await page.ClickAsync("#webhook-create-first");
         await page.FillAsync("#webhook-name input, input#webhook-name", "Everything");
         await page.FillAsync("#webhook-url input, input#webhook-url", Receiver.Url);
-        Assert.Equal(0, await page.Locator("#webhook-condition-panel").CountAsync());
+        // Its condition may test system fields only: no "only when these fields change".
+        await page.ClickAsync("#webhook-condition-panel .mud-expand-panel-header");
+        await Expect(page.Locator("#condition-system-help")).ToContainTextAsync("changedBy");
+        Assert.Equal(0, await page.Locator("#condition-changed-fields").CountAsync());
 
         // Leave "Internal" out with the keyboard; Escape closes the list, not the dialog.
         var excluded = page.GetByRole(AriaRole.Combobox, new() { Name = "Leave out tables" });

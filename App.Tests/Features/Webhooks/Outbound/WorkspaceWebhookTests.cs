@@ -71,6 +71,48 @@ public sealed class WorkspaceWebhookTests(OutboundFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task WorkspaceWebhook_ConditionOnSystemFields_SendsOnlyWhatMatches()
+    {
+        var deals = await TablesSeed.DealsAsync(factory.Services, "Deals " + Guid.NewGuid().ToString("N")[..4]);
+        var other = await TablesSeed.DealsAsync(factory.Services, "Other " + Guid.NewGuid().ToString("N")[..4]);
+        var api = factory.CreateApiClient();
+        // Changes to tables named "Deals …", made by anyone but the integration's own account.
+        var created = await api.SendJsonAsync(HttpMethod.Post, "/api/webhooks", new
+        {
+            name = "Deals only", url = _receiver.Url, events = new[] { "record.created" },
+            condition = new { conjunction = "and", filters = new object[]
+            {
+                new { field = "TABLENAME", @operator = "contains", value = "Deals" },
+                new { field = "changedBy", @operator = "isNot", value = "integration@example.com" },
+            } },
+        });
+        var webhookId = created["id"]!.GetValue<string>();
+        Assert.Equal("tableName", created["condition"]!["filters"]![0]!["field"]!.GetValue<string>());
+        var blocked = await api.SendJsonAsync(HttpMethod.Post, "/api/webhooks", new
+        {
+            name = "Not mine", url = _receiver.Url, events = new[] { "record.created" },
+            condition = new { filters = new[] { new { field = "changedBy", @operator = "isNot", value = UndbFactory.AdminEmail } } },
+        });
+
+        await api.SendJsonAsync(HttpMethod.Post, $"/api/tables/{other.Id}/records", new { values = new { Deal = "Elsewhere" } });
+        await api.SendJsonAsync(HttpMethod.Post, $"/api/tables/{deals.Id}/records", new { values = new { Deal = "Here" } });
+
+        // Deliveries are written with the change: what is not in the history now never will be.
+        var history = await api.SendJsonAsync(HttpMethod.Get, $"/api/webhooks/{webhookId}/deliveries");
+        var only = Assert.Single(history["items"]!.AsArray());
+        Assert.Equal(deals.Id, (await api.SendJsonAsync(HttpMethod.Get, $"/api/deliveries/{only!["id"]!.GetValue<string>()}"))["delivery"]!["tableId"]!.GetValue<string>());
+        var none = await api.SendJsonAsync(HttpMethod.Get, $"/api/webhooks/{blocked["id"]!.GetValue<string>()}/deliveries");
+        Assert.Equal(0, none["total"]!.GetValue<int>());
+
+        // Watching fields is for table webhooks.
+        var watching = await api.PatchAsJsonAsync($"/api/webhooks/{webhookId}", new { condition = new { changedFields = new[] { "tableName" } } });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, watching.StatusCode);
+        Assert.Contains("condition.changedFields[0]", await watching.Content.ReadAsStringAsync());
+        await api.SendJsonAsync(HttpMethod.Delete, $"/api/webhooks/{webhookId}");
+        await api.SendJsonAsync(HttpMethod.Delete, $"/api/webhooks/{blocked["id"]!.GetValue<string>()}");
+    }
+
+    [Fact]
     public async Task ExcludedTables_MustExist_AndAreOnlyForWorkspaceWebhooks()
     {
         var table = await TablesSeed.DealsAsync(factory.Services);

@@ -45,7 +45,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         foreach (var webhook in webhooks)
         {
             var condition = ConditionMapper.Deserialize(webhook.ConditionJson);
-            var matching = batch.Changes.Where(c => ConditionEvaluator.Matches(condition, c, batch.Table)).ToList();
+            var matching = batch.Changes.Where(c => ConditionEvaluator.Matches(condition, c, batch.Table, batch.Actor)).ToList();
             var events = new List<(string EventId, string Name, string? RecordId, JsonObject Payload)>();
             foreach (var change in matching)
             {

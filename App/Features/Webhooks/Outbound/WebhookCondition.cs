@@ -37,7 +37,8 @@ public static class ConditionOperators
 /// <summary>Evaluates a stored condition (fields by id, values already coerced to the field type) on a change.</summary>
 public static class ConditionEvaluator
 {
-    public static bool Matches(WebhookCondition? condition, RecordChange change, TableSnapshot table)
+    /// <param name="actor">Who made the change, for the <c>changedBy</c> system field of workspace webhooks.</param>
+    public static bool Matches(WebhookCondition? condition, RecordChange change, TableSnapshot table, UserRef? actor = null)
     {
         if (condition is null)
         {
@@ -55,7 +56,10 @@ public static class ConditionEvaluator
         }
         var values = change.Record.Values;
         // A filter on a field deleted since the condition was saved matches nothing (see ConditionMapper.Problems for why).
-        bool Test(ConditionFilter f) => table.FieldById(f.Field) is { } field && Evaluate(field, f.Operator, values[field.Id], f.Value);
+        // A workspace webhook's filters name system fields (only they pass its checks); a table's field ids never clash with them.
+        bool Test(ConditionFilter f) => table.FieldById(f.Field) is { } field
+            ? Evaluate(field, f.Operator, values[field.Id], f.Value)
+            : WorkspaceConditionFields.Table.FieldById(f.Field) is { } system && Evaluate(system, f.Operator, WorkspaceConditionFields.Value(system.Id, change, table, actor), f.Value);
         return condition.IsAny ? filters.Any(Test) : filters.All(Test);
     }
 

@@ -362,28 +362,34 @@ public sealed class WebhookService(
     }
 
     /// <summary>
-    /// A table webhook's condition is checked against its table. A workspace webhook's may only use system fields,
-    /// which conditions cannot test yet, so it may have no filters or watched fields (an empty one is no condition).
+    /// A table webhook's condition is checked against its table. A workspace webhook's may only use system fields
+    /// (<see cref="WorkspaceConditionFields"/>: the tables it covers have different fields), and watches none.
     /// </summary>
     private static WebhookCondition? CheckCondition(WebhookCondition? condition, TableSnapshot? table, Dictionary<string, string[]> errors)
     {
-        if (table is not null)
+        if (table is not null || condition is null)
         {
-            return ConditionMapper.ToStored(condition, table, errors);
+            return table is null ? null : ConditionMapper.ToStored(condition, table, errors);
         }
-        if (condition is null)
+        var filters = condition.Filters ?? [];
+        for (var i = 0; i < filters.Count; i++)
         {
-            return null;
-        }
-        for (var i = 0; i < (condition.Filters?.Count ?? 0); i++)
-        {
-            errors[$"condition.filters[{i}].field"] = [$"'{condition.Filters![i].Field}' is not a system field; a workspace webhook covers tables with different fields, so its condition may only use system fields."];
+            if (WorkspaceConditionFields.Canonical(filters[i].Field) is null)
+            {
+                errors[$"condition.filters[{i}].field"] = [$"'{filters[i].Field}' is not a system field; a workspace webhook covers tables with different fields, so its condition may only use {string.Join(", ", WorkspaceConditionFields.All)}."];
+            }
         }
         for (var i = 0; i < (condition.ChangedFields?.Count ?? 0); i++)
         {
-            errors[$"condition.changedFields[{i}]"] = [$"'{condition.ChangedFields![i]}' is not a system field; a workspace webhook's condition may only use system fields."];
+            errors[$"condition.changedFields[{i}]"] = [$"'{condition.ChangedFields![i]}': a workspace webhook cannot watch fields (its tables have different ones); use a table webhook."];
         }
-        return null;
+        if (errors.Keys.Any(k => k.StartsWith("condition.", StringComparison.Ordinal)))
+        {
+            return null;
+        }
+        var stored = ConditionMapper.ToStored(condition with { ChangedFields = null }, WorkspaceConditionFields.Table, errors);
+        // An empty condition is no condition.
+        return stored is { Filters.Count: 0 } ? null : stored;
     }
 
     /// <summary>
@@ -434,14 +440,16 @@ public sealed class WebhookService(
 
     private WebhookDto ToDto(WebhookEntity w, TableSnapshot? table, string? plainSecret, int heldCount)
     {
-        var stored = table is null ? null : ConditionMapper.Deserialize(w.ConditionJson);
+        // A workspace webhook's condition names system fields.
+        var fields = w.TableId is null ? WorkspaceConditionFields.Table : table;
+        var stored = fields is null ? null : ConditionMapper.Deserialize(w.ConditionJson);
         return new WebhookDto(
             w.Id, w.TableId, w.Name, w.Url, w.Method, w.Events, WebhookHeaderValues.Masked(w.Headers), w.Enabled,
-            table is null ? null : ConditionMapper.ToApi(stored, table),
+            fields is null ? null : ConditionMapper.ToApi(stored, fields),
             plainSecret ?? secrets.MaskedOrHint(w.SecretProtected),
             w.DisabledReason, w.DisabledAt, w.LastSuccessAt, w.LastFailureAt, w.FailingSince, w.ConsecutiveFailures, w.CreatedAt, w.UpdatedAt,
             new WebhookStats(heldCount, w.HeldCancelled),
-            table is null ? [] : ConditionMapper.Problems(stored, table),
+            fields is null ? [] : ConditionMapper.Problems(stored, fields),
             w.Ordered,
             w.MaxPerSecond)
         {

@@ -8,10 +8,11 @@ using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Webhooks.Outbound.Components;
 
-/// <summary>The workspace webhooks page's panel and dialog: no table, tables left out instead of a condition.</summary>
+/// <summary>The workspace webhooks page's panel and dialog: no table, tables left out, a condition on system fields only.</summary>
 public sealed class WorkspaceWebhooksUiTests(OutboundFactory factory) : IClassFixture<OutboundFactory>, IAsyncLifetime
 {
     private readonly WebhooksUiContext _ui = new(factory);
+    private IRenderedComponent<MudDialogProvider>? _provider;
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -24,7 +25,7 @@ public sealed class WorkspaceWebhooksUiTests(OutboundFactory factory) : IClassFi
 
     private async Task<(IRenderedComponent<MudDialogProvider> Provider, Task<DialogResult?> Result)> OpenAsync(WebhookDto? existing = null)
     {
-        var provider = _ui.RenderProviders();
+        var provider = _provider ??= _ui.RenderProviders();
         var dialogs = _ui.Services.GetRequiredService<IDialogService>();
         var parameters = new DialogParameters<WebhookDialog> { { d => d.Table, null }, { d => d.Existing, existing } };
         var reference = await provider.InvokeAsync(() => dialogs.ShowAsync<WebhookDialog>("Webhook", parameters));
@@ -38,7 +39,7 @@ public sealed class WorkspaceWebhooksUiTests(OutboundFactory factory) : IClassFi
         var (provider, result) = await OpenAsync();
 
         Assert.NotNull(provider.Find("#webhook-excluded"));
-        Assert.Empty(provider.FindAll("#webhook-condition-panel"));
+        Assert.Equal("Condition (optional)", provider.Find("#webhook-condition-panel .mud-expand-panel-header").TextContent.Trim());
         provider.Find("#webhook-name input, input#webhook-name").Change("Everything");
         provider.Find("#webhook-url input, input#webhook-url").Input("https://example.com/all");
         provider.Find("#webhook-save").Click();
@@ -46,6 +47,35 @@ public sealed class WorkspaceWebhooksUiTests(OutboundFactory factory) : IClassFi
         var saved = Assert.IsType<WebhookDto>((await result.WaitAsync(TimeSpan.FromSeconds(30)))!.Data);
         Assert.Null(saved.TableId);
         Assert.Contains(await Webhooks.ListWorkspaceAsync(), w => w.Id == saved.Id && w.Name == "Everything");
+    }
+
+    [Fact]
+    public async Task TheCondition_OffersSystemFieldsOnly_AndIsSaved()
+    {
+        var (provider, result) = await OpenAsync();
+        provider.Find("#webhook-name input, input#webhook-name").Change("Not the bot");
+        provider.Find("#webhook-url input, input#webhook-url").Input("https://example.com/all");
+        provider.Find("#webhook-condition-panel .mud-expand-panel-header").Click();
+        provider.WaitForElement("#condition-system-help");
+        Assert.Empty(provider.FindAll("#condition-changed-fields"));
+        provider.Find("#condition-add").Click();
+        // The first system field, tableName, is chosen; "is not" a value.
+        var row = provider.WaitForElement("[data-testid=condition-row]");
+        Assert.NotNull(row.QuerySelector("[data-field-id=tableName]"));
+        provider.Find(".condition-value input").Change("Internal");
+        provider.Find("#webhook-save").Click();
+
+        var saved = Assert.IsType<WebhookDto>((await result.WaitAsync(TimeSpan.FromSeconds(30)))!.Data);
+        var filter = Assert.Single(saved.Condition!.Filters!);
+        Assert.Equal(("tableName", "is", "Internal"), (filter.Field, filter.Operator, filter.Value!.GetValue<string>()));
+
+        // Reopened, it shows; emptied, it is gone.
+        var (again, reopened) = await OpenAsync(await Webhooks.GetAsync(saved.Id));
+        // Open at once: the webhook has a condition.
+        again.WaitForElement(".condition-remove").Click();
+        again.Find("#webhook-save").Click();
+        var cleared = Assert.IsType<WebhookDto>((await reopened.WaitAsync(TimeSpan.FromSeconds(30)))!.Data);
+        Assert.Null(cleared.Condition);
     }
 
     [Fact]

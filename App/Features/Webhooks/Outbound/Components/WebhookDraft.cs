@@ -35,7 +35,7 @@ public sealed class WebhookDraft
         return draft;
     }
 
-    /// <summary>The request to send; <paramref name="table"/> null for a workspace webhook (no condition, tables left out instead).</summary>
+    /// <summary>The request to send; <paramref name="table"/> null for a workspace webhook (a condition on system fields, tables left out).</summary>
     public WebhookRequest ToRequest(TableSnapshot? table, bool? enabled = null) => new(
         Name, Url.Trim(), Method, Events.ToList(),
         // Blank rows are the "add header" placeholders, not headers.
@@ -43,7 +43,8 @@ public sealed class WebhookDraft
             .GroupBy(h => h.Name.Trim(), StringComparer.OrdinalIgnoreCase)
             .ToDictionary(g => g.Key, g => g.Last().Value),
         enabled,
-        table is null ? null : Condition.ToCondition(table),
+        // A workspace webhook's condition is on system fields; "" when emptied clears a saved one.
+        table is null ? Condition.ToCondition(WorkspaceConditionFields.Table) ?? new WebhookCondition("and", [], []) : Condition.ToCondition(table),
         table is null ? ExcludedTableIds.ToList() : null,
         Ordered,
         // 0 clears a saved limit (null would leave it as it is).
