@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Infrastructure.Telemetry;
 using Undb.Tests.Features.Webhooks.Outbound;
@@ -46,4 +47,30 @@ public sealed class TracingTests(OutboundFactory factory) : IClassFixture<Outbou
     }
 
     public void Dispose() => _listener?.Dispose();
+}
+
+/// <summary>The standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> turns on the OTLP export of traces and metrics.</summary>
+public sealed class OtlpFactory : UndbFactory
+{
+    public OtlpFactory() => Settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:9";
+}
+
+public sealed class OtlpConfigurationTests(OtlpFactory factory) : IClassFixture<OtlpFactory>
+{
+    [Fact]
+    public void WithAnOtlpEndpoint_TracesAndMetricsAreExported()
+    {
+        Assert.NotNull(factory.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.NotNull(factory.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+    }
+}
+
+public sealed class NoTelemetryTests(UndbFactory factory) : IClassFixture<UndbFactory>
+{
+    [Fact]
+    public void WithNeitherMetricsNorOtlp_NothingIsCollected()
+    {
+        Assert.Null(factory.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.Null(factory.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+    }
 }
