@@ -53,6 +53,9 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         await page.ClickAsync("#webhook-condition-panel .mud-expand-panel-header");
         await Expect(page.Locator("#condition-system-help")).ToContainTextAsync("changedBy");
         Assert.Equal(0, await page.Locator("#condition-changed-fields").CountAsync());
+        await page.ClickAsync("#condition-add");
+        await ShotAsync(page, "workspace-webhook-condition");
+        await page.ClickAsync(".condition-remove");
 
         // Leave "Internal" out with the keyboard; Escape closes the list, not the dialog.
         var excluded = page.GetByRole(AriaRole.Combobox, new() { Name = "Leave out tables" });
