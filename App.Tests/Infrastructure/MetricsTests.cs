@@ -20,9 +20,20 @@ public sealed class MetricsFactory : TeamsFactory
 }
 
 /// <summary>
+/// Alone: OpenTelemetry listens to meters by name across the process, so while another test's app runs (or disposes
+/// its meters) the figures here would mix with or lose to it. In production there is one app per process.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MetricsCollection
+{
+    public const string Name = "Metrics, alone";
+}
+
+/// <summary>
 /// <c>/metrics</c> (issue #23): Prometheus text with the webhook, record and incoming series after real traffic,
 /// for admins' tokens only; and off unless enabled.
 /// </summary>
+[Collection(MetricsCollection.Name)]
 public sealed class MetricsTests(MetricsFactory factory) : IClassFixture<MetricsFactory>
 {
     [Fact]
