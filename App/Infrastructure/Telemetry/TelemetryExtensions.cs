@@ -45,7 +45,8 @@ public static class TelemetryExtensions
             return builder;
         }
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("undb"))
+            // "undb" unless OTEL_SERVICE_NAME names it (several instances may want their own).
+            .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "undb"))
             .WithMetrics(m =>
             {
                 m.AddMeter(AppMetrics.MeterName, WebhookMetrics.MeterName)
