@@ -136,6 +136,84 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         await Expect(page.Locator(".incoming-strip-row")).ToHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task TheToolbarButton_OpensTheOneScreenSetup_NameKeyMappingAndSendTest_WithTheKeyboard()
+    {
+        using var api = _server.CreateApiClient();
+        var created = await api.PostAsJsonAsync("/api/tables", new
+        {
+            name = "Leads",
+            fields = new object[] { new { name = "Deal", type = "text", required = true }, new { name = "Value", type = "number" } },
+        });
+        var tableId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+
+        await using var context = await browser.NewContextAsync(_server.BaseUrl);
+        var page = await context.NewPageAsync();
+        await UiActions.LoginAsync(page);
+        await page.GotoAsync($"/tables/{tableId}");
+        await UiActions.WaitForCircuitAsync(page);
+
+        // Escape before creating: nothing is made.
+        await page.ClickAsync("#incoming-setup");
+        await Expect(page.Locator("input#setup-name")).ToBeFocusedAsync();
+        await Expect(page.Locator("input#setup-name")).ToHaveValueAsync("Leads incoming");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#setup-basics")).ToHaveCountAsync(0);
+        Assert.Empty((JsonArray)(await api.GetFromJsonAsync<JsonObject>($"/api/tables/{tableId}/incoming-webhooks"))!["items"]!);
+
+        // Name it and press Enter: the URL and the key appear on the same screen, each with a copy button.
+        await page.ClickAsync("#incoming-setup");
+        await page.Locator("input#setup-name").FillAsync("");
+        await page.Locator("input#setup-name").PressSequentiallyAsync("Website form");
+        await page.Keyboard.PressAsync("Enter");
+        var key = (await page.Locator("#setup-key").TextContentAsync())!.Trim();
+        Assert.StartsWith("uwk_", key);
+        await page.ClickAsync("#setup-copy-key");
+        await Expect(page.Locator("#setup-copy-key.mud-success-text, #setup-copy-key .mud-success-text")).ToHaveCountAsync(1);
+        Assert.Equal(key, await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        var url = (await page.Locator("#setup-url").TextContentAsync())!.Trim();
+        await page.ClickAsync("#setup-copy-url");
+        await Expect(page.Locator("#setup-copy-url.mud-success-text, #setup-copy-url .mud-success-text")).ToHaveCountAsync(1);
+        Assert.Equal(url, await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
+        Assert.StartsWith($"{_server.BaseUrl}/hooks/uwh", url);
+
+        // A sample: both fields match by name, the preview shows the record, Send test writes it through the URL.
+        await page.Locator("textarea#mapping-sample, #mapping-sample textarea").FillAsync("""{ "deal": "Acme", "value": 1200 }""");
+        await Expect(page.Locator("#mapping-ok")).ToContainTextAsync("would create 1 record");
+        await page.ClickAsync("#mapping-send-test");
+        await Expect(page.Locator("#mapping-test-answer")).ToContainTextAsync("201");
+        await Expect(page.Locator("#mapping-test-records")).ToContainTextAsync("Acme");
+        await Expect(page.Locator("#mapping-test-records")).ToContainTextAsync("1,200");
+        if (Environment.GetEnvironmentVariable("UNDB_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "incoming-setup.png"), FullPage = true });
+        }
+        await page.ClickAsync("#mapping-save");
+        await Expect(page.Locator("#setup-basics")).ToHaveCountAsync(0);
+
+        // Behind it: the test's record is in the grid, the card shows the webhook (a test is not counted as received).
+        await Expect(page.Locator("#records-grid").GetByText("Acme")).ToBeVisibleAsync();
+        var row = page.Locator("#incoming-strip .incoming-strip-row");
+        await Expect(row.Locator(".incoming-strip-name")).ToHaveTextAsync("Website form");
+        await Expect(row.Locator(".incoming-strip-received")).ToHaveTextAsync("0 received");
+
+        // A real sender with the copied URL and key.
+        using var sender = new HttpClient();
+        var accepted = await sender.SendAsync(Hook(url, key, """{ "deal": "Globex", "value": 42 }"""));
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        await Expect(page.Locator("#records-grid").GetByText("Globex")).ToBeVisibleAsync();
+        await Expect(row.Locator(".incoming-strip-received")).ToHaveTextAsync("1 received");
+
+        // With a webhook, the toolbar button opens a menu: the webhook, or a new one.
+        await page.ClickAsync("#incoming-setup");
+        await page.Locator(".incoming-setup-item", new() { HasText = "Website form" }).ClickAsync();
+        await Expect(page.Locator("#setup-key-masked")).ToHaveTextAsync($"{key[..8]}…{key[^4..]}");
+        await Expect(page.Locator("#setup-key")).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#setup-basics")).ToHaveCountAsync(0);
+    }
+
     private static HttpRequestMessage Hook(string url, string key, string json)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

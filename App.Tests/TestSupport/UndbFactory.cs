@@ -74,7 +74,13 @@ public class UndbFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureTestServices(services => ConfigureServices?.Invoke(services));
+        builder.ConfigureTestServices(services =>
+        {
+            // "Send test" posts to the app itself; here the app is this in-memory server.
+            services.AddHttpClient(Undb.Features.Webhooks.Incoming.IncomingTestSender.ClientName, c => c.BaseAddress = new Uri("http://localhost/"))
+                .ConfigurePrimaryHttpMessageHandler(() => Server.CreateHandler());
+            ConfigureServices?.Invoke(services);
+        });
     }
 
     /// <summary>An HTTP client that authenticates with the bootstrap API token.</summary>

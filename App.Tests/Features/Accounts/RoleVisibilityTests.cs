@@ -29,6 +29,14 @@ public abstract class RoleVisibilityTests(UndbFactory factory, Role role) : Comp
         await Service<Undb.Features.Webhooks.Incoming.IncomingWebhookService>().CreateAsync(table.Id, "Typeform", null, enabled: true, AdminId);
         return RenderWithProviders<Undb.Features.Webhooks.Incoming.Components.TableIncomingCard>(p => p.Add(c => c.Table, table));
     }
+
+    /// <summary>The table toolbar's "Incoming Webhook" button, on a table with one incoming webhook.</summary>
+    protected async Task<IRenderedComponent<ContainerFragment>> RenderIncomingSetupButtonAsync()
+    {
+        var table = await TablesSeed.DealsAsync(Factory.Services);
+        await Service<Undb.Features.Webhooks.Incoming.IncomingWebhookService>().CreateAsync(table.Id, "Typeform", null, enabled: true, AdminId);
+        return RenderWithProviders<Undb.Features.Webhooks.Incoming.Components.IncomingSetupButton>(p => p.Add(c => c.Table, table));
+    }
 }
 
 public sealed class ViewerSeesTests(UndbFactory factory) : RoleVisibilityTests(factory, Role.Viewer), IClassFixture<UndbFactory>
@@ -91,11 +99,14 @@ public sealed class EditorSeesTests(UndbFactory factory) : RoleVisibilityTests(f
         cut.WaitForAssertion(() => Assert.True(Shown(cut, ".incoming-strip-row")));
         Assert.True(Shown(cut, ".incoming-strip-url"));
         Assert.True(Shown(cut, ".incoming-strip-state"));
-        Assert.False(Shown(cut, "#incoming-strip-new"));
         Assert.False(Shown(cut, ".incoming-strip-key"));
         Assert.False(Shown(cut, ".incoming-strip-enabled"));
         Assert.False(Shown(cut, ".incoming-strip-mapping"));
     }
+
+    [Fact]
+    public async Task AnEditor_HasNoIncomingWebhookButtonInTheToolbar() =>
+        Assert.False(Shown(await RenderIncomingSetupButtonAsync(), "#incoming-setup"));
 }
 
 public sealed class AdminSeesTests(UndbFactory factory) : RoleVisibilityTests(factory, Role.Admin), IClassFixture<UndbFactory>
@@ -115,10 +126,16 @@ public sealed class AdminSeesTests(UndbFactory factory) : RoleVisibilityTests(fa
     {
         var cut = await RenderIncomingCardAsync();
         cut.WaitForAssertion(() => Assert.True(Shown(cut, ".incoming-strip-row")));
-        Assert.True(Shown(cut, "#incoming-strip-new"));
         Assert.True(Shown(cut, ".incoming-strip-key"));
         Assert.True(Shown(cut, ".incoming-strip-enabled"));
         Assert.True(Shown(cut, ".incoming-strip-mapping"));
+    }
+
+    [Fact]
+    public async Task AnAdmin_HasTheIncomingWebhookButtonInTheToolbar()
+    {
+        var toolbar = await RenderIncomingSetupButtonAsync();
+        toolbar.WaitForAssertion(() => Assert.True(Shown(toolbar, "#incoming-setup")));
     }
 }
 

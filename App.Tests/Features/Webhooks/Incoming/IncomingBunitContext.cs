@@ -27,6 +27,7 @@ public abstract class IncomingBunitContext : BunitContext, IClassFixture<Incomin
         });
         Share<IncomingWebhookService>();
         Share<IngestService>();
+        Share<IncomingTestSender>();
         Share<IncomingWebhookNotifier>();
         Share<TableService>();
         Share<TableChangeNotifier>();

@@ -16,6 +16,15 @@ public static class IncomingWebhooksExtensions
         services.AddSingleton<IncomingWebhookCache>();
         services.AddSingleton<IngestService>();
         services.AddSingleton<IngestRateLimits>();
+        services.AddSingleton<IncomingTestPasses>();
+        services.AddSingleton<IncomingTestSender>();
+        // Only ever this instance's own listener (see IncomingTestSender), so its development certificate is accepted.
+        services.AddHttpClient(IncomingTestSender.ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+        });
         return builder;
     }
 

@@ -27,7 +27,8 @@ public static class IngestEndpoint
         var request = context.Request;
         var ingestRequest = new IngestRequest(id, ReadApiKey(request), ReadIdempotencyKey(request), IsJson(request.ContentType), request.ContentLength,
             context.Connection.RemoteIpAddress, name => request.Headers.TryGetValue(name, out var value) && value.Count > 0 ? value.ToString() : null,
-            FormBody.IsForm(request.ContentType) ? request.ContentType : null);
+            FormBody.IsForm(request.ContentType) ? request.ContentType : null,
+            request.Headers.TryGetValue(IncomingTestPasses.Header, out var pass) ? pass.ToString() : null);
         var outcome = await ingest.IngestAsync(ingestRequest, ct => ReadBodyAsync(context, options.Value.MaxBodyBytes, ct), context.RequestAborted);
         if (outcome.IdempotentReplay)
         {

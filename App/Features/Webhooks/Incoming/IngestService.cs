@@ -12,9 +12,10 @@ namespace Undb.Features.Webhooks.Incoming;
 /// <summary>What the HTTP layer read before the body: who knocked, with which key, what they sent.</summary>
 /// <param name="Header">Reads a request header (signature schemes need several); null when there are none to read.</param>
 /// <param name="FormContentType">The Content-Type of a form post (read as fields, see <see cref="FormBody"/>); null for JSON or anything else.</param>
+/// <param name="TestPass">A one-time pass from the setup screen's "Send test" (<see cref="IncomingTestPasses"/>), in place of the key.</param>
 public sealed record IngestRequest(
     string WebhookId, string? ApiKey, string? IdempotencyKey, bool IsJson, long? DeclaredSize, System.Net.IPAddress? Client = null,
-    Func<string, string?>? Header = null, string? FormContentType = null);
+    Func<string, string?>? Header = null, string? FormContentType = null, string? TestPass = null);
 
 /// <summary>The body, read up to the limit: <see cref="Bytes"/> is null when it was bigger.</summary>
 public sealed record IngestBody(byte[]? Bytes, long Size);
@@ -51,6 +52,7 @@ public sealed class IngestService(
     IncomingWebhookNotifier notifier,
     IngestRateLimits rateLimits,
     IncomingVerificationSecrets verificationSecrets,
+    IncomingTestPasses testPasses,
     IOptions<IncomingWebhooksOptions> options,
     TimeProvider time)
 {
@@ -70,7 +72,20 @@ public sealed class IngestService(
         IngestBody? read = null;
         async Task<IngestBody> ReadOnceAsync() => read ??= await readBody(ct);
 
-        var keyMatches = !string.IsNullOrEmpty(request.ApiKey) && SecretHasher.Matches(request.ApiKey, webhook.KeyHash);
+        // "Send test" from the setup screen: a one-time pass stands in for the key, with the mapping being edited and the
+        // user who pressed it as the actor; logged as a test (not from a sender), not counted in the stats.
+        IncomingTestPass? test = null;
+        if (request.TestPass is { Length: > 0 } presented)
+        {
+            test = testPasses.Redeem(webhook.Id, presented);
+            if (test is null)
+            {
+                return UnauthenticatedOverBudget(request) ?? await FinishAsync(webhook, log, null,
+                    Problem(401, "Unauthorized", "This test pass is unknown, used or expired: press Send test again."));
+            }
+            log.Replay = true;
+        }
+        var keyMatches = test is not null || (!string.IsNullOrEmpty(request.ApiKey) && SecretHasher.Matches(request.ApiKey, webhook.KeyHash));
         if (!keyMatches)
         {
             string detail;
@@ -176,7 +191,9 @@ public sealed class IngestService(
         IngestOutcome outcome;
         try
         {
-            outcome = await WriteAsync(webhook, payload, webhook.CreatedById, new Bookkeeping(log, CountInStats: true, request.IdempotencyKey), ct);
+            outcome = test is null
+                ? await WriteAsync(webhook, payload, webhook.CreatedById, new Bookkeeping(log, CountInStats: true, request.IdempotencyKey), ct)
+                : await WriteAsync(WithMapping(webhook, test.Mapping), payload, test.ActorId, new Bookkeeping(log, CountInStats: false, request.IdempotencyKey), ct);
         }
         catch when (request.IdempotencyKey is not null)
         {
@@ -191,30 +208,12 @@ public sealed class IngestService(
         return await FinishAsync(webhook, log, payload, outcome);
     }
 
-    /// <summary>
-    /// "Send test" from the setup screen: the sample goes through the same mapping, write and log as a sender's request
-    /// (with <paramref name="mapping"/>, the one being edited, when given), as the user; logged as not from a sender, not
-    /// counted in the stats. The key is not needed: the user is already signed in and may manage the webhook.
-    /// </summary>
-    public async Task<IngestOutcome> SendTestAsync(string webhookId, string json, IncomingMapping? mapping, string? actorId, CancellationToken ct = default)
+    /// <summary>The webhook as it would be with the mapping being edited (a test), or as it is.</summary>
+    private static IncomingWebhookEntity WithMapping(IncomingWebhookEntity webhook, IncomingMapping? mapping) => mapping is null ? webhook : new()
     {
-        var webhook = await webhooks.GetAsync(webhookId, ct) ?? throw new NotFoundException($"Incoming webhook '{webhookId}' does not exist.");
-        if (Infrastructure.JsonText.FindError(Encoding.UTF8.GetBytes(json)) is { } invalid)
-        {
-            throw new BadRequestException($"The sample is not valid JSON: {invalid}");
-        }
-        var tested = new IncomingWebhookEntity
-        {
-            Id = webhook.Id, TableId = webhook.TableId, Name = webhook.Name, Enabled = webhook.Enabled, KeyHash = webhook.KeyHash, KeyMasked = webhook.KeyMasked,
-            Mapping = mapping is null ? webhook.Mapping : MappingJson.Serialize(mapping), CreatedById = webhook.CreatedById,
-        };
-        var log = new IncomingRequestEntity
-        {
-            WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = Encoding.UTF8.GetByteCount(json), Payload = json, Replay = true,
-        };
-        var outcome = await WriteAsync(tested, JsonNode.Parse(json), actorId, new Bookkeeping(log, CountInStats: false, IdempotencyKey: null), ct);
-        return await FinishAsync(webhook, log, null, outcome, countInStats: false);
-    }
+        Id = webhook.Id, TableId = webhook.TableId, Name = webhook.Name, Enabled = webhook.Enabled, KeyHash = webhook.KeyHash, KeyMasked = webhook.KeyMasked,
+        Mapping = MappingJson.Serialize(mapping), CreatedById = webhook.CreatedById, Verification = webhook.Verification,
+    };
 
     /// <summary>Runs a logged payload through the webhook's current mapping ("replay this payload"); logged, not counted in the stats.</summary>
     public async Task<IngestOutcome> ReplayAsync(string requestId, string? actorId, CancellationToken ct = default)
@@ -375,14 +374,15 @@ public sealed class IngestService(
     /// <summary>Logs the request (unless its log entry already committed with its records) and tells the app's pages.</summary>
     private async Task<IngestOutcome> FinishAsync(
         IncomingWebhookEntity webhook, IncomingRequestEntity log, JsonNode? capturedPayload, IngestOutcome outcome,
-        bool? countAsAccepted = null, bool countInStats = true)
+        bool? countAsAccepted = null, bool? countInStats = null)
     {
         if (!outcome.LoggedWithRecords)
         {
             var accepted = countAsAccepted ?? outcome.Status is >= 200 and < 300;
             RecordAnswer(log, outcome);
             // The answer is already decided; the log and the counters must not be skipped because the sender hung up.
-            await logWriter.WriteAsync(new IncomingLogEntry(log, countInStats, accepted));
+            // Replays and tests are logged, not counted: the stats say what senders sent.
+            await logWriter.WriteAsync(new IncomingLogEntry(log, countInStats ?? !log.Replay, accepted));
         }
         notifier.Publish(new IncomingActivity(webhook.Id, webhook.TableId, capturedPayload));
         return outcome;

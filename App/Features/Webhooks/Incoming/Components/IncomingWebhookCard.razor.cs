@@ -121,12 +121,9 @@ public partial class IncomingWebhookCard
 
     private async Task EditMappingAsync()
     {
-        var parameters = new DialogParameters<MappingDialog> { { d => d.Webhook, Webhook }, { d => d.Table, Table } };
-        var dialog = await Dialogs.ShowAsync<MappingDialog>($"Mapping: {Webhook.Name}", parameters,
-            new DialogOptions { MaxWidth = MaxWidth.ExtraLarge, FullWidth = true, BackdropClick = false });
-        if (await dialog.Result is { Canceled: false })
+        if (await IncomingSetupDialog.ShowAsync(Dialogs, Table, Webhook) is not null)
         {
-            Snackbar.Add("Mapping saved.", Severity.Success);
+            Snackbar.Add("Saved.", Severity.Success);
             await OnChanged.InvokeAsync();
         }
     }

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
 using MudBlazor;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
@@ -10,13 +12,20 @@ using Undb.Realtime;
 namespace Undb.Features.Webhooks.Incoming.Components;
 
 /// <summary>
-/// The setup screen: a sample (pasted, taken from the log, or captured from the next request), its keys as a tree,
-/// a path per field auto-matched by name, the records path, and a live preview through the real mapping engine.
+/// The one-screen setup of an incoming webhook: name, URL and key with copy buttons, the sender's signature scheme, and
+/// the mapping: a sample (pasted, taken from the log, or captured from the next request), its keys as a tree, a path per
+/// field auto-matched by name, the records path, a live preview through the real mapping engine, and Send test through
+/// the real endpoint (<see cref="IncomingTestSender"/>). Without <see cref="Webhook"/> it starts by creating one.
 /// </summary>
-public partial class MappingDialog : IDisposable
+public partial class IncomingSetupDialog : IDisposable
 {
     [Inject] private IncomingWebhookService Hooks { get; set; } = default!;
-    [Inject] private IngestService Ingest { get; set; } = default!;
+    [Inject] private IncomingTestSender TestSender { get; set; } = default!;
+    [Inject] private RecordQueryService RecordQueries { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private IOptions<IncomingWebhooksOptions> Options { get; set; } = default!;
     [Inject] private IncomingWebhookNotifier Notifier { get; set; } = default!;
     [Inject] private TableService Tables { get; set; } = default!;
     [Inject] private TableChangeNotifier TableChanges { get; set; } = default!;
@@ -28,8 +37,9 @@ public partial class MappingDialog : IDisposable
     [CascadingParameter]
     private Task<AuthenticationState>? AuthState { get; set; }
 
-    [Parameter, EditorRequired]
-    public IncomingWebhookView Webhook { get; set; } = default!;
+    /// <summary>The webhook to set up; null to create one first.</summary>
+    [Parameter]
+    public IncomingWebhookView? Webhook { get; set; }
 
     [Parameter, EditorRequired]
     public TableSnapshot Table { get; set; } = default!;
@@ -47,9 +57,18 @@ public partial class MappingDialog : IDisposable
     private string? _recordsPath;
     private string? _upsertBy;
     private IngestOutcome? _testAnswer;
+    private IReadOnlyList<RecordSnapshot> _testRecords = [];
 
-    [CascadingParameter]
-    private Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState>? TestAuthState { get; set; }
+    private IncomingWebhookView? _webhook;
+    private string _name = "";
+    private VerificationDraft _verification = new();
+    /// <summary>The API key of a webhook created in this dialog: shown once, here.</summary>
+    private string? _issuedKey;
+    private bool _createdHere;
+    private string? _copied;
+    private string? _error;
+
+    private string Url => IncomingFormat.HookUrl(Options.Value, Navigation.BaseUri, _webhook!.Id);
 
     /// <summary>Fields a record can be found by: mapped, and of a type that identifies.</summary>
     private IEnumerable<FieldEntity> KeyOptions => _table.Fields.Where(f => RecordService.CanKey(f.Type) && !string.IsNullOrEmpty(_paths.GetValueOrDefault(f.Id)));
@@ -72,19 +91,27 @@ public partial class MappingDialog : IDisposable
 
     /// <summary>Lists in the sample, plus the saved records path even if this sample lacks it.</summary>
     private IEnumerable<string> RecordsPathOptions =>
-        _listPaths.Append(Webhook.Mapping.RecordsPath).Append(_recordsPath).OfType<string>().Distinct();
+        _listPaths.Append(_webhook?.Mapping.RecordsPath).Append(_recordsPath).OfType<string>().Distinct();
 
     protected override async Task OnInitializedAsync()
     {
         _table = Table;
+        _webhook = Webhook;
+        _subscription = Notifier.Subscribe(Table.Id, OnActivityAsync);
+        _tableSubscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
+        if (Webhook is null)
+        {
+            _name = UniqueWebhookName(await Hooks.ListAsync(Table.Id));
+            return;
+        }
+        _name = Webhook.Name;
+        _verification = VerificationDraft.From(Webhook.Verification);
         _recordsPath = Webhook.Mapping.RecordsPath;
         _upsertBy = Webhook.Mapping.UpsertBy;
         foreach (var (fieldId, path) in Webhook.Mapping.Fields)
         {
             _paths[fieldId] = path;
         }
-        _subscription = Notifier.Subscribe(Table.Id, OnActivityAsync);
-        _tableSubscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
         var sample = Sample;
         if (sample is null)
         {
@@ -228,7 +255,7 @@ public partial class MappingDialog : IDisposable
     /// <summary>"Wait for a first request": the next request's body becomes the sample.</summary>
     private Task OnActivityAsync(IncomingActivity activity) => InvokeAsync(() =>
     {
-        if (!_waiting || activity.WebhookId != Webhook.Id || activity.Payload is null)
+        if (!_waiting || activity.WebhookId != _webhook?.Id || activity.Payload is null)
         {
             return;
         }
@@ -281,21 +308,49 @@ public partial class MappingDialog : IDisposable
         return name;
     }
 
-    private async Task SaveAsync()
+    /// <summary>Opens the setup of <paramref name="webhook"/>, or of a new webhook on <paramref name="table"/>; the result is the webhook (null if none was made or saved).</summary>
+    public static async Task<IncomingWebhookView?> ShowAsync(IDialogService dialogs, TableSnapshot table, IncomingWebhookView? webhook)
     {
-        if (MissingRequired.Count > 0)
+        var parameters = new DialogParameters<IncomingSetupDialog> { { d => d.Webhook, webhook }, { d => d.Table, table } };
+        var dialog = await dialogs.ShowAsync<IncomingSetupDialog>(webhook is null ? "New incoming webhook" : $"Incoming webhook: {webhook.Name}", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.ExtraLarge, FullWidth = true, BackdropClick = false, CloseOnEscapeKey = true });
+        return await dialog.Result is { Canceled: false, Data: IncomingWebhookView result } ? result : null;
+    }
+
+    /// <summary>"Leads incoming", or "Leads incoming 2" when the table has one by that name.</summary>
+    private string UniqueWebhookName(IReadOnlyList<IncomingWebhookView> existing)
+    {
+        var name = $"{Table.Name} incoming";
+        for (var i = 2; existing.Any(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)); i++)
+        {
+            name = $"{Table.Name} incoming {i}";
+        }
+        return name;
+    }
+
+    /// <summary>Enter in the name field: creates the webhook when there is none yet, else saves like the Save button.</summary>
+    private Task SubmitNameAsync() => _webhook is null ? CreateAsync() : SaveAsync();
+
+    private async Task CreateAsync()
+    {
+        if (_webhook is not null || _busy || string.IsNullOrWhiteSpace(_name))
         {
             return;
         }
         _busy = true;
+        _error = null;
         try
         {
-            var saved = await Hooks.UpdateAsync(Webhook.Id, null, CurrentMapping(), null);
-            Dialog.Close(DialogResult.Ok(saved));
+            var user = AuthState is null ? null : (await AuthState).User.UserId();
+            var created = await Hooks.CreateAsync(Table.Id, _name.Trim(), null, enabled: true, user);
+            _webhook = created.Webhook;
+            _name = created.Webhook.Name;
+            _issuedKey = created.ApiKey;
+            _createdHere = true;
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {
-            Snackbar.Add(ex.Message, Severity.Error);
+            _error = ex.Message;
         }
         finally
         {
@@ -303,18 +358,73 @@ public partial class MappingDialog : IDisposable
         }
     }
 
-    /// <summary>Posts the sample through the ingest pipeline with the mapping as edited, and shows the answer and the records it wrote.</summary>
+    private Task CopyUrlAsync() => CopyAsync("url", Url);
+
+    private Task CopyKeyAsync() => CopyAsync("key", _issuedKey!);
+
+    private async Task CopyAsync(string what, string text)
+    {
+        _copied = await JS.InvokeAsync<bool>("undb.copyText", text) ? what : null;
+        if (_copied is null)
+        {
+            Snackbar.Add("The browser did not allow copying; select the text and copy it by hand.", Severity.Warning);
+        }
+    }
+
+    /// <summary>Saves the name, the verification and the mapping in one change; a secret the app generated is shown to hand over.</summary>
+    private async Task SaveAsync()
+    {
+        if (_webhook is null || MissingRequired.Count > 0 || _busy)
+        {
+            return;
+        }
+        _busy = true;
+        _error = null;
+        try
+        {
+            var name = string.IsNullOrWhiteSpace(_name) || _name.Trim() == _webhook.Name ? null : _name.Trim();
+            var saved = await Hooks.ChangeAsync(_webhook.Id, name, CurrentMapping(), null, _verification.ToInput());
+            if (saved.VerificationSecret is { } issued)
+            {
+                await VerificationDialog.ShowIssuedAsync(Dialogs, saved.Webhook, issued);
+            }
+            Dialog.Close(DialogResult.Ok(saved.Webhook));
+        }
+        catch (Exception ex) when (ex is BadRequestException or NotFoundException)
+        {
+            _error = ex.Message;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    /// <summary>Posts the sample to the webhook's URL with the mapping as edited, and shows the answer and the records it wrote as they are now.</summary>
     private async Task SendTestAsync()
     {
-        if (_sample is null)
+        if (_sample is null || _webhook is null)
         {
             return;
         }
         _busy = true;
         try
         {
-            var user = TestAuthState is null ? null : Undb.Features.Accounts.AccountsExtensions.UserId((await TestAuthState).User);
-            _testAnswer = await Ingest.SendTestAsync(Webhook.Id, _sample.ToJsonString(), CurrentMapping(), user);
+            var user = AuthState is null ? null : (await AuthState).User.UserId();
+            _testAnswer = await TestSender.SendAsync(_webhook.Id, _sample.ToJsonString(), CurrentMapping(), user);
+            var written = new List<RecordSnapshot>();
+            foreach (var id in _testAnswer.Status < 300 ? _testAnswer.RecordIds.Take(5) : [])
+            {
+                if (await RecordQueries.GetAsync(_table.Id, id) is { } record)
+                {
+                    written.Add(record);
+                }
+            }
+            _testRecords = written;
+        }
+        catch (HttpRequestException ex)
+        {
+            Snackbar.Add($"The test could not reach this server's own URL: {ex.Message}", Severity.Error);
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {

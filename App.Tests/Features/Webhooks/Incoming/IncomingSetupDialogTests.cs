@@ -8,10 +8,10 @@ using Undb.Features.Webhooks.Incoming.Components;
 
 namespace Undb.Tests.Features.Webhooks.Incoming;
 
-public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitContext(factory)
+public sealed class IncomingSetupDialogTests(IncomingFactory factory) : IncomingBunitContext(factory)
 {
     private Task<(IRenderedComponent<DialogHost> Host, IDialogReference Dialog)> OpenAsync(TableSnapshot table, IncomingWebhookView hook, string? sample = null) =>
-        ShowDialogAsync("Mapping", new DialogParameters<MappingDialog> { { d => d.Webhook, hook }, { d => d.Table, table }, { d => d.Sample, sample } });
+        ShowDialogAsync("Mapping", new DialogParameters<IncomingSetupDialog> { { d => d.Webhook, hook }, { d => d.Table, table }, { d => d.Sample, sample } });
 
     private static string SelectedPath(IRenderedComponent<DialogHost> host, string field) =>
         host.Find($".mapping-field-row[data-field='{field}'] input").GetAttribute("value") ?? "";
@@ -75,6 +75,76 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
 
         Assert.Equal("$.deal", SelectedPath(host, "Deal"));
         Assert.Contains("would create 1 record", host.Find("#mapping-ok").TextContent);
+    }
+
+    [Fact]
+    public async Task WithoutAWebhook_ItStartsWithAName_CreatesIt_ShowsItsUrlAndKeyOnce_ThenTheMapping()
+    {
+        var table = await TestSupport.TablesSeed.DealsAsync(Factory.Services);
+        var (host, dialog) = await ShowDialogAsync("New", new DialogParameters<IncomingSetupDialog> { { d => d.Table, table } });
+
+        var name = host.WaitForElement("input#setup-name", Patience);
+        Assert.Equal($"{table.Name} incoming", name.GetAttribute("value"));
+        Assert.Empty(host.FindAll("#mapping-sample"));
+        Assert.True(host.Find("#mapping-save").HasAttribute("disabled"));
+        await name.InputAsync(new() { Value = "Website form" });
+        await host.Find("#setup-create").ClickAsync(new());
+
+        var key = host.WaitForElement("#setup-key", Patience).TextContent;
+        Assert.StartsWith("uwk_", key);
+        var created = Assert.Single(await Hooks.ListAsync(table.Id));
+        Assert.Equal("Website form", created.Name);
+        Assert.EndsWith($"/hooks/{created.Id}", host.Find("#setup-url").TextContent);
+        Assert.NotNull(host.Find("#setup-copy-key"));
+        Assert.NotNull(host.Find("#mapping-sample")); // the mapping, on the same screen
+        Assert.NotNull(host.Find(".verification-scheme"));
+
+        // The key shown is the one stored: a sender gets past authentication with it (and meets the still-empty mapping: Deal is required).
+        var sent = await PostAsync(new IncomingWebhookWithKey(created, key), """{ "deal": "From the key" }""");
+        Assert.Equal(422, sent.Status);
+        Assert.Equal(401, (await PostAsync(new IncomingWebhookWithKey(created, key + "x"), """{ "deal": "Wrong key" }""")).Status);
+
+        await host.Find("#mapping-cancel").ClickAsync(new()); // "Close": the webhook stays
+        Assert.False((await dialog.Result)!.Canceled);
+        Assert.Single(await Hooks.ListAsync(table.Id));
+    }
+
+    [Fact]
+    public async Task Save_StoresNameVerificationAndMapping_InOneGo()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, dialog) = await OpenAsync(table, hook.Webhook, """{ "deal": "A", "value": 1 }""");
+
+        Assert.Equal(hook.Webhook.ApiKeyMasked, host.WaitForElement("#setup-key-masked", Patience).TextContent);
+        Assert.Empty(host.FindAll("#setup-key")); // a stored key is never shown again
+        await host.Find("input#setup-name").InputAsync(new() { Value = "Renamed form" });
+        await host.Find(".verification-scheme .mud-input-control-input-container").MouseDownAsync(new());
+        await host.WaitForElements(".mud-list-item", Patience).First(i => i.TextContent.Contains("GitHub")).ClickAsync(new());
+        await host.WaitForElement(".verification-secret input", Patience).InputAsync(new() { Value = "It's a Secret to Everybody" });
+        await host.Find("#mapping-save").ClickAsync(new());
+
+        Assert.False((await dialog.Result)!.Canceled);
+        var saved = (await Hooks.GetAsync(hook.Webhook.Id))!;
+        Assert.Equal("Renamed form", saved.Name);
+        Assert.Equal(SenderSignatures.GitHub, saved.Verification!.Scheme);
+        Assert.Equal("It's a Secret to Everybody", await Hooks.GetVerificationSecretAsync(hook.Webhook.Id));
+        Assert.Equal("$.deal", saved.Mapping.Fields[table.Fields.Single(f => f.Name == "Deal").Id]);
+    }
+
+    [Fact]
+    public async Task Save_WithAStripeSchemeAndNoSecret_SaysWhyInTheDialog_AndSavesNothing()
+    {
+        var (table, hook) = await CreateAsync();
+        var (host, _) = await OpenAsync(table, hook.Webhook, """{ "deal": "A" }""");
+
+        await host.WaitForElement(".verification-scheme .mud-input-control-input-container", Patience).MouseDownAsync(new());
+        await host.WaitForElements(".mud-list-item", Patience).First(i => i.TextContent.Contains("Stripe")).ClickAsync(new());
+        await host.Find("#mapping-save").ClickAsync(new());
+
+        host.WaitForAssertion(() => Assert.Contains("Paste the signing secret", host.Find("#setup-error").TextContent), Patience);
+        var unchanged = (await Hooks.GetAsync(hook.Webhook.Id))!;
+        Assert.Null(unchanged.Verification);
+        Assert.Empty(unchanged.Mapping.Fields);
     }
 
     [Fact]
@@ -156,6 +226,8 @@ public sealed class MappingDialogTests(IncomingFactory factory) : IncomingBunitC
         var record = Assert.Single(records.Records);
         Assert.Contains(record.Id, answer);
         Assert.Equal("Tested", record.Values[table.Fields.Single(f => f.Name == "Deal").Id]!.GetValue<string>());
+        // The record as it is in the table now, under the answer.
+        host.WaitForAssertion(() => Assert.Contains("Tested", host.Find($"#mapping-test-records tr[data-record-id='{record.Id}']").TextContent), Patience);
         var log = await Hooks.ListRequestsAsync(hook.Webhook.Id);
         Assert.True(Assert.Single(log).Replay); // logged as not from a sender
         Assert.Equal(0, (await Hooks.GetAsync(hook.Webhook.Id))!.Stats.Received);
