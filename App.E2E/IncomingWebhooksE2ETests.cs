@@ -210,6 +210,7 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         await page.Locator(".incoming-setup-item", new() { HasText = "Website form" }).ClickAsync();
         await Expect(page.Locator("#setup-key-masked")).ToHaveTextAsync($"{key[..8]}…{key[^4..]}");
         await Expect(page.Locator("#setup-key")).ToHaveCountAsync(0);
+        await Expect(page.Locator("input#setup-name")).ToBeFocusedAsync(); // the keyboard is in the dialog, not left on the menu
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.Locator("#setup-basics")).ToHaveCountAsync(0);
     }

@@ -166,7 +166,7 @@ public sealed class WebhookTrustTests(BrowserFixture browser) : WebhookBrowserTe
         await SendAsync(api, HttpMethod.Patch, $"/api/tables/{tableId}/fields/{stageId}", new { name = "Status" });
         await Expect(page.Locator(".mapping-field-row[data-field='Status'] .mapping-field-select input")).ToHaveValueAsync("$.stage");
         await page.ClickAsync("#mapping-save");
-        await Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("Mapping saved.");
+        await Expect(page.Locator(".mud-snackbar").Last).ToContainTextAsync("Saved 'CRM'.");
 
         var hook = await SendAsync(api, HttpMethod.Post, $"/api/incoming-webhooks/{incoming["id"]!.GetValue<string>()}/regenerate-key");
         using var sender = new HttpClient();

@@ -87,7 +87,7 @@ public sealed class IncomingSetupDialogTests(IncomingFactory factory) : Incoming
         Assert.Equal($"{table.Name} incoming", name.GetAttribute("value"));
         Assert.Empty(host.FindAll("#mapping-sample"));
         Assert.True(host.Find("#mapping-save").HasAttribute("disabled"));
-        await name.InputAsync(new() { Value = "Website form" });
+        await name.ChangeAsync(new() { Value = "Website form" });
         await host.Find("#setup-create").ClickAsync(new());
 
         var key = host.WaitForElement("#setup-key", Patience).TextContent;
@@ -117,7 +117,7 @@ public sealed class IncomingSetupDialogTests(IncomingFactory factory) : Incoming
 
         Assert.Equal(hook.Webhook.ApiKeyMasked, host.WaitForElement("#setup-key-masked", Patience).TextContent);
         Assert.Empty(host.FindAll("#setup-key")); // a stored key is never shown again
-        await host.Find("input#setup-name").InputAsync(new() { Value = "Renamed form" });
+        await host.Find("input#setup-name").ChangeAsync(new() { Value = "Renamed form" });
         await host.Find(".verification-scheme .mud-input-control-input-container").MouseDownAsync(new());
         await host.WaitForElements(".mud-list-item", Patience).First(i => i.TextContent.Contains("GitHub")).ClickAsync(new());
         await host.WaitForElement(".verification-secret input", Patience).InputAsync(new() { Value = "It's a Secret to Everybody" });

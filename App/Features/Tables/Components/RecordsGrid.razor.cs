@@ -160,30 +160,42 @@ public partial class RecordsGrid
 
     private string ExportTitle => $"Download the {_total:N0} record{(_total == 1 ? "" : "s")} shown, as CSV";
 
+    /// <summary>
+    /// The grid's data source. Loads can overlap (the grid starts its own when paging, a search or a live change starts
+    /// another) and finish in any order, while the grid keeps whichever answer arrives last: so every load answers with
+    /// the newest load's page, and only that page sets the total and the rows the grid works with.
+    /// </summary>
     private async Task<GridData<RecordSnapshot>> LoadAsync(GridState<RecordSnapshot> state, CancellationToken ct)
+    {
+        var (records, total) = await _loads.RunAsync(QueryPageAsync(state, ct));
+        _total = total;
+        _page = records;
+        // The toolbar shows the total; the grid re-rendering itself does not re-render this component.
+        _ = InvokeAsync(StateHasChanged);
+        return new GridData<RecordSnapshot> { Items = records, TotalItems = total };
+    }
+
+    private readonly Infrastructure.NewestLoad<(IReadOnlyList<RecordSnapshot> Records, int Total)> _loads = new();
+
+    private async Task<(IReadOnlyList<RecordSnapshot> Records, int Total)> QueryPageAsync(GridState<RecordSnapshot> state, CancellationToken ct)
     {
         _loadsInFlight++;
         try
         {
             var page = await Query.ListAsync(Table.Id, CurrentQuery(state.Page * state.PageSize, state.PageSize), ct);
-            _total = page.Total;
-            _page = page.Records;
             // Prerendering loads rows too, but only rows loaded over the circuit can be clicked.
             _loadedInteractively |= RendererInfo.IsInteractive;
+            return (page.Records, page.Total);
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {
             Snackbar.Add(ex.Message, Severity.Error);
-            _total = 0;
-            _page = [];
+            return ([], 0);
         }
         finally
         {
             _loadsInFlight--;
         }
-        // The toolbar shows the total; the grid re-rendering itself does not re-render this component.
-        _ = InvokeAsync(StateHasChanged);
-        return new GridData<RecordSnapshot> { Items = _page, TotalItems = _total };
     }
 
     /// <summary>Reloads the current page; calls that arrive while one runs are folded into one more reload.</summary>

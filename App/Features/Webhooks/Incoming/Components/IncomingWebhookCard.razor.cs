@@ -121,9 +121,9 @@ public partial class IncomingWebhookCard
 
     private async Task EditMappingAsync()
     {
-        if (await IncomingSetupDialog.ShowAsync(Dialogs, Table, Webhook) is not null)
+        if (await IncomingSetupDialog.ShowAsync(Dialogs, Table, Webhook) is { } saved)
         {
-            Snackbar.Add("Saved.", Severity.Success);
+            Snackbar.Add($"Saved '{saved.Name}'.", Severity.Success);
             await OnChanged.InvokeAsync();
         }
     }
