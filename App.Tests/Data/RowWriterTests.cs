@@ -36,7 +36,7 @@ public sealed class RowWriterTests : IAsyncLifetime
 
     public static TheoryData<string> Kinds => ["record", "delivery", "delivery-nulls", "attempt", "attempt-nulls", "request"];
 
-    private static object Sample(string kind, string id) => kind switch
+    internal static object Sample(string kind, string id) => kind switch
     {
         "record" => new RecordEntity { Id = id, TableId = "tbl_1", Data = "{\"fld_a\":\"é ✓\",\"fld_b\":1.5}", CreatedAt = At, UpdatedAt = At.AddSeconds(1), CreatedById = "u1" },
         "delivery" => new DeliveryEntity

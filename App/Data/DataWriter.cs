@@ -159,10 +159,7 @@ public sealed class WriteSession : IDisposable
         // Unconditionally: SaveChanges detects changes once (HasChanges() first would detect them twice), and with
         // nothing tracked it writes nothing.
         await Db.SaveChangesAsync(ct);
-        foreach (var row in _rows)
-        {
-            await Rows.InsertAsync(row, ct);
-        }
+        await Rows.InsertAllAsync(_rows, ct);
         _rows.Clear();
     }
 

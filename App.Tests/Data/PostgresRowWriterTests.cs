@@ -1,0 +1,87 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Undb.Data;
+using Undb.Tests.Features.Tables;
+
+namespace Undb.Tests.Data;
+
+/// <summary>
+/// On PostgreSQL a write's rows go to the server in one batch (<see cref="RowWriter.InsertAllAsync"/>): each row is
+/// stored exactly as SaveChanges stores it, nulls and converted values included, and the batch is all-or-nothing.
+/// </summary>
+public sealed class PostgresRowWriterTests(PostgresUndbFactory factory) : IClassFixture<PostgresUndbFactory>
+{
+    private async Task<AppDbContext> OpenAsync()
+    {
+        var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        return db;
+    }
+
+    [Fact]
+    public async Task InsertAllAsync_StoresEveryKindOfRowInOneBatch_AsSaveChangesDoes()
+    {
+        List<string> kinds = ["record", "delivery", "delivery-nulls", "attempt", "attempt-nulls", "request"];
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        await using var db = await OpenAsync();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            // Column encoding is the question here, not the parents these rows would reference.
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL session_replication_role = replica");
+            foreach (var kind in kinds)
+            {
+                db.Add(RowWriterTests.Sample(kind, $"a_{kind}_{suffix}"));
+            }
+            await db.SaveChangesAsync();
+            using var writer = new RowWriter(db, "IS NOT DISTINCT FROM");
+            await writer.InsertAllAsync(kinds.Select(kind => RowWriterTests.Sample(kind, $"b_{kind}_{suffix}")).ToList(), default);
+            Assert.Equal(kinds.Count, writer.Written);
+            await tx.CommitAsync();
+        }
+
+        foreach (var kind in kinds)
+        {
+            var table = db.Model.FindEntityType(RowWriterTests.Sample(kind, "x").GetType())!.GetTableName()!;
+            var ef = await ReadRowAsync(db, table, $"a_{kind}_{suffix}");
+            var written = await ReadRowAsync(db, table, $"b_{kind}_{suffix}");
+            Assert.Equal(ef.Keys.Order(), written.Keys.Order());
+            foreach (var column in ef.Keys.Where(k => k != "Id"))
+            {
+                Assert.True(Equals(ef[column], written[column]), $"{kind}: {table}.{column}: SaveChanges stored {ef[column] ?? "NULL"}, the batch {written[column] ?? "NULL"}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ABatchWithAConstraintViolation_WritesNone()
+    {
+        var id = "rec_" + Guid.NewGuid().ToString("N")[..8];
+        await using var db = await OpenAsync();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL session_replication_role = replica");
+            using var writer = new RowWriter(db, "IS NOT DISTINCT FROM");
+            await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() =>
+                writer.InsertAllAsync([RowWriterTests.Sample("record", id + "_first"), RowWriterTests.Sample("record", id), RowWriterTests.Sample("record", id)], default));
+        }
+        Assert.Equal(0, await db.Records.CountAsync(r => r.Id.StartsWith(id)));
+    }
+
+    private static async Task<Dictionary<string, object?>> ReadRowAsync(AppDbContext db, string table, string id)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = $"SELECT * FROM \"{table}\" WHERE \"Id\" = @id";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "id";
+        parameter.Value = id;
+        command.Parameters.Add(parameter);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync(), $"no row {id} in {table}");
+        var row = new Dictionary<string, object?>();
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            row[reader.GetName(i)] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+        }
+        return row;
+    }
+}
