@@ -19,6 +19,7 @@ public abstract class IncomingBunitContext : BunitContext, IClassFixture<Incomin
     {
         Factory = factory;
         JSInterop.Mode = JSRuntimeMode.Loose;
+        DefaultWaitTimeout = Patience;
         Services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.ShowTransitionDuration = 0;

@@ -16,6 +16,9 @@ public sealed class WebhooksUiContext : BunitContext
     public WebhooksUiContext(OutboundFactory factory)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // A wait only bounds a failing test (a passing one returns at the first render that satisfies it). The default
+        // second was too short when the suite loads both cores: a CI run's dispatcher did not even get to check in time.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(15);
         Services.AddMudServices(o =>
         {
             o.SnackbarConfiguration.ShowTransitionDuration = 0;
