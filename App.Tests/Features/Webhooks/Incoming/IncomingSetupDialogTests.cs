@@ -292,8 +292,12 @@ public sealed class IncomingSetupDialogTests(IncomingFactory factory) : Incoming
         await Tables.UpdateFieldAsync(table.Id, stage.Id, new FieldChanges(Name: "Phase"), null);
         await Tables.DeleteFieldAsync(table.Id, site.Id, null);
 
-        host.WaitForAssertion(() => Assert.Equal("$.stage", SelectedPath(host, "Phase")), Patience);
-        Assert.Empty(host.FindAll(".mapping-field-row[data-field='Site']"));
+        // Two schema changes, each re-read by the dialog when its notification arrives: wait for the state after both.
+        host.WaitForAssertion(() =>
+        {
+            Assert.Equal("$.stage", SelectedPath(host, "Phase"));
+            Assert.Empty(host.FindAll(".mapping-field-row[data-field='Site']"));
+        }, Patience);
         Assert.Contains("$.site was mapped to a field that has been deleted", host.Find("#mapping-deleted").TextContent);
         host.Find("#mapping-save").Click();
         await dialog.Result.WaitAsync(Patience);
