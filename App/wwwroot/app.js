@@ -41,6 +41,19 @@ window.undb = {
     markInteractive: function () {
         document.documentElement.dataset.interactive = "true";
     },
+    /**
+     * A dialog's first field takes the focus when the dialog opens, unless the user already went to a field of their
+     * own: on a slow link this call can arrive after they clicked or tabbed on and started typing, and stealing the
+     * focus then sends their keys to the wrong field (MudBlazor's AutoFocus does, a loaded CI run typed "12k" into Deal).
+     */
+    focusFirstField: function (id) {
+        const container = document.getElementById(id);
+        const active = document.activeElement;
+        if (!container || (active && active.matches("input, textarea, select, [contenteditable=true]"))) {
+            return;
+        }
+        container.querySelector("input:not([type=hidden]):not([disabled]):not([readonly]), textarea:not([disabled]), select:not([disabled])")?.focus();
+    },
     copyText: async function (text) {
         try {
             await navigator.clipboard.writeText(text);

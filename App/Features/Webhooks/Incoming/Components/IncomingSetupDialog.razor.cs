@@ -126,6 +126,21 @@ public partial class IncomingSetupDialog : IDisposable
         Refresh();
     }
 
+    /// <summary>The name takes the focus, unless the user is already in a field (see app.js, focusFirstField).</summary>
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            try
+            {
+                await JS.InvokeVoidAsync("undb.focusFirstField", "setup-basics");
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+    }
+
     /// <summary>Leaf keys a field can take, plus its current path when this sample lacks it (so it is not lost by opening the dialog).</summary>
     private IEnumerable<PayloadKey> PathOptions(FieldEntity field)
     {
