@@ -29,7 +29,7 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
     /// <summary>Inserts the row, every mapped column.</summary>
     public async Task InsertAsync(object row, CancellationToken ct)
     {
-        var statement = Statement(row.GetType(), "insert", columns => (InsertSql(columns), columns.All));
+        var statement = Statement(row.GetType(), "insert", columns => (columns.InsertSql, columns.All));
         Bind(statement, row, []);
         await Execute(statement.Command, ct);
     }
@@ -58,7 +58,7 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
         {
             var columns = ColumnsOf(row.GetType());
             var command = batch.CreateBatchCommand();
-            command.CommandText = InsertSql(columns);
+            command.CommandText = columns.InsertSql;
             for (var i = 0; i < columns.All.Count; i++)
             {
                 var column = columns.All[i];
@@ -75,10 +75,6 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
 
     /// <summary>Only makes parameters (with the provider's types, e.g. jsonb) for batched statements; never executed.</summary>
     private DbCommand? _parameterFactory;
-
-    private static string InsertSql(Columns columns) => columns.InsertSql ??= new StringBuilder("INSERT INTO ").Append(columns.Table).Append(" (")
-        .AppendJoin(", ", columns.All.Select(c => c.Name)).Append(") VALUES (")
-        .AppendJoin(", ", columns.All.Select((_, i) => "@p" + i)).Append(')').ToString();
 
     /// <summary>
     /// Writes the columns in which <paramref name="updated"/> differs from <paramref name="original"/> (what SaveChanges
@@ -192,7 +188,9 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
     private sealed record Columns(string Table, IReadOnlyList<Column> All, IReadOnlyList<Column> Key)
     {
         /// <summary>The INSERT of every column, built once per model and type.</summary>
-        public string? InsertSql { get; set; }
+        public string InsertSql { get; } = new StringBuilder("INSERT INTO ").Append(Table).Append(" (")
+            .AppendJoin(", ", All.Select(c => c.Name)).Append(") VALUES (")
+            .AppendJoin(", ", All.Select((_, i) => "@p" + i)).Append(')').ToString();
 
         public Column Named(string property) => All.FirstOrDefault(c => c.Property.Name == property)
             ?? throw new ArgumentException($"'{property}' is not a mapped property.", nameof(property));

@@ -240,7 +240,7 @@ public sealed class IngestService(
             WebhookId = webhook.Id, ReceivedAt = time.GetUtcNow(), Size = original.Size, Payload = original.Payload, Replay = true,
         };
         var outcome = await WriteAsync(webhook, payload, actorId, new Bookkeeping(log, CountInStats: false, IdempotencyKey: null), ct);
-        return await FinishAsync(webhook, log, null, outcome, countInStats: false);
+        return await FinishAsync(webhook, log, null, outcome);
     }
 
     /// <summary>What a request leaves behind besides records: its log entry, its place in the stats, the answer to its idempotency key.</summary>
@@ -374,7 +374,7 @@ public sealed class IngestService(
     /// <summary>Logs the request (unless its log entry already committed with its records) and tells the app's pages.</summary>
     private async Task<IngestOutcome> FinishAsync(
         IncomingWebhookEntity webhook, IncomingRequestEntity log, JsonNode? capturedPayload, IngestOutcome outcome,
-        bool? countAsAccepted = null, bool? countInStats = null)
+        bool? countAsAccepted = null)
     {
         if (!outcome.LoggedWithRecords)
         {
@@ -382,7 +382,7 @@ public sealed class IngestService(
             RecordAnswer(log, outcome);
             // The answer is already decided; the log and the counters must not be skipped because the sender hung up.
             // Replays and tests are logged, not counted: the stats say what senders sent.
-            await logWriter.WriteAsync(new IncomingLogEntry(log, countInStats ?? !log.Replay, accepted));
+            await logWriter.WriteAsync(new IncomingLogEntry(log, CountInStats: !log.Replay, accepted));
         }
         notifier.Publish(new IncomingActivity(webhook.Id, webhook.TableId, capturedPayload));
         return outcome;

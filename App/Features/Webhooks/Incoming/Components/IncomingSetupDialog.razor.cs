@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
+using Undb.Infrastructure;
 using MudBlazor;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
@@ -126,18 +127,12 @@ public partial class IncomingSetupDialog : IDisposable
         Refresh();
     }
 
-    /// <summary>The name takes the focus, unless the user is already in a field (see app.js, focusFirstField).</summary>
+    /// <summary>The name takes the focus, unless the user is already in a field (<see cref="FocusExtensions.FocusFirstFieldAsync"/>).</summary>
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender)
         {
-            try
-            {
-                await JS.InvokeVoidAsync("undb.focusFirstField", "setup-basics");
-            }
-            catch (JSDisconnectedException)
-            {
-            }
+            await JS.FocusFirstFieldAsync("setup-basics");
         }
     }
 

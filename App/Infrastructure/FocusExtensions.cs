@@ -1,0 +1,22 @@
+using Microsoft.JSInterop;
+
+namespace Undb.Infrastructure;
+
+public static class FocusExtensions
+{
+    /// <summary>
+    /// Focuses the first field inside the element <paramref name="containerId"/>, unless the user is already in a field
+    /// (app.js, <c>undb.focusFirstField</c>): for a dialog's first render, instead of MudBlazor's AutoFocus, which can
+    /// arrive late and take the focus from the field being typed in. A closed circuit has nothing to focus.
+    /// </summary>
+    public static async Task FocusFirstFieldAsync(this IJSRuntime js, string containerId)
+    {
+        try
+        {
+            await js.InvokeVoidAsync("undb.focusFirstField", containerId);
+        }
+        catch (JSDisconnectedException)
+        {
+        }
+    }
+}
