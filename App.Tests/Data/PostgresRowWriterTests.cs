@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Undb.Data;
+using Undb.Features.Tables;
+using Undb.Features.Webhooks.Outbound;
 using Undb.Tests.Features.Tables;
 
 namespace Undb.Tests.Data;
@@ -65,6 +67,55 @@ public sealed class PostgresRowWriterTests(PostgresUndbFactory factory) : IClass
                 writer.InsertAllAsync([RowWriterTests.Sample("record", id + "_first"), RowWriterTests.Sample("record", id), RowWriterTests.Sample("record", id)], default));
         }
         Assert.Equal(0, await db.Records.CountAsync(r => r.Id.StartsWith(id)));
+    }
+
+    [Fact]
+    public async Task RowsGoInAfterTheRowsTheyReference_AndABigBatchSplitsIntoStatements()
+    {
+        // Foreign keys enforced: 1,500 records listed before the table they belong to, more than one statement takes.
+        var table = new TableEntity { Name = "row writer order " + Guid.NewGuid().ToString("N")[..8] };
+        var records = Enumerable.Range(0, 1_500).Select(i => (object)new RecordEntity
+        {
+            Id = $"rec_{table.Id}_{i:D4}", TableId = table.Id, Data = $$"""{"n":{{i}}}""", CreatedAt = RowWriterTests.At, UpdatedAt = RowWriterTests.At,
+        }).ToList();
+        await using var db = await OpenAsync();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            using var writer = new RowWriter(db, "IS NOT DISTINCT FROM");
+            await writer.InsertAllAsync([.. records, table], default);
+            Assert.Equal(1_501, writer.Written);
+            await tx.CommitAsync();
+        }
+        Assert.True(await db.Tables.AnyAsync(t => t.Id == table.Id));
+        var stored = await db.Records.Where(r => r.TableId == table.Id).OrderBy(r => r.Id).Select(r => r.Id).ToListAsync();
+        Assert.Equal(records.Cast<RecordEntity>().Select(r => r.Id), stored);
+    }
+
+    [Fact]
+    public async Task BatchedUpdates_RunInOrder_WithTheDeferredRowsFirst()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var delivery = (DeliveryEntity)RowWriterTests.Sample("delivery", "dlv_" + suffix);
+        await using var db = await OpenAsync();
+        await using (var tx = await db.Database.BeginTransactionAsync())
+        {
+            await db.Database.ExecuteSqlRawAsync("SET LOCAL session_replication_role = replica");
+            using var writer = new RowWriter(db, "IS NOT DISTINCT FROM");
+            writer.Defer([delivery]);
+            // The second compare-and-set expects the lease the first one took off: it matches nothing.
+            var settled = delivery.Copy();
+            settled.Status = DeliveryStatus.Succeeded;
+            settled.LeaseToken = null;
+            var results = await writer.UpdateChangedAllAsync<DeliveryEntity>(
+                [new(delivery, settled, [(nameof(DeliveryEntity.LeaseToken), delivery.LeaseToken)]), new(delivery, settled, [(nameof(DeliveryEntity.LeaseToken), delivery.LeaseToken)])],
+                default);
+            Assert.Equal([true, false], results);
+            Assert.False(writer.HasDeferred);
+            await tx.CommitAsync();
+        }
+        var stored = await db.Deliveries.AsNoTracking().SingleAsync(d => d.Id == delivery.Id);
+        Assert.Equal(DeliveryStatus.Succeeded, stored.Status);
+        Assert.Null(stored.LeaseToken);
     }
 
     private static async Task<Dictionary<string, object?>> ReadRowAsync(AppDbContext db, string table, string id)

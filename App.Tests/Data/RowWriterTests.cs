@@ -12,7 +12,7 @@ namespace Undb.Tests.Data;
 /// <summary>A row written by <see cref="RowWriter"/> is stored exactly as SaveChanges stores it, column by column.</summary>
 public sealed class RowWriterTests : IAsyncLifetime
 {
-    private static readonly DateTimeOffset At = new(2026, 11, 22, 13, 45, 7, 123, TimeSpan.FromHours(2));
+    internal static readonly DateTimeOffset At = new(2026, 11, 22, 13, 45, 7, 123, TimeSpan.FromHours(2));
     private readonly TestDatabase _database = new();
     private AppDbContext _db = null!;
 

@@ -25,6 +25,9 @@ public partial class AppDbContext : IdentityDbContext<AppUser>
     {
     }
 
+    /// <summary>The row writer of the write session running on this context, whose deferred rows go before any command (<see cref="DeferredRowsInterceptor"/>).</summary>
+    internal RowWriter? DeferredRows { get; set; }
+
     public DbSet<TableEntity> Tables => Set<TableEntity>();
     public DbSet<FieldEntity> Fields => Set<FieldEntity>();
     public DbSet<RecordEntity> Records => Set<RecordEntity>();

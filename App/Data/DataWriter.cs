@@ -130,7 +130,7 @@ public sealed class WriteSession : IDisposable
     public bool LocksRows => _writer.LocksRows;
 
     /// <summary>Prepared statements for rows of mapped entities, living as long as the transaction.</summary>
-    public RowWriter Rows => _rowWriter ??= new RowWriter(Db, _writer.NullSafeEquals);
+    public RowWriter Rows => _rowWriter ??= Db.DeferredRows = new RowWriter(Db, _writer.NullSafeEquals);
 
     /// <summary>
     /// Adds a new row to the current write: it is inserted when the write is saved, through one prepared statement per
@@ -153,14 +153,37 @@ public sealed class WriteSession : IDisposable
 
     internal IReadOnlyList<Action> AfterCommitActions => _afterCommit;
 
-    /// <summary>Saves the current write: what is tracked by <see cref="Db"/>, then the rows given to <see cref="Add{T}"/>.</summary>
+    /// <summary>Saves the current write: what is tracked by <see cref="Db"/>, then the rows given to <see cref="Add{T}"/> (with any deferred ones).</summary>
     public async Task SaveAsync(CancellationToken ct)
+    {
+        await SaveAsync(sendRows: true, ct);
+    }
+
+    /// <summary>
+    /// Saves the current write's tracked changes and hands its new rows to the transaction without sending them: they
+    /// go in one round trip with the rows of the writes after it (a group commit's), before the next command on the
+    /// connection (<see cref="DeferredRowsInterceptor"/>) and at the latest with the session's final save, before the
+    /// commit. The write is then saved as far as the next one can tell.
+    /// </summary>
+    public async Task SaveDeferringRowsAsync(CancellationToken ct)
+    {
+        await SaveAsync(sendRows: false, ct);
+    }
+
+    private async Task SaveAsync(bool sendRows, CancellationToken ct)
     {
         // Unconditionally: SaveChanges detects changes once (HasChanges() first would detect them twice), and with
         // nothing tracked it writes nothing.
         await Db.SaveChangesAsync(ct);
-        await Rows.InsertAllAsync(_rows, ct);
-        _rows.Clear();
+        if (_rows.Count > 0)
+        {
+            Rows.Defer(_rows);
+            _rows.Clear();
+        }
+        if (sendRows && _rowWriter is not null)
+        {
+            await _rowWriter.SendDeferredAsync();
+        }
     }
 
     /// <summary>Forgets the current write's unsaved rows and tracked changes (it was rejected, or it is saved and done).</summary>
@@ -179,5 +202,12 @@ public sealed class WriteSession : IDisposable
         _beforeCommit.Clear();
     }
 
-    public void Dispose() => _rowWriter?.Dispose();
+    public void Dispose()
+    {
+        if (_rowWriter is not null)
+        {
+            Db.DeferredRows = null;
+            _rowWriter.Dispose();
+        }
+    }
 }

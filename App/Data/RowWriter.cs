@@ -26,51 +26,146 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
     /// <summary>Rows written through this writer so far.</summary>
     public int Written { get; private set; }
 
-    /// <summary>Inserts the row, every mapped column.</summary>
+    /// <summary>Inserts the row, every mapped column (after any rows handed to <see cref="Defer"/>).</summary>
     public async Task InsertAsync(object row, CancellationToken ct)
     {
-        var statement = Statement(row.GetType(), "insert", columns => (columns.InsertSql, columns.All));
-        Bind(statement, row, []);
-        await Execute(statement.Command, ct);
+        await InsertAllAsync([row], ct);
+    }
+
+    private readonly List<object> _deferred = [];
+
+    /// <summary>Whether rows handed to <see cref="Defer"/> are still to be sent.</summary>
+    public bool HasDeferred => _deferred.Count > 0;
+
+    /// <summary>
+    /// Takes rows to insert later, together with the rows of the writes after them (a group commit's): they are sent
+    /// by <see cref="SendDeferredAsync"/>, which runs before this writer's next statement and, through
+    /// <see cref="DeferredRowsInterceptor"/>, before the next command of the context, so nothing ever reads the
+    /// database without them.
+    /// </summary>
+    public void Defer(IEnumerable<object> rows) => _deferred.AddRange(rows);
+
+    /// <summary>
+    /// Inserts the rows handed to <see cref="Defer"/>, all of them in one round trip where the connection batches. Never
+    /// cancelled: the rows belong to writes that count on them, not to whoever happens to run the next command.
+    /// </summary>
+    public async Task SendDeferredAsync()
+    {
+        if (_deferred.Count == 0)
+        {
+            return;
+        }
+        await InsertNowAsync(_deferred, CancellationToken.None);
+        _deferred.Clear();
     }
 
     /// <summary>
-    /// Inserts the rows, every mapped column. Where the connection batches statements (PostgreSQL), all of them go to
-    /// the server in one round trip instead of one each: a write adds its record, its outbox deliveries and its request
-    /// log together, and on a server across a socket the round trips were most of a write's time (docs/benchmarks.md).
+    /// Inserts the rows, every mapped column. Where the connection batches statements (PostgreSQL), they go to the server
+    /// in one round trip, as one multi-row INSERT per kind of row (principal kinds before the kinds that reference them):
+    /// a group commit's records, outbox deliveries and request logs cost a few statements instead of one each, and on a
+    /// server across a socket the round trips and statements were most of a write's time (docs/benchmarks.md).
     /// In-process SQLite has no round trips to save and inserts them one by one through the prepared statements.
     /// </summary>
     public async Task InsertAllAsync(IReadOnlyList<object> rows, CancellationToken ct)
+    {
+        if (_deferred.Count > 0)
+        {
+            // One round trip with the deferred rows, which are never cancelled (see SendDeferredAsync).
+            Defer(rows);
+            await SendDeferredAsync();
+            return;
+        }
+        await InsertNowAsync(rows, ct);
+    }
+
+    private async Task InsertNowAsync(IReadOnlyList<object> rows, CancellationToken ct)
     {
         var connection = db.Database.GetDbConnection();
         if (rows.Count < 2 || !connection.CanCreateBatch)
         {
             foreach (var row in rows)
             {
-                await InsertAsync(row, ct);
+                var statement = Statement(row.GetType(), "insert", columns => (columns.InsertSql(1), columns.All));
+                Bind(statement, row, []);
+                await Execute(statement.Command, ct);
             }
             return;
         }
-        using var batch = connection.CreateBatch();
-        batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        _parameterFactory ??= connection.CreateCommand();
-        foreach (var row in rows)
-        {
-            var columns = ColumnsOf(row.GetType());
-            var command = batch.CreateBatchCommand();
-            command.CommandText = columns.InsertSql;
-            for (var i = 0; i < columns.All.Count; i++)
-            {
-                var column = columns.All[i];
-                // Made empty (the mapping sets the provider's type) and then given the value already converted for the provider.
-                var parameter = column.Mapping.CreateParameter(_parameterFactory, "@p" + i, null, column.Property.IsNullable);
-                parameter.Value = column.Read(row);
-                command.Parameters.Add(parameter);
-            }
-            batch.BatchCommands.Add(command);
-        }
+        using var batch = NewBatch(connection);
+        AddInserts(batch, rows);
         await batch.ExecuteNonQueryAsync(ct);
         Written += rows.Count;
+    }
+
+    private DbBatch NewBatch(DbConnection connection)
+    {
+        var batch = connection.CreateBatch();
+        batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        _parameterFactory ??= connection.CreateCommand();
+        return batch;
+    }
+
+    /// <summary>Adds the rows to the batch as one multi-row INSERT per kind (in chunks), in <see cref="InInsertOrder"/>.</summary>
+    private void AddInserts(DbBatch batch, IReadOnlyList<object> rows)
+    {
+        foreach (var (columns, kind) in InInsertOrder(rows))
+        {
+            // Well under PostgreSQL's 65,535 parameters per statement.
+            foreach (var chunk in kind.Chunk(Math.Clamp(30_000 / columns.All.Count, 1, 1_000)))
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = columns.InsertSql(chunk.Length);
+                var n = 0;
+                foreach (var row in chunk)
+                {
+                    foreach (var column in columns.All)
+                    {
+                        command.Parameters.Add(Parameter("@p" + n++, column, column.Read(row)));
+                    }
+                }
+                batch.BatchCommands.Add(command);
+            }
+        }
+    }
+
+    /// <summary>Made empty (the mapping sets the provider's type, e.g. jsonb) and then given the value already converted for the provider.</summary>
+    private DbParameter Parameter(string name, Column column, object value)
+    {
+        var parameter = column.Mapping.CreateParameter(_parameterFactory!, name, null, column.Property.IsNullable);
+        parameter.Value = value;
+        return parameter;
+    }
+
+    /// <summary>
+    /// The rows grouped by kind, in the order the kinds first appear, except that a kind comes after every kind present
+    /// that it has a foreign key to (so a row never arrives before the row it references).
+    /// </summary>
+    private List<(Columns Columns, List<object> Rows)> InInsertOrder(IReadOnlyList<object> rows)
+    {
+        var groups = new List<(Columns Columns, List<object> Rows)>();
+        foreach (var row in rows)
+        {
+            var type = row.GetType();
+            var group = groups.FindIndex(g => g.Columns.Type == type);
+            if (group < 0)
+            {
+                groups.Add((ColumnsOf(type), [row]));
+            }
+            else
+            {
+                groups[group].Rows.Add(row);
+            }
+        }
+        var ordered = new List<(Columns Columns, List<object> Rows)>(groups.Count);
+        while (groups.Count > 0)
+        {
+            var ready = groups.FindIndex(g => !g.Columns.References.Any(r => r != g.Columns.Type && groups.Any(o => o.Columns.Type == r)));
+            // A cycle of foreign keys between kinds (none in the model today) keeps the order of first appearance.
+            var next = ready < 0 ? 0 : ready;
+            ordered.Add(groups[next]);
+            groups.RemoveAt(next);
+        }
+        return ordered;
     }
 
     /// <summary>Only makes parameters (with the provider's types, e.g. jsonb) for batched statements; never executed.</summary>
@@ -81,24 +176,82 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
     /// would write for a changed entity), by key, and only where the <paramref name="expected"/> columns still hold the
     /// given values: a compare-and-set. Returns whether the row matched (and so was updated).
     /// </summary>
-    public async Task<bool> UpdateChangedAsync<T>(T original, T updated, IReadOnlyList<(string Property, object? Value)> expected, CancellationToken ct)
+    public Task<bool> UpdateChangedAsync<T>(T original, T updated, IReadOnlyList<(string Property, object? Value)> expected, CancellationToken ct)
+        where T : class =>
+        UpdateAsync(updated, Changed(original, updated), expected, ct);
+
+    /// <summary>
+    /// <see cref="UpdateChangedAsync{T}"/> for many rows, in order (a later update of the same row sees the earlier one).
+    /// Where the connection batches, every update (with any deferred rows first) goes in one round trip.
+    /// </summary>
+    public async Task<IReadOnlyList<bool>> UpdateChangedAllAsync<T>(IReadOnlyList<RowUpdate<T>> updates, CancellationToken ct)
         where T : class
+    {
+        var connection = db.Database.GetDbConnection();
+        if (!connection.CanCreateBatch)
+        {
+            var one = new List<bool>(updates.Count);
+            foreach (var u in updates)
+            {
+                one.Add(await UpdateChangedAsync(u.Original, u.Updated, u.Expected, ct));
+            }
+            return one;
+        }
+        using var batch = NewBatch(connection);
+        var deferred = _deferred.Count;
+        AddInserts(batch, _deferred);
+        var first = batch.BatchCommands.Count;
+        foreach (var u in updates)
+        {
+            var statement = UpdateStatement<T>(Changed(u.Original, u.Updated), u.Expected);
+            var command = batch.CreateBatchCommand();
+            command.CommandText = statement.Command.CommandText;
+            for (var i = 0; i < statement.Bound.Count; i++)
+            {
+                command.Parameters.Add(Parameter("@p" + i, statement.Bound[i], statement.Bound[i].Read(u.Updated)));
+            }
+            foreach (var (property, value) in u.Expected)
+            {
+                var parameter = _parameterFactory!.CreateParameter();
+                parameter.ParameterName = "@e_" + property;
+                parameter.Value = statement.Columns.Named(property).ToProvider(value);
+                command.Parameters.Add(parameter);
+            }
+            batch.BatchCommands.Add(command);
+        }
+        // Not cancelled when deferred rows ride along: they belong to writes that count on them.
+        await batch.ExecuteNonQueryAsync(deferred > 0 ? CancellationToken.None : ct);
+        _deferred.Clear();
+        Written += deferred + updates.Count;
+        return Enumerable.Range(first, updates.Count).Select(i => batch.BatchCommands[i].RecordsAffected > 0).ToList();
+    }
+
+    /// <summary>The properties in which <paramref name="updated"/> differs from <paramref name="original"/>, or the key when none (the match is still the answer).</summary>
+    private IReadOnlyList<string> Changed<T>(T original, T updated) where T : class
     {
         var columns = ColumnsOf(typeof(T));
         var changed = columns.All.Where(c => !columns.Key.Contains(c) && !Equals(c.Read(original), c.Read(updated))).Select(c => c.Property.Name).ToList();
         if (changed.Count == 0)
         {
-            changed.Add(columns.Key[0].Property.Name); // nothing to write, but whether the row still matches is still the answer
+            changed.Add(columns.Key[0].Property.Name);
         }
-        return await UpdateAsync(updated, changed, expected, ct);
+        return changed;
     }
 
     /// <summary>Sets the named properties of the row by its key, where the <paramref name="expected"/> columns still hold the given values.</summary>
     public async Task<bool> UpdateAsync<T>(T row, IReadOnlyList<string> properties, IReadOnlyList<(string Property, object? Value)> expected, CancellationToken ct)
         where T : class
     {
+        await SendDeferredAsync();
+        var statement = UpdateStatement<T>(properties, expected);
+        Bind(statement, row, expected);
+        return await Execute(statement.Command, ct) > 0;
+    }
+
+    private (DbCommand Command, Columns Columns, IReadOnlyList<Column> Bound) UpdateStatement<T>(IReadOnlyList<string> properties, IReadOnlyList<(string Property, object? Value)> expected)
+    {
         var name = "update:" + string.Join(',', properties) + ":" + string.Join(',', expected.Select(e => e.Property));
-        var statement = Statement(typeof(T), name, columns =>
+        return Statement(typeof(T), name, columns =>
         {
             var set = properties.Select(columns.Named).ToList();
             var bound = set.Concat(columns.Key).ToList();
@@ -112,8 +265,6 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
             }
             return (sql.ToString(), bound);
         });
-        Bind(statement, row, expected);
-        return await Execute(statement.Command, ct) > 0;
     }
 
     private Columns ColumnsOf(Type type) => Mappings.GetOrAdd((db.Model, type), k => Columns.Of(k.Model, k.Type, db.GetService<ISqlGenerationHelper>()));
@@ -185,12 +336,27 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
     }
 
     /// <summary>The columns of one entity type's table, quoted, with their type mappings.</summary>
-    private sealed record Columns(string Table, IReadOnlyList<Column> All, IReadOnlyList<Column> Key)
+    /// <param name="References">The entity types this one has foreign keys to.</param>
+    private sealed record Columns(Type Type, string Table, IReadOnlyList<Column> All, IReadOnlyList<Column> Key, IReadOnlyList<Type> References)
     {
-        /// <summary>The INSERT of every column, built once per model and type.</summary>
-        public string InsertSql { get; } = new StringBuilder("INSERT INTO ").Append(Table).Append(" (")
-            .AppendJoin(", ", All.Select(c => c.Name)).Append(") VALUES (")
-            .AppendJoin(", ", All.Select((_, i) => "@p" + i)).Append(')').ToString();
+        private readonly string _insertInto = new StringBuilder("INSERT INTO ").Append(Table).Append(" (")
+            .AppendJoin(", ", All.Select(c => c.Name)).Append(") VALUES ").ToString();
+
+        /// <summary>The INSERT of <paramref name="rows"/> rows in one statement, parameters numbered row by row.</summary>
+        public string InsertSql(int rows)
+        {
+            var sql = new StringBuilder(_insertInto, _insertInto.Length + rows * All.Count * 8);
+            for (var r = 0; r < rows; r++)
+            {
+                sql.Append(r == 0 ? "(" : ", (");
+                for (var c = 0; c < All.Count; c++)
+                {
+                    sql.Append(c == 0 ? "@p" : ", @p").Append(r * All.Count + c);
+                }
+                sql.Append(')');
+            }
+            return sql.ToString();
+        }
 
         public Column Named(string property) => All.FirstOrDefault(c => c.Property.Name == property)
             ?? throw new ArgumentException($"'{property}' is not a mapped property.", nameof(property));
@@ -205,7 +371,11 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
                     : new Column(p, sql.DelimitIdentifier(p.GetColumnName(table)!), p.GetRelationalTypeMapping(), p.GetGetter()))
                 .ToList();
             var key = entity.FindPrimaryKey()!.Properties.Select(p => all.First(c => c.Property == p)).ToList();
-            return new Columns(sql.DelimitIdentifier(tableName, entity.GetSchema()), all, key);
+            var references = entity.GetForeignKeys().Select(f => f.PrincipalEntityType.ClrType).Distinct().ToList();
+            return new Columns(type, sql.DelimitIdentifier(tableName, entity.GetSchema()), all, key, references);
         }
     }
 }
+
+/// <summary>One compare-and-set update for <see cref="RowWriter.UpdateChangedAllAsync{T}"/>: the row as read, as it should be, and the columns that must still hold the given values.</summary>
+public sealed record RowUpdate<T>(T Original, T Updated, IReadOnlyList<(string Property, object? Value)> Expected);

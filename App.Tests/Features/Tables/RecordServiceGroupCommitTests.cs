@@ -70,6 +70,33 @@ public sealed class RecordServiceGroupCommitTests(RecordingUndbFactory factory) 
     }
 
     [Fact]
+    public async Task AnUpsertInOneBatch_FindsTheRecordAnEarlierWriteCreated_ThoughItsRowWasNotSentYet()
+    {
+        // A write's new rows go to the database with the rest of the batch's (WriteSession.SaveDeferringRowsAsync); a
+        // later write's query must still see them, or the second upsert would create a second "Acme".
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var deal = table.Fields.Single(f => f.Name == "Deal").Id;
+        var value = table.Fields.Single(f => f.Name == "Value").Id;
+
+        // The batcher may take the first write before the others arrive, so the first one is not part of the question.
+        var writes = await WriteGateBatches.StartWhileHeldAsync(factory.Services,
+            () => Records.UpsertAsync(table.Id, deal, [TablesSeed.Input("""{"Deal":"Initech"}""")], null),
+            () => Records.UpsertAsync(table.Id, deal, [TablesSeed.Input("""{"Deal":"Acme","Value":1}""")], null),
+            () => Records.UpsertAsync(table.Id, deal, [TablesSeed.Input("""{"Deal":"Acme","Value":2}""")], null));
+
+        var created = Assert.Single((await writes[1]).Created);
+        var second = await writes[2];
+        Assert.Empty(second.Created);
+        Assert.Equal(created.Id, Assert.Single(second.Updated).Id);
+        var acme = Assert.Single(await RowsAsync(table.Id), r => JsonNode.Parse(r.Data)![deal]!.GetValue<string>() == "Acme");
+        Assert.Equal(2m, JsonNode.Parse(acme.Data)![value]!.GetValue<decimal>());
+        // Both writes shared the batch's transaction (else the question was not asked).
+        var transactions = factory.Sink.For(table.Id).Skip(1).Select(b => b.TransactionId).ToList();
+        Assert.Equal(2, transactions.Count);
+        Assert.Single(transactions.Distinct());
+    }
+
+    [Fact]
     public async Task DeleteThenUpdateInOneBatch_TheUpdateFindsNoRecord()
     {
         var table = await TablesSeed.DealsAsync(factory.Services);

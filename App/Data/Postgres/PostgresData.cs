@@ -15,8 +15,8 @@ public static class PostgresData
     {
         var services = builder.Services;
         services.AddPooledDbContextFactory<PostgresAppDbContext>(o => o
-            .UseNpgsql(connectionString)
-            .AddInterceptors(PostgresRowLocks.Instance));
+            .UseNpgsql(WithPoolDefaults(connectionString))
+            .AddInterceptors(PostgresRowLocks.Instance, DeferredRowsInterceptor.Instance));
         services.AddSingleton<IDbContextFactory<AppDbContext>, EngineContextFactory<PostgresAppDbContext>>();
         // Data Protection's EF store takes its context from a scope.
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<PostgresAppDbContext>>().CreateDbContext());
@@ -36,5 +36,35 @@ public static class PostgresData
             protection.ProtectKeysWithCertificate(certificate);
         }
         return builder;
+    }
+
+    /// <summary>
+    /// Connection defaults for how the app uses PostgreSQL, each applied only where the connection string does not set it:
+    /// <list type="bullet">
+    /// <item><c>Max Auto Prepare=64</c>: Npgsql prepares nothing unless told to, and the app runs the same few statements
+    /// all day (the record, outbox and log inserts, the claims and settlements), so they are parsed and planned once per
+    /// connection instead of at every call.</item>
+    /// <item><c>No Reset On Close=true</c>: a context returns its connection to the pool after almost every query, and
+    /// the reset sent each time (seven statements: RESET ALL, UNLISTEN *, …) cost more than many of the queries. The app
+    /// leaves no session state on pooled connections (no SET, LISTEN or advisory lock: the backplane and the migration
+    /// lock use connections of their own, from pools of their own).</item>
+    /// </list>
+    /// Measured in docs/benchmarks.md (PostgreSQL round).
+    /// </summary>
+    internal static string WithPoolDefaults(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var keys = given.Keys.Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var result = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!keys.Contains("MaxAutoPrepare"))
+        {
+            result.MaxAutoPrepare = 64;
+            result.AutoPrepareMinUsages = 2;
+        }
+        if (!keys.Contains("NoResetOnClose"))
+        {
+            result.NoResetOnClose = true;
+        }
+        return result.ConnectionString;
     }
 }

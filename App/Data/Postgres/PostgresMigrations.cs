@@ -13,7 +13,9 @@ public static class PostgresMigrations
     public static async Task MigrateAsync(AppDbContext db, IServiceProvider services, Func<CancellationToken, Task>? thenOnce, CancellationToken ct)
     {
         // A session-level advisory lock on a connection of its own, held while this instance migrates; the others wait.
-        await using var connection = new NpgsqlConnection(db.Database.GetConnectionString());
+        // Not pooled: closing it ends the session, which lets go of the lock even if the unlock below never ran (pooled
+        // connections are not reset on close, see PostgresData.WithPoolDefaults).
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);
         await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({LockKey})", connection))
         {

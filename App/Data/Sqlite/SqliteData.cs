@@ -16,7 +16,7 @@ public static class SqliteData
         // use a context for one or two queries; see docs/benchmarks.md for the gain). Identity's stores take one from the scope.
         builder.Services.AddPooledDbContextFactory<SqliteAppDbContext>((sp, o) => o
             .UseSqlite(connectionString)
-            .AddInterceptors(SqlitePragmas.Instance, sp.GetRequiredService<SqliteWriteInterceptor>()));
+            .AddInterceptors(SqlitePragmas.Instance, sp.GetRequiredService<SqliteWriteInterceptor>(), DeferredRowsInterceptor.Instance));
         builder.Services.AddSingleton<IDbContextFactory<AppDbContext>, EngineContextFactory<SqliteAppDbContext>>();
         builder.Services.AddSingleton<DataWriter, SqliteDataWriter>();
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -278,8 +278,9 @@ public sealed partial class RecordService : IDisposable
         {
             await alongside(scope, changes.Select(c => c.Record).ToList(), write.Ct);
         }
-        // Not cancelled half-way: once the rows are going in, the caller gets the real outcome.
-        await scope.SaveAsync(CancellationToken.None);
+        // Not cancelled half-way: once the rows are going in, the caller gets the real outcome. The new rows go in with
+        // the rest of the batch's, in one round trip (see WriteSession.SaveDeferringRowsAsync).
+        await scope.SaveDeferringRowsAsync(CancellationToken.None);
         return new WriteOutcome(changes, afterCommit);
     }
 

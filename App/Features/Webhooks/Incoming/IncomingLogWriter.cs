@@ -49,10 +49,7 @@ public sealed class IncomingLogWriter : IDisposable
     {
         await _writer.WriteAsync(WriteKind.Bookkeeping, async session =>
         {
-            foreach (var entry in batch)
-            {
-                await session.Rows.InsertAsync(entry.Log, ct);
-            }
+            await session.Rows.InsertAllAsync(batch.Select(e => e.Log).ToList(), ct);
             await CountAndPruneAsync(session.Db, batch, ct);
         }, ct);
         return batch.Select(_ => true).ToList();

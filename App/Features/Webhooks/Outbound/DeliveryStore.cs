@@ -187,8 +187,8 @@ public sealed class DeliveryStore : IDisposable
 
     /// <summary>
     /// Settles a batch in one transaction: per send, one insert of its attempt and one compare-and-set update of its
-    /// delivery (only while the claim's lease token is still on it), both prepared once for the batch; then one or two
-    /// health updates per webhook.
+    /// delivery (only while the claim's lease token is still on it), all in one round trip on PostgreSQL (prepared
+    /// statements on SQLite); then one or two health updates per webhook.
     /// </summary>
     private async Task<IReadOnlyList<bool>> SettleBatchAsync(IReadOnlyList<SettleRequest> batch, CancellationToken ct)
     {
@@ -200,14 +200,17 @@ public sealed class DeliveryStore : IDisposable
         await _writer.WriteAsync(WriteKind.Bookkeeping, async session =>
         {
             var rows = session.Rows;
+            var updates = new List<RowUpdate<DeliveryEntity>>(batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
                 var r = batch[i];
-                await rows.InsertAsync(r.Result.Attempt, ct);
                 Apply(deliveries[i], r.Result, r.PreviousStatus, now);
-                // Settling takes the lease token off, so a second request for the same delivery in this batch finds it gone.
-                results.Add(await rows.UpdateChangedAsync(r.Delivery, deliveries[i], [(nameof(DeliveryEntity.LeaseToken), r.Token)], ct));
+                updates.Add(new(r.Delivery, deliveries[i], [(nameof(DeliveryEntity.LeaseToken), r.Token)]));
             }
+            // The attempts and the compare-and-set updates in one round trip where the engine batches. Settling takes the
+            // lease token off, so a second request for the same delivery in this batch finds it gone.
+            rows.Defer(batch.Select(r => r.Result.Attempt));
+            results.AddRange(await rows.UpdateChangedAllAsync(updates, ct));
             foreach (var group in batch.Select(r => r.Result.Attempt).GroupBy(a => a.WebhookId))
             {
                 var (reason, failing) = await UpdateHealthAsync(session.Db, group.Key, group.ToList(), now, ct);
