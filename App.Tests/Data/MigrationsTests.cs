@@ -29,4 +29,26 @@ public sealed class MigrationsTests(UndbFactory factory) : IClassFixture<UndbFac
         await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
+
+    [Fact]
+    public async Task OnPostgres_EveryIdColumnComparesByteByByte()
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        if (!db.Database.IsNpgsql())
+        {
+            // SQLite compares text byte by byte (BINARY) unless told otherwise: nothing to check.
+            Assert.True(db.Database.IsSqlite());
+            return;
+        }
+        var notByteOrder = await db.Database.SqlQueryRaw<string>("""
+            SELECT table_name || '.' || column_name AS "Value" FROM information_schema.columns
+            WHERE table_schema = current_schema() AND data_type IN ('text', 'character varying')
+              AND (column_name = 'Id' OR column_name LIKE '%Id') AND collation_name IS DISTINCT FROM 'C'
+              AND table_name <> '__EFMigrationsHistory'
+            """).ToListAsync();
+        Assert.Empty(notByteOrder);
+        Assert.Equal("C", await db.Database.SqlQueryRaw<string>("""
+            SELECT collation_name AS "Value" FROM information_schema.columns WHERE table_name = 'Records' AND column_name = 'TableId'
+            """).SingleAsync());
+    }
 }

@@ -44,7 +44,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("ConcurrencyStamp")
                         .IsConcurrencyToken()
@@ -83,7 +84,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("RoleId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -108,7 +110,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -121,18 +124,21 @@ namespace Undb.Data.Postgres.Migrations
                 {
                     b.Property<string>("LoginProvider")
                         .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("character varying(128)")
+                        .UseCollation("C");
 
                     b.Property<string>("ProviderKey")
                         .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("character varying(128)")
+                        .UseCollation("C");
 
                     b.Property<string>("ProviderDisplayName")
                         .HasColumnType("text");
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("LoginProvider", "ProviderKey");
 
@@ -149,7 +155,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("CredentialId");
 
@@ -161,10 +168,12 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserRole<string>", b =>
                 {
                     b.Property<string>("UserId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("RoleId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("UserId", "RoleId");
 
@@ -176,15 +185,18 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserToken<string>", b =>
                 {
                     b.Property<string>("UserId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("LoginProvider")
                         .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("character varying(128)")
+                        .UseCollation("C");
 
                     b.Property<string>("Name")
                         .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasColumnType("character varying(128)")
+                        .UseCollation("C");
 
                     b.Property<string>("Value")
                         .HasColumnType("text");
@@ -197,7 +209,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Accounts.ApiToken", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -232,7 +245,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -247,7 +261,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Accounts.AppUser", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<int>("AccessFailedCount")
                         .HasColumnType("integer");
@@ -324,20 +339,23 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Accounts.Invitation", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset?>("AcceptedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("AcceptedById")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("CreatedById")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
@@ -373,7 +391,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("UserId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -388,7 +407,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Tables.FieldEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("Choices")
                         .IsRequired()
@@ -410,7 +430,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("TableId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("Type")
                         .IsRequired()
@@ -427,13 +448,15 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Tables.RecordEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("CreatedById")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("Data")
                         .IsRequired()
@@ -441,13 +464,15 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("TableId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("UpdatedById")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -461,10 +486,12 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Tables.RecordHistoryEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("ActorId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
@@ -480,11 +507,13 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("RecordId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("TableId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("Via")
                         .HasMaxLength(200)
@@ -500,13 +529,15 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Tables.TableEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("CreatedById")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -521,11 +552,13 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingIdempotencyEntity", b =>
                 {
                     b.Property<string>("WebhookId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("Key")
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("character varying(200)")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -546,7 +579,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingRequestEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("Error")
                         .HasColumnType("text");
@@ -572,7 +606,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("WebhookId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -584,7 +619,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<long>("Accepted")
                         .HasColumnType("bigint");
@@ -593,7 +629,8 @@ namespace Undb.Data.Postgres.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("CreatedById")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean");
@@ -626,7 +663,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("TableId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("Verification")
                         .HasColumnType("text");
@@ -641,7 +679,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Webhooks.Outbound.Alerts.NotificationEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -658,7 +697,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("WebhookId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("WebhookName")
                         .IsRequired()
@@ -675,7 +715,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Webhooks.Outbound.Alerts.NotificationSeenEntity", b =>
                 {
                     b.Property<string>("UserId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("SeenUpTo")
                         .HasColumnType("timestamp with time zone");
@@ -688,11 +729,13 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Webhooks.Outbound.DeliveryAttemptEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("DeliveryId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<double>("DurationMs")
                         .HasColumnType("double precision");
@@ -742,7 +785,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("WebhookId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -754,7 +798,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Webhooks.Outbound.DeliveryEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<int>("AttemptCount")
                         .HasColumnType("integer");
@@ -767,7 +812,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("EventId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("EventName")
                         .IsRequired()
@@ -794,7 +840,8 @@ namespace Undb.Data.Postgres.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("RecordId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<int>("RetryStep")
                         .HasColumnType("integer");
@@ -809,7 +856,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("TableId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
@@ -820,7 +868,8 @@ namespace Undb.Data.Postgres.Migrations
 
                     b.Property<string>("WebhookId")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -842,7 +891,8 @@ namespace Undb.Data.Postgres.Migrations
             modelBuilder.Entity("Undb.Features.Webhooks.Outbound.WebhookEntity", b =>
                 {
                     b.Property<string>("Id")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<string>("ConditionJson")
                         .HasColumnType("text");
@@ -861,7 +911,8 @@ namespace Undb.Data.Postgres.Migrations
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("CreatedById")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset?>("DisabledAt")
                         .HasColumnType("timestamp with time zone");
@@ -931,7 +982,8 @@ namespace Undb.Data.Postgres.Migrations
                         .HasColumnType("text");
 
                     b.Property<string>("TableId")
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .UseCollation("C");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
