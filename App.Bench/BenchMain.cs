@@ -36,6 +36,7 @@ public static class BenchMain
     /// <summary>After the warm-up proper, incoming load in rounds of this length until the background JIT used at most <see cref="WarmUpSettledJit"/> in one.</summary>
     private static readonly TimeSpan WarmUpSettleRound = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan WarmUpSettledJit = TimeSpan.FromMilliseconds(50);
+    /// <summary>Per app process: each process compiles its own code, and N processes share the same two cores.</summary>
     private const int WarmUpMaxSettleRounds = 15;
     /// <summary>The incoming target's rate (issue #7: 2,000 requests/s with p99 ≤ 20 ms), at which the paced latency is taken.</summary>
     private const double IncomingPacedRate = 2_000;
@@ -121,7 +122,7 @@ public static class BenchMain
                     jitInRound = app.JitCpuTime() - before;
                     rounds++;
                 }
-                while (jitInRound > WarmUpSettledJit && rounds < WarmUpMaxSettleRounds);
+                while (jitInRound > WarmUpSettledJit && rounds < WarmUpMaxSettleRounds * app.Instances.Count);
                 report.WarmUpSeconds = Round(warm.Elapsed.TotalSeconds, 1);
                 log($"  warm-up: {WarmUpEvents:N0} bulk + {WarmUpPacedSeconds * 500:N0} paced creations, {requests:N0} incoming requests in {report.WarmUpSeconds} s; "
                     + $"background JIT {(app.JitCpuTime() - jitBefore).TotalSeconds:F1} s CPU in {rounds} settling round(s) of {WarmUpSettleRound.TotalSeconds:N0} s, "
