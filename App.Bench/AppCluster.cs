@@ -46,6 +46,24 @@ public sealed class AppCluster : IAsyncDisposable
 
     public int LogLines => _instances.Sum(i => i.LogLines);
 
+    /// <summary>The error entries of every instance's log (each with the lines that follow it), for a failure's message.</summary>
+    public string FailuresInLog()
+    {
+        var found = new System.Text.StringBuilder();
+        foreach (var instance in _instances)
+        {
+            var lines = instance.Log.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].StartsWith("fail:", StringComparison.Ordinal) || lines[i].StartsWith("crit:", StringComparison.Ordinal))
+                {
+                    found.Append("\n[app ").Append(instance.ProcessId).Append("] ").AppendJoin('\n', lines.Skip(i).Take(25));
+                }
+            }
+        }
+        return found.Length == 0 ? "" : "\nThe app logged:" + found;
+    }
+
     public double WorkingSetMb() => _instances.Sum(i => i.WorkingSetMb());
 
     public double PeakWorkingSetMb() => _instances.Sum(i => i.PeakWorkingSetMb());

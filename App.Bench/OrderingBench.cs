@@ -38,9 +38,22 @@ public static class OrderingBench
             for (var i = 0; i < perWriter; i++)
             {
                 var n = 3_000_000 + writer * perWriter + i;
-                var created = await BenchApi.PostAsync(api, $"/api/tables/{tableId}/records", new { values = BenchApi.Values(n) });
-                using var response = await api.PatchAsJsonAsync($"/api/tables/{tableId}/records/{created["id"]!.GetValue<string>()}", new { values = new { Notes = $"Updated {n}" } }, ct);
-                response.EnsureSuccessStatusCode();
+                JsonObject created;
+                try
+                {
+                    created = await BenchApi.PostAsync(api, $"/api/tables/{tableId}/records", new { values = BenchApi.Values(n) });
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new InvalidOperationException(ex.Message + app.FailuresInLog(), ex);
+                }
+                var path = $"/api/tables/{tableId}/records/{created["id"]!.GetValue<string>()}";
+                using var response = await api.PatchAsJsonAsync(path, new { values = new { Notes = $"Updated {n}" } }, ct);
+                if (!response.IsSuccessStatusCode)
+                {
+                    // What the app said and logged, so a failure in a CI run can be understood from its output.
+                    throw new InvalidOperationException($"PATCH {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}{app.FailuresInLog()}");
+                }
             }
         });
         await receiver.WaitForAsync("/ordered", total, TimeSpan.FromMinutes(3));

@@ -154,10 +154,7 @@ public sealed class WriteSession : IDisposable
     internal IReadOnlyList<Action> AfterCommitActions => _afterCommit;
 
     /// <summary>Saves the current write: what is tracked by <see cref="Db"/>, then the rows given to <see cref="Add{T}"/> (with any deferred ones).</summary>
-    public async Task SaveAsync(CancellationToken ct)
-    {
-        await SaveAsync(sendRows: true, ct);
-    }
+    public Task SaveAsync(CancellationToken ct) => SaveAsync(sendRows: true, ct);
 
     /// <summary>
     /// Saves the current write's tracked changes and hands its new rows to the transaction without sending them: they
@@ -165,10 +162,7 @@ public sealed class WriteSession : IDisposable
     /// connection (<see cref="DeferredRowsInterceptor"/>) and at the latest with the session's final save, before the
     /// commit. The write is then saved as far as the next one can tell.
     /// </summary>
-    public async Task SaveDeferringRowsAsync(CancellationToken ct)
-    {
-        await SaveAsync(sendRows: false, ct);
-    }
+    public Task SaveDeferringRowsAsync(CancellationToken ct) => SaveAsync(sendRows: false, ct);
 
     private async Task SaveAsync(bool sendRows, CancellationToken ct)
     {

@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Undb.Data;
 
 /// <summary>
-/// Keeps a write session's deferred rows (<see cref="RowWriter.Defer"/>) invisible to nothing: before any command of a
-/// context whose session holds some, they are sent first, on the same connection and transaction. So a write in a group
+/// Nothing reads the database without a write session's deferred rows (<see cref="RowWriter.Defer"/>): before any
+/// command of a context whose session holds some, they are sent first, on the same connection and transaction. So a write in a group
 /// commit that reads records (an update after a create, an upsert) finds the ones written before it, and a foreign key
 /// to a deferred row holds, without any feature knowing the rows were held back.
 /// </summary>

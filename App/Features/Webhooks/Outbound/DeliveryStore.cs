@@ -292,6 +292,9 @@ public sealed class DeliveryStore : IDisposable
     /// failures after the last success extend it. Returns the reason when this disabled the webhook, and what to say
     /// when this made its failure streak reach <see cref="WebhooksOptions.AlertAfterFailures"/>.
     /// </summary>
+    /// <summary>How stale a healthy webhook's <see cref="WebhookEntity.LastSuccessAt"/> may get before a success writes it again.</summary>
+    internal static readonly TimeSpan HealthWriteInterval = TimeSpan.FromSeconds(1);
+
     private async Task<(string? Disabled, string? Failing)> UpdateHealthAsync(AppDbContext db, string webhookId, IReadOnlyList<DeliveryAttemptEntity> attempts, DateTimeOffset now, CancellationToken ct)
     {
         var webhooks = db.Webhooks.Where(w => w.Id == webhookId);
@@ -306,7 +309,16 @@ public sealed class DeliveryStore : IDisposable
         if (lastSuccess >= 0)
         {
             var failedBefore = attempts.Take(lastSuccess).Any(a => !a.Succeeded);
-            await webhooks.ExecuteUpdateAsync(s =>
+            var succeeded = webhooks;
+            if (!failedBefore)
+            {
+                // A healthy webhook's row is written at most once a second (its last success is kept to the second): every
+                // settlement batch of every instance would otherwise write that one row, and on PostgreSQL they queued on
+                // its lock (docs/benchmarks.md). A failure streak or a failing mark is always cleared at once.
+                var recently = now - HealthWriteInterval;
+                succeeded = webhooks.Where(w => w.ConsecutiveFailures != 0 || w.FailingSince != null || w.LastSuccessAt == null || w.LastSuccessAt < recently);
+            }
+            await succeeded.ExecuteUpdateAsync(s =>
             {
                 s.SetProperty(w => w.LastSuccessAt, now)
                     .SetProperty(w => w.FailingSince, (DateTimeOffset?)null)
