@@ -616,6 +616,34 @@ namespace Undb.Data.Postgres.Migrations
                     b.ToTable("IncomingRequests", (string)null);
                 });
 
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookCounterEntity", b =>
+                {
+                    b.Property<string>("WebhookId")
+                        .HasColumnType("text")
+                        .UseCollation("C");
+
+                    b.Property<string>("Instance")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .UseCollation("C");
+
+                    b.Property<long>("Accepted")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset?>("LastReceivedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Rejected")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("WebhookId", "Instance");
+
+                    b.ToTable("IncomingWebhookCounters", (string)null);
+                });
+
             modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -1168,6 +1196,15 @@ namespace Undb.Data.Postgres.Migrations
                 });
 
             modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingRequestEntity", b =>
+                {
+                    b.HasOne("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", null)
+                        .WithMany()
+                        .HasForeignKey("WebhookId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookCounterEntity", b =>
                 {
                     b.HasOne("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", null)
                         .WithMany()

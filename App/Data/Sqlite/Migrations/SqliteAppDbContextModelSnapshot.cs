@@ -552,6 +552,32 @@ namespace Undb.Data.Sqlite.Migrations
                     b.ToTable("IncomingRequests", (string)null);
                 });
 
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookCounterEntity", b =>
+                {
+                    b.Property<string>("WebhookId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Instance")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Accepted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastReceivedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Received")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Rejected")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("WebhookId", "Instance");
+
+                    b.ToTable("IncomingWebhookCounters", (string)null);
+                });
+
             modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", b =>
                 {
                     b.Property<string>("Id")
@@ -1087,6 +1113,15 @@ namespace Undb.Data.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingRequestEntity", b =>
+                {
+                    b.HasOne("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", null)
+                        .WithMany()
+                        .HasForeignKey("WebhookId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Undb.Features.Webhooks.Incoming.IncomingWebhookCounterEntity", b =>
                 {
                     b.HasOne("Undb.Features.Webhooks.Incoming.IncomingWebhookEntity", null)
                         .WithMany()

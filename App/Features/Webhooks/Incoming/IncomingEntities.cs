@@ -31,6 +31,22 @@ public sealed class IncomingWebhookEntity
     public string? CreatedById { get; set; }
 }
 
+/// <summary>
+/// One app instance's share of an incoming webhook's stats. Each instance adds to its own row, so the writes of several
+/// instances never queue on one row's lock; a webhook's stats are its own columns (what was counted before shares
+/// existed) plus the sum of its shares (<see cref="IncomingWebhookService"/>).
+/// </summary>
+public sealed class IncomingWebhookCounterEntity
+{
+    public required string WebhookId { get; set; }
+    /// <summary>The instance's name (<c>Webhooks:InstanceId</c>, or the machine's name).</summary>
+    public required string Instance { get; set; }
+    public long Received { get; set; }
+    public long Accepted { get; set; }
+    public long Rejected { get; set; }
+    public DateTimeOffset? LastReceivedAt { get; set; }
+}
+
 /// <summary>One request to an incoming webhook, kept for the request log (pruned by the retention options).</summary>
 public sealed class IncomingRequestEntity
 {
@@ -73,6 +89,17 @@ internal sealed class IncomingWebhookConfiguration : IEntityTypeConfiguration<In
         b.Property(w => w.Name).HasMaxLength(200);
         b.HasOne<TableEntity>().WithMany().HasForeignKey(w => w.TableId).OnDelete(DeleteBehavior.Cascade);
         b.HasIndex(w => w.TableId);
+    }
+}
+
+internal sealed class IncomingWebhookCounterConfiguration : IEntityTypeConfiguration<IncomingWebhookCounterEntity>
+{
+    public void Configure(EntityTypeBuilder<IncomingWebhookCounterEntity> b)
+    {
+        b.ToTable("IncomingWebhookCounters");
+        b.HasKey(c => new { c.WebhookId, c.Instance });
+        b.Property(c => c.Instance).HasMaxLength(100);
+        b.HasOne<IncomingWebhookEntity>().WithMany().HasForeignKey(c => c.WebhookId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

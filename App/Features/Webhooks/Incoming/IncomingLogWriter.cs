@@ -17,13 +17,17 @@ public sealed class IncomingLogWriter : IDisposable
 {
     private readonly DataWriter _writer;
     private readonly IncomingWebhooksOptions _options;
+
+    /// <summary>This instance's name: its counts go to its own share of each webhook's stats.</summary>
+    private readonly string _instance;
     private readonly WriteBatcher<IncomingLogEntry, bool> _batcher;
     private readonly ConcurrentDictionary<string, PruneState> _pruned = new();
 
-    public IncomingLogWriter(DataWriter writer, IOptions<IncomingWebhooksOptions> options)
+    public IncomingLogWriter(DataWriter writer, IOptions<IncomingWebhooksOptions> options, IOptions<Outbound.WebhooksOptions> instance)
     {
         _writer = writer;
         _options = options.Value;
+        _instance = instance.Value.EffectiveInstanceId;
         _batcher = new WriteBatcher<IncomingLogEntry, bool>(FlushAsync, pause: writer.GroupCommits);
     }
 
@@ -64,11 +68,23 @@ public sealed class IncomingLogWriter : IDisposable
             var accepted = group.Count(e => e.Accepted);
             var rejected = received - accepted;
             var last = group.Max(e => e.Log.ReceivedAt);
-            await db.IncomingWebhooks.Where(w => w.Id == group.Key).ExecuteUpdateAsync(s => s
-                .SetProperty(w => w.Received, w => w.Received + received)
-                .SetProperty(w => w.Accepted, w => w.Accepted + accepted)
-                .SetProperty(w => w.Rejected, w => w.Rejected + rejected)
-                .SetProperty(w => w.LastReceivedAt, w => w.LastReceivedAt == null || w.LastReceivedAt < last ? last : w.LastReceivedAt), ct);
+            // This instance's share (IncomingWebhookCounterEntity): instances never wait on each other's counts.
+            var share = db.IncomingWebhookCounters.Where(c => c.WebhookId == group.Key && c.Instance == _instance);
+            Task<int> CountAsync() => share.ExecuteUpdateAsync(s => s
+                .SetProperty(c => c.Received, c => c.Received + received)
+                .SetProperty(c => c.Accepted, c => c.Accepted + accepted)
+                .SetProperty(c => c.Rejected, c => c.Rejected + rejected)
+                .SetProperty(c => c.LastReceivedAt, c => c.LastReceivedAt == null || c.LastReceivedAt < last ? last : c.LastReceivedAt), ct);
+            if (await CountAsync() == 0)
+            {
+                // The instance's first count for the webhook. Two of its transactions may both get here: the share is
+                // created if missing (the same SQL on both engines), then counted.
+                await db.Database.ExecuteSqlAsync($"""
+                    INSERT INTO "IncomingWebhookCounters" ("WebhookId", "Instance", "Received", "Accepted", "Rejected", "LastReceivedAt")
+                    VALUES ({group.Key}, {_instance}, 0, 0, 0, NULL) ON CONFLICT DO NOTHING
+                    """, ct);
+                await CountAsync();
+            }
         }
         foreach (var group in entries.GroupBy(e => e.Log.WebhookId))
         {

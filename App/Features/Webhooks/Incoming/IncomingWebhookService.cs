@@ -39,14 +39,14 @@ public sealed class IncomingWebhookService(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rows = await db.IncomingWebhooks.AsNoTracking().Where(w => w.TableId == tableId).OrderBy(w => w.Id).ToListAsync(ct);
-        return rows.Select(ToView).ToList();
+        return await ViewsAsync(db, rows, ct);
     }
 
     public async Task<IncomingWebhookView?> GetAsync(string id, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.IncomingWebhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct);
-        return row is null ? null : ToView(row);
+        return row is null ? null : (await ViewsAsync(db, [row], ct))[0];
     }
 
     public async Task<IncomingWebhookWithKey> CreateAsync(
@@ -79,7 +79,7 @@ public sealed class IncomingWebhookService(
             db.IncomingWebhooks.Add(entity);
         }, ct);
         Changed(entity);
-        return new IncomingWebhookWithKey(ToView(entity), key, issued);
+        return new IncomingWebhookWithKey(ToView(entity, []), key, issued);
     }
 
     /// <summary>Changes what is given; null leaves it as it is.</summary>
@@ -118,7 +118,7 @@ public sealed class IncomingWebhookService(
             return entity;
         }, ct);
         Changed(entity);
-        return new IncomingWebhookChange(ToView(entity), issued);
+        return new IncomingWebhookChange(await ViewAsync(entity, ct), issued);
     }
 
     /// <summary>The verification secret in full ("reveal"), for admins.</summary>
@@ -205,7 +205,7 @@ public sealed class IncomingWebhookService(
             return (entity, key);
         }, ct);
         Changed(entity);
-        return new IncomingWebhookWithKey(ToView(entity), key);
+        return new IncomingWebhookWithKey(await ViewAsync(entity, ct), key);
     }
 
     /// <summary>The request log, newest first: at most <paramref name="limit"/> and never more than the log keeps (<c>LogMaxRequests</c>).</summary>
@@ -235,9 +235,27 @@ public sealed class IncomingWebhookService(
 
     private void Changed(IncomingWebhookEntity entity) => notifier.Publish(new IncomingActivity(entity.Id, entity.TableId, null, WebhookChanged: true));
 
-    internal static IncomingWebhookView ToView(IncomingWebhookEntity e) => new(
+    private async Task<IncomingWebhookView> ViewAsync(IncomingWebhookEntity entity, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return (await ViewsAsync(db, [entity], ct))[0];
+    }
+
+    /// <summary>The webhooks as shown, each one's stats summed over the instances' shares (<see cref="IncomingWebhookCounterEntity"/>).</summary>
+    private static async Task<IReadOnlyList<IncomingWebhookView>> ViewsAsync(AppDbContext db, IReadOnlyList<IncomingWebhookEntity> rows, CancellationToken ct)
+    {
+        var ids = rows.Select(r => r.Id).ToList();
+        var shares = ids.Count == 0 ? [] : await db.IncomingWebhookCounters.AsNoTracking().Where(c => ids.Contains(c.WebhookId)).ToListAsync(ct);
+        var byWebhook = shares.ToLookup(c => c.WebhookId);
+        return rows.Select(r => ToView(r, byWebhook[r.Id])).ToList();
+    }
+
+    internal static IncomingWebhookView ToView(IncomingWebhookEntity e, IEnumerable<IncomingWebhookCounterEntity> shares) => new(
         e.Id, e.TableId, e.Name, e.Enabled, e.KeyMasked, MappingJson.Parse(e.Mapping),
-        new IncomingStats(e.Received, e.Accepted, e.Rejected, e.LastReceivedAt), e.CreatedAt, StoredVerification.Parse(e.Verification)?.ToView());
+        shares.Aggregate(new IncomingStats(e.Received, e.Accepted, e.Rejected, e.LastReceivedAt), (sum, c) => new IncomingStats(
+            sum.Received + c.Received, sum.Accepted + c.Accepted, sum.Rejected + c.Rejected,
+            c.LastReceivedAt > sum.LastReceivedAt || sum.LastReceivedAt is null ? c.LastReceivedAt : sum.LastReceivedAt)),
+        e.CreatedAt, StoredVerification.Parse(e.Verification)?.ToView());
 
     internal static IncomingRequestView ToView(IncomingRequestEntity r) => new(
         r.Id, r.WebhookId, r.ReceivedAt, r.Status, r.Size,
