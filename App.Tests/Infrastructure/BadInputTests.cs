@@ -265,7 +265,6 @@ public sealed partial class BadInputTests(BadInputFactory app) : IClassFixture<B
     private static readonly HashSet<(string Table, string Column)> Moving =
     [
         ("ApiTokens", "LastUsedAt"),
-        ("IncomingWebhooks", "Received"), ("IncomingWebhooks", "Accepted"), ("IncomingWebhooks", "Rejected"), ("IncomingWebhooks", "LastReceivedAt"),
     ];
 
     private async Task<long> IncomingLogCountAsync()
