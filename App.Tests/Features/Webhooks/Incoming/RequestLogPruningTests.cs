@@ -14,7 +14,10 @@ public sealed class SmallLogFactory : FakeClockFactory
     public SmallLogFactory() => Settings["IncomingWebhooks:LogMaxRequests"] = Keep.ToString();
 }
 
-/// <summary>Pruning reads every kept entry, so a busy webhook's log is pruned once per few entries, not on every write.</summary>
+/// <summary>
+/// Pruning reads every kept entry, so a busy webhook's log is pruned once per few entries, not on every write; those
+/// prunes start where the last one ended, and once a minute the whole log is pruned (by age too).
+/// </summary>
 [Trait("Engines", "Both")]
 public sealed class RequestLogPruningTests(SmallLogFactory factory) : IClassFixture<SmallLogFactory>
 {
@@ -49,6 +52,40 @@ public sealed class RequestLogPruningTests(SmallLogFactory factory) : IClassFixt
 
         Assert.Equal(1, await StoredAsync(hook));
         Assert.Equal([2], await LoggedAsync(hook));
+    }
+
+    [Fact]
+    public async Task AnEntryOlderThanWhereThePrunesStart_GoesAtTheNextFullPrune()
+    {
+        var hook = await CreateHookAsync(factory);
+        for (var i = 0; i < 10; i++)
+        {
+            await SendAsync(hook, i);
+        }
+        // An entry committed late with an old id (another instance's, from a transaction that started long before):
+        // below where this instance's last prune ended, so prunes by count, which start there, do not see it.
+        const string straggler = "uwr_0";
+        await using (var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync())
+        {
+            db.IncomingRequests.Add(new() { Id = straggler, WebhookId = hook.Id, ReceivedAt = factory.Clock.GetUtcNow(), Status = 201 });
+            await db.SaveChangesAsync();
+        }
+        await SendAsync(hook, 10);
+        await SendAsync(hook, 11); // a prune by count
+        Assert.True(await ExistsAsync(straggler));
+
+        factory.Clock.Advance(TimeSpan.FromMinutes(1));
+        await SendAsync(hook, 12); // a minute on: the whole log is pruned again
+
+        Assert.False(await ExistsAsync(straggler));
+        Assert.Equal(SmallLogFactory.Keep, await StoredAsync(hook));
+        Assert.Equal(Enumerable.Range(5, SmallLogFactory.Keep).Reverse(), await LoggedAsync(hook));
+    }
+
+    private async Task<bool> ExistsAsync(string id)
+    {
+        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        return await db.IncomingRequests.AnyAsync(r => r.Id == id);
     }
 
     private async Task SendAsync(CreatedHook hook, int n)

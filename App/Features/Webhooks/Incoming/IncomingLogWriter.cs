@@ -89,9 +89,10 @@ public sealed class IncomingLogWriter : IDisposable
         foreach (var group in entries.GroupBy(e => e.Log.WebhookId))
         {
             var now = group.Max(e => e.Log.ReceivedAt);
-            if (PruneDue(group.Key, group.Count(), now))
+            if (PruneDue(group.Key, group.Count(), now) is { } prune)
             {
-                await PruneAsync(db, group.Key, now, ct);
+                var bound = await PruneAsync(db, group.Key, prune, now, ct);
+                PrunedBelow(group.Key, bound);
             }
         }
     }
@@ -103,47 +104,86 @@ public sealed class IncomingLogWriter : IDisposable
     /// </summary>
     private int PruneEvery => Math.Clamp(_options.LogMaxRequests / 4, 1, 64);
 
-    /// <summary>How long a quiet webhook's log may go unpruned, so entries past <c>LogMaxAge</c> still go soon after.</summary>
-    private static readonly TimeSpan PruneAtLeastEvery = TimeSpan.FromMinutes(1);
+    /// <summary>How often a webhook's whole log is pruned (by age too), so entries past <c>LogMaxAge</c> go soon after, even on a quiet webhook.</summary>
+    private static readonly TimeSpan FullPruneEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>A prune to run: <paramref name="Full"/> reads the whole log (by age and count); otherwise only entries from <paramref name="From"/> up.</summary>
+    private sealed record Prune(bool Full, string? From);
 
     /// <summary>
-    /// Counts <paramref name="added"/> entries against the webhook and says whether to prune now: once
-    /// <see cref="PruneEvery"/> entries have gathered, a minute after the last prune, or on the first write since start.
-    /// If the transaction then rolls back, the next prune simply has a little more to do.
+    /// Counts <paramref name="added"/> entries against the webhook and says whether to prune now: a full prune on the
+    /// first write since start and a minute after the last full one, and in between a prune by count once
+    /// <see cref="PruneEvery"/> entries have gathered. If the transaction then rolls back, the next full prune catches up.
     /// </summary>
-    private bool PruneDue(string webhookId, int added, DateTimeOffset now)
+    private Prune? PruneDue(string webhookId, int added, DateTimeOffset now)
     {
         var state = _pruned.GetOrAdd(webhookId, _ => new PruneState());
         lock (state)
         {
             state.Added += added;
-            if (state.LastPruned is { } last && state.Added < PruneEvery && now - last < PruneAtLeastEvery)
+            var full = state.LastFull is not { } last || now - last >= FullPruneEvery;
+            if (!full && state.Added < PruneEvery)
             {
-                return false;
+                return null;
             }
             state.Added = 0;
-            state.LastPruned = now;
-            return true;
+            if (full)
+            {
+                state.LastFull = now;
+            }
+            return new Prune(full, full ? null : state.PrunedBelow);
+        }
+    }
+
+    /// <summary>Notes that the log holds nothing below <paramref name="bound"/> any more (once this transaction commits).</summary>
+    private void PrunedBelow(string webhookId, string? bound)
+    {
+        var state = _pruned.GetOrAdd(webhookId, _ => new PruneState());
+        lock (state)
+        {
+            if (bound is not null && (state.PrunedBelow is null || string.CompareOrdinal(bound, state.PrunedBelow) > 0))
+            {
+                state.PrunedBelow = bound;
+            }
         }
     }
 
     private sealed class PruneState
     {
         public int Added;
-        public DateTimeOffset? LastPruned;
+        public DateTimeOffset? LastFull;
+
+        /// <summary>The bound of this instance's last prune: nothing of the log is below it, so a prune by count starts there.</summary>
+        public string? PrunedBelow;
     }
 
-    /// <summary>Keeps the newest <c>LogMaxRequests</c> entries younger than <c>LogMaxAge</c>, in one statement.</summary>
-    private async Task PruneAsync(AppDbContext db, string webhookId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Keeps the newest <c>LogMaxRequests</c> entries (and, in a full prune, only those younger than <c>LogMaxAge</c>);
+    /// returns the id of the oldest entry kept by count, below which nothing is left (null while the log is shorter).
+    /// A prune by count deletes only from <see cref="Prune.From"/> up: entries deleted earlier stay in the index until
+    /// the database cleans up (PostgreSQL's vacuum), and a delete over the whole log visited all of them every time,
+    /// which made it the server's costliest statement (docs/benchmarks.md).
+    /// </summary>
+    private async Task<string?> PruneAsync(AppDbContext db, string webhookId, Prune prune, DateTimeOffset now, CancellationToken ct)
     {
-        var cutoff = now - _options.LogMaxAge;
-        var keep = _options.LogMaxRequests;
         var log = db.IncomingRequests.Where(r => r.WebhookId == webhookId);
-        // Ids grow with time, so the newest entries are the highest ids; with fewer entries than kept, the bound is NULL and deletes nothing.
-        await log
-            .Where(r => r.ReceivedAt < cutoff
-                || string.Compare(r.Id, log.OrderByDescending(k => k.Id).Skip(keep - 1).Select(k => k.Id).FirstOrDefault()) < 0)
-            .ExecuteDeleteAsync(ct);
+        if (prune.Full)
+        {
+            var cutoff = now - _options.LogMaxAge;
+            await log.Where(r => r.ReceivedAt < cutoff).ExecuteDeleteAsync(ct);
+        }
+        // Ids grow with time, so the newest entries are the highest ids: the bound is read walking down from the newest.
+        var bound = await log.OrderByDescending(r => r.Id).Skip(_options.LogMaxRequests - 1).Select(r => r.Id).FirstOrDefaultAsync(ct);
+        if (bound is not null)
+        {
+            var older = log.Where(r => string.Compare(r.Id, bound) < 0);
+            if (prune.From is { } from)
+            {
+                older = older.Where(r => string.Compare(r.Id, from) >= 0);
+            }
+            await older.ExecuteDeleteAsync(ct);
+        }
+        return bound;
     }
 
     public void Dispose() => _batcher.Dispose();
