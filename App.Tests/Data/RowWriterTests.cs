@@ -34,11 +34,17 @@ public sealed class RowWriterTests : IAsyncLifetime
         _database.Dispose();
     }
 
-    public static TheoryData<string> Kinds => ["record", "delivery", "delivery-nulls", "attempt", "attempt-nulls", "request"];
+    public static TheoryData<string> Kinds => ["record", "history", "history-nulls", "delivery", "delivery-nulls", "attempt", "attempt-nulls", "request"];
 
     internal static object Sample(string kind, string id) => kind switch
     {
         "record" => new RecordEntity { Id = id, TableId = "tbl_1", Data = "{\"fld_a\":\"é ✓\",\"fld_b\":1.5}", CreatedAt = At, UpdatedAt = At.AddSeconds(1), CreatedById = "u1" },
+        "history" => new RecordHistoryEntity
+        {
+            Id = id, TableId = "tbl_1", RecordId = "rec_1", At = At, Kind = "updated", ActorId = "u1", Via = "incoming webhook 'Größe'",
+            Changes = "[{\"FieldId\":\"fld_a\",\"Field\":\"Name\",\"From\":null,\"To\":\"é ✓\"}]",
+        },
+        "history-nulls" => new RecordHistoryEntity { Id = id, TableId = "tbl_1", RecordId = "rec_1", Kind = "deleted", Changes = "[]" },
         "delivery" => new DeliveryEntity
         {
             Id = id, WebhookId = "whk_1", TableId = "tbl_1", EventId = "evt_1", EventName = "record.created", RecordId = "rec_1",

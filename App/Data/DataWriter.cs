@@ -33,6 +33,9 @@ public abstract class DataWriter(IDbContextFactory<AppDbContext> dbFactory, ILog
     /// <summary>The SQL operator that compares two values treating NULLs as equal (used by <see cref="RowWriter"/>).</summary>
     public abstract string NullSafeEquals { get; }
 
+    /// <summary>Whether <see cref="RowWriter"/>'s multi-row inserts send one array per column (see its constructor).</summary>
+    public virtual bool InsertsFromArrays => false;
+
     public Task WriteAsync(Func<WriteSession, Task> work, CancellationToken ct = default) =>
         WriteAsync(WriteKind.Change, work, ct);
 
@@ -130,7 +133,7 @@ public sealed class WriteSession : IDisposable
     public bool LocksRows => _writer.LocksRows;
 
     /// <summary>Prepared statements for rows of mapped entities, living as long as the transaction.</summary>
-    public RowWriter Rows => _rowWriter ??= Db.DeferredRows = new RowWriter(Db, _writer.NullSafeEquals);
+    public RowWriter Rows => _rowWriter ??= Db.DeferredRows = new RowWriter(Db, _writer.NullSafeEquals, _writer.InsertsFromArrays);
 
     /// <summary>
     /// Adds a new row to the current write: it is inserted when the write is saved, through one prepared statement per

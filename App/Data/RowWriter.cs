@@ -18,7 +18,11 @@ namespace Undb.Data;
 /// that adds a column needs no change here. Rows written this way are not tracked by the context.
 /// Runs on the context's connection and current transaction; the caller owns both (a <see cref="WriteSession"/> makes one).
 /// </summary>
-public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
+/// <param name="insertsFromArrays">
+/// Whether multi-row inserts send each column as one array (PostgreSQL's <c>unnest</c>): one statement text whatever the
+/// number of rows, prepared once per connection.
+/// </param>
+public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsFromArrays = false) : IDisposable
 {
     private static readonly ConcurrentDictionary<(IModel Model, Type Type), Columns> Mappings = new();
     private readonly Dictionary<(Type, string), (DbCommand Command, Columns Columns, IReadOnlyList<Column> Bound)> _statements = [];
@@ -60,10 +64,10 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
     }
 
     /// <summary>
-    /// Inserts the rows, every mapped column. Where the connection batches statements (PostgreSQL), they go to the server
-    /// in one round trip, as one multi-row INSERT per kind of row (principal kinds before the kinds that reference them):
-    /// a group commit's records, outbox deliveries and request logs cost a few statements instead of one each, and on a
-    /// server across a socket the round trips and statements were most of a write's time (docs/benchmarks.md).
+    /// Inserts the rows, every mapped column. On PostgreSQL they go to the server in one round trip, as one INSERT per kind
+    /// of row from one array per column (principal kinds before the kinds that reference them): a group commit's records,
+    /// outbox deliveries and request logs cost a few statements instead of one each, and on a server across a socket the
+    /// round trips and statements were most of a write's time (docs/benchmarks.md).
     /// In-process SQLite has no round trips to save and inserts them one by one through the prepared statements.
     /// </summary>
     public async Task InsertAllAsync(IReadOnlyList<object> rows, CancellationToken ct)
@@ -81,11 +85,11 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
     private async Task InsertNowAsync(IReadOnlyList<object> rows, CancellationToken ct)
     {
         var connection = db.Database.GetDbConnection();
-        if (rows.Count < 2 || !connection.CanCreateBatch)
+        if (rows.Count < 2 || !insertsFromArrays)
         {
             foreach (var row in rows)
             {
-                var statement = Statement(row.GetType(), "insert", columns => (columns.InsertSql(1), columns.All));
+                var statement = Statement(row.GetType(), "insert", columns => (columns.InsertSql, columns.All));
                 Bind(statement, row, []);
                 await Execute(statement.Command, ct);
             }
@@ -105,27 +109,39 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
         return batch;
     }
 
-    /// <summary>Adds the rows to the batch as one multi-row INSERT per kind (in chunks), in <see cref="InInsertOrder"/>.</summary>
+    /// <summary>Adds the rows to the batch as one INSERT per kind, in <see cref="InInsertOrder"/>.</summary>
     private void AddInserts(DbBatch batch, IReadOnlyList<object> rows)
     {
         foreach (var (columns, kind) in InInsertOrder(rows))
         {
-            // Well under PostgreSQL's 65,535 parameters per statement.
-            foreach (var chunk in kind.Chunk(Math.Clamp(30_000 / columns.All.Count, 1, 1_000)))
-            {
-                var command = batch.CreateBatchCommand();
-                command.CommandText = columns.InsertSql(chunk.Length);
-                var n = 0;
-                foreach (var row in chunk)
-                {
-                    foreach (var column in columns.All)
-                    {
-                        command.Parameters.Add(Parameter("@p" + n++, column, column.Read(row)));
-                    }
-                }
-                batch.BatchCommands.Add(command);
-            }
+            batch.BatchCommands.Add(InsertFromArrays(batch, columns, kind));
         }
+    }
+
+    /// <summary>
+    /// The rows as one INSERT whose parameters are one array per column. A VALUES list has a different text for every
+    /// number of rows: each group commit's size was a statement of its own to parse and plan, and the sizes crowded each
+    /// other out of the connection's prepared statements (docs/benchmarks.md).
+    /// </summary>
+    private DbBatchCommand InsertFromArrays(DbBatch batch, Columns columns, List<object> rows)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = columns.InsertFromArraysSql;
+        for (var c = 0; c < columns.All.Count; c++)
+        {
+            var column = columns.All[c];
+            var values = Array.CreateInstance(column.ArrayElementType, rows.Count);
+            for (var r = 0; r < rows.Count; r++)
+            {
+                var value = column.Read(rows[r]);
+                values.SetValue(value is DBNull ? null : value, r);
+            }
+            var parameter = _parameterFactory!.CreateParameter();
+            parameter.ParameterName = "@p" + c;
+            parameter.Value = values;
+            command.Parameters.Add(parameter);
+        }
+        return command;
     }
 
     /// <summary>Made empty (the mapping sets the provider's type, e.g. jsonb) and then given the value already converted for the provider.</summary>
@@ -333,30 +349,29 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals) : IDisposable
 
         public object ToProvider(object? value) =>
             (value is null ? null : Mapping.Converter is { } converter ? converter.ConvertToProvider(value) : value) ?? DBNull.Value;
+
+        /// <summary>The type of an array of this column's values as sent to the database (nullable where the column is).</summary>
+        public Type ArrayElementType { get; } = Property.IsNullable && (Mapping.Converter?.ProviderClrType ?? Mapping.ClrType) is { IsValueType: true } t && Nullable.GetUnderlyingType(t) is null
+            ? typeof(Nullable<>).MakeGenericType(t)
+            : Mapping.Converter?.ProviderClrType ?? Mapping.ClrType;
     }
 
     /// <summary>The columns of one entity type's table, quoted, with their type mappings.</summary>
     /// <param name="References">The entity types this one has foreign keys to.</param>
     private sealed record Columns(Type Type, string Table, IReadOnlyList<Column> All, IReadOnlyList<Column> Key, IReadOnlyList<Type> References)
     {
-        private readonly string _insertInto = new StringBuilder("INSERT INTO ").Append(Table).Append(" (")
-            .AppendJoin(", ", All.Select(c => c.Name)).Append(") VALUES ").ToString();
+        /// <summary>
+        /// The INSERT of any number of rows from one array parameter per column (<c>@p0</c>, <c>@p1</c>, … in column
+        /// order), each cast to an array of the column's type: PostgreSQL's <c>unnest</c> turns them back into rows.
+        /// </summary>
+        public string InsertFromArraysSql { get; } = new StringBuilder("INSERT INTO ").Append(Table).Append(" (")
+            .AppendJoin(", ", All.Select(c => c.Name)).Append(") SELECT * FROM unnest(")
+            .AppendJoin(", ", All.Select((c, i) => $"@p{i}::{c.Mapping.StoreType}[]")).Append(')').ToString();
 
-        /// <summary>The INSERT of <paramref name="rows"/> rows in one statement, parameters numbered row by row.</summary>
-        public string InsertSql(int rows)
-        {
-            var sql = new StringBuilder(_insertInto, _insertInto.Length + rows * All.Count * 8);
-            for (var r = 0; r < rows; r++)
-            {
-                sql.Append(r == 0 ? "(" : ", (");
-                for (var c = 0; c < All.Count; c++)
-                {
-                    sql.Append(c == 0 ? "@p" : ", @p").Append(r * All.Count + c);
-                }
-                sql.Append(')');
-            }
-            return sql.ToString();
-        }
+        /// <summary>The INSERT of one row, parameters <c>@p0</c>, <c>@p1</c>, … in column order.</summary>
+        public string InsertSql { get; } = new StringBuilder("INSERT INTO ").Append(Table).Append(" (")
+            .AppendJoin(", ", All.Select(c => c.Name)).Append(") VALUES (")
+            .AppendJoin(", ", All.Select((_, i) => "@p" + i)).Append(')').ToString();
 
         public Column Named(string property) => All.FirstOrDefault(c => c.Property.Name == property)
             ?? throw new ArgumentException($"'{property}' is not a mapped property.", nameof(property));

@@ -80,9 +80,14 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
         }
     }
 
+    /// <summary>
+    /// Sends what gathered, up to 200 messages per statement, on one connection kept open for it (opened again after a
+    /// failure): taking a pooled connection for every send cost a reset statement each time.
+    /// </summary>
     private async Task SendAsync(CancellationToken ct)
     {
         var batch = new List<string>();
+        NpgsqlConnection? connection = null;
         try
         {
             while (await _outbox.Reader.WaitToReadAsync(ct))
@@ -94,8 +99,11 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
                 }
                 try
                 {
-                    await using var connection = new NpgsqlConnection(connectionString);
-                    await connection.OpenAsync(ct);
+                    if (connection is null)
+                    {
+                        connection = new NpgsqlConnection(connectionString);
+                        await connection.OpenAsync(ct);
+                    }
                     await using var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', m) FROM unnest(@m) AS m", connection);
                     notify.Parameters.AddWithValue("m", batch.ToArray());
                     await notify.ExecuteNonQueryAsync(ct);
@@ -103,11 +111,23 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     logger.LogWarning(ex, "Could not tell other instances about {Count} changes; they see them when their caches expire", batch.Count);
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync();
+                        connection = null;
+                    }
                 }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
         }
     }
 

@@ -13,5 +13,7 @@ public sealed class PostgresDataWriter(IDbContextFactory<AppDbContext> dbFactory
 
     public override string NullSafeEquals => "IS NOT DISTINCT FROM";
 
+    public override bool InsertsFromArrays => true;
+
     protected override ValueTask<IDisposable?> EnterAsync(WriteKind kind, CancellationToken ct) => ValueTask.FromResult<IDisposable?>(null);
 }
