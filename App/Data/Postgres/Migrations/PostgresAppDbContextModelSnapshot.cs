@@ -910,6 +910,9 @@ namespace Undb.Data.Postgres.Migrations
                     b.HasIndex(new[] { "WebhookId", "Id" }, "IX_Deliveries_Held")
                         .HasFilter("\"Status\" = 'Held'");
 
+                    b.HasIndex(new[] { "LeaseExpiresAt" }, "IX_Deliveries_Leases")
+                        .HasFilter("\"Status\" = 'InFlight'");
+
                     b.HasIndex(new[] { "WebhookId", "Status", "Sequence" }, "IX_Deliveries_Ordered")
                         .HasFilter("\"Sequence\" IS NOT NULL");
 
