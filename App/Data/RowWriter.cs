@@ -19,8 +19,9 @@ namespace Undb.Data;
 /// Runs on the context's connection and current transaction; the caller owns both (a <see cref="WriteSession"/> makes one).
 /// </summary>
 /// <param name="insertsFromArrays">
-/// Whether multi-row inserts send each column as one array (PostgreSQL's <c>unnest</c>): one statement text whatever the
-/// number of rows, prepared once per connection.
+/// Whether several rows go to the server in one statement per kind, each column as one array (PostgreSQL's <c>unnest</c>):
+/// one statement text whatever the number of rows, prepared once per connection. Otherwise rows go one by one through
+/// the prepared single-row insert.
 /// </param>
 public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsFromArrays = false) : IDisposable
 {

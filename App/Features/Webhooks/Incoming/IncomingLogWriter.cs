@@ -135,7 +135,10 @@ public sealed class IncomingLogWriter : IDisposable
         }
     }
 
-    /// <summary>Notes that the log holds nothing below <paramref name="bound"/> any more (once this transaction commits).</summary>
+    /// <summary>
+    /// Notes that this instance's next prune by count may start at <paramref name="bound"/>: nothing of the log is below it
+    /// once this transaction commits. Should the transaction roll back instead, the next full prune deletes what it left.
+    /// </summary>
     private void PrunedBelow(string webhookId, string? bound)
     {
         var state = _pruned.GetOrAdd(webhookId, _ => new PruneState());
