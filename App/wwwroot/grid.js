@@ -5,7 +5,7 @@
 //
 // Markup contract (RecordsGrid, GridCell, CellEditor):
 //   host    [data-grid-host]                             wraps the grid; undbGrid.init(host, gridRef)
-//   cell    [data-cell][data-record][data-field-id]       one per value; data-kind="checkbox" toggles in place
+//   cell    [data-cell][data-record][data-field-id]       one per value; data-kind="checkbox" toggles in place (ToggleAt)
 //   editor  .cell-editor[data-cell][data-record][data-field-id][data-kind=text|select|multi]
 //           undbGrid.attachEditor(editor, editorRef) once rendered; [data-editor-action=save|cancel] buttons
 window.undbGrid = (function () {
@@ -290,6 +290,16 @@ window.undbGrid = (function () {
         }
     }
 
+    /**
+     * A checkbox toggles in place (a click, Space or Enter). Asked for by record and field id, like an edit, so a key
+     * that lands while Blazor swaps the rows still toggles the right cell: an event bound to the element that was
+     * swapped out would be lost.
+     */
+    function toggle(state, cell) {
+        const key = keyOf(cell);
+        state.ref.invokeMethodAsync("ToggleAt", key.record, key.field).catch(() => { });
+    }
+
     function requestEdit(state, pending) {
         state.ref.invokeMethodAsync("BeginEditAt", pending.record, pending.field).then(ok => {
             if (!ok && state.pending === pending) {
@@ -370,16 +380,18 @@ window.undbGrid = (function () {
                 break;
             case "Enter":
             case "F2":
+                e.preventDefault();
                 if (!checkbox) {
-                    e.preventDefault();
                     beginEdit(state, cell, false, "");
+                } else if (e.key === "Enter") {
+                    toggle(state, cell);
                 }
-                // A checkbox toggles on Enter and Space in GridCell.
                 return;
             case " ":
                 if (checkbox) {
-                    // Toggled by GridCell; keep the page from scrolling.
+                    // Toggles, and keeps the page from scrolling.
                     e.preventDefault();
+                    toggle(state, cell);
                     return;
                 }
                 break;
@@ -430,11 +442,15 @@ window.undbGrid = (function () {
                 button.dataset.editorAction === "cancel" ? cancel(host, state, editor) : commit(host, state, editor, "none");
                 return;
             }
-            // A click edits the cell (a link inside it opens the link; a checkbox toggles in GridCell). By record and
-            // field id, so a click that lands while Blazor swaps the rows still reaches the right cell.
+            // A click edits the cell (a link inside it opens the link) or toggles a checkbox. By record and field id, so
+            // a click that lands while Blazor swaps the rows still reaches the right cell.
             const cell = target?.closest("[data-cell]");
-            if (cell && host.contains(cell) && !cell.classList.contains("cell-editor") && cell.dataset.kind !== "checkbox" && !target.closest("a")) {
-                beginEdit(state, cell, false, "");
+            if (cell && host.contains(cell) && !cell.classList.contains("cell-editor") && !target.closest("a")) {
+                if (cell.dataset.kind === "checkbox") {
+                    toggle(state, cell);
+                } else {
+                    beginEdit(state, cell, false, "");
+                }
             }
         });
         on(host, "focusin", e => {

@@ -38,6 +38,34 @@ public partial class RecordsGrid
         return Task.FromResult(true);
     }
 
+    /// <summary>Checkbox cells being toggled: a second Space while the first is saving is the same toggle.</summary>
+    private readonly HashSet<(string RecordId, string FieldId)> _toggling = [];
+
+    /// <summary>
+    /// The cell cursor (wwwroot/grid.js) toggles a checkbox: a click, Space or Enter on it. By record and field id, so a
+    /// key that lands while the rows are re-rendered (a live update) still toggles the right cell. Another cell's save in
+    /// flight does not stop it: a Space right after Enter saved the cell above must not be lost. True when saved.
+    /// </summary>
+    [JSInvokable]
+    public async Task<bool> ToggleAt(string recordId, string fieldId)
+    {
+        var record = _page.FirstOrDefault(r => r.Id == recordId);
+        var field = VisibleFields.FirstOrDefault(f => f.Id == fieldId);
+        if (record is null || field is not { Type: FieldType.Checkbox } || !CanEdit || !_toggling.Add((recordId, fieldId)))
+        {
+            return false;
+        }
+        try
+        {
+            var on = record.Values[field.Id] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+            return await SaveCellAsync(record, field, JsonValue.Create(!on));
+        }
+        finally
+        {
+            _toggling.Remove((recordId, fieldId));
+        }
+    }
+
     /// <summary>Escape on a cell whose editor was still opening.</summary>
     [JSInvokable]
     public async Task CancelEdit()
