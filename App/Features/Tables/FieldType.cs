@@ -18,6 +18,10 @@ public static class FieldTypes
 {
     public static readonly IReadOnlyList<FieldType> All = Enum.GetValues<FieldType>();
 
+    /// <summary>Whether a checkbox's value is checked: only JSON <c>true</c> is (a missing value or null is not).</summary>
+    public static bool IsChecked(System.Text.Json.Nodes.JsonNode? value) =>
+        value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<bool>(out var b) && b;
+
     public static string ToApiName(this FieldType type) => type switch
     {
         FieldType.Text => "text",

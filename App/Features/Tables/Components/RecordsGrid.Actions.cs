@@ -57,8 +57,7 @@ public partial class RecordsGrid
         }
         try
         {
-            var on = record.Values[field.Id] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
-            return await SaveCellAsync(record, field, JsonValue.Create(!on));
+            return await SaveCellAsync(record, field, JsonValue.Create(!FieldTypes.IsChecked(record.Values[field.Id])));
         }
         finally
         {
