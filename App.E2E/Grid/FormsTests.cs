@@ -83,6 +83,94 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await Expect(name).ToBeFocusedAsync();
     }
 
+    /// <summary>
+    /// Every form dialog opens with its first field focused (FocusFirstField), and what is typed at once goes there:
+    /// New table, Rename table (its name selected, so typing replaces it), New webhook, New incoming webhook; a menu closes as
+    /// its item opens a dialog (MenuAction). Set UNDB_SCREENSHOTS to keep what the test saw.
+    /// </summary>
+    [Fact]
+    public async Task FormDialogs_OpenWithTheirFirstFieldFocused_AndTypingGoesThere()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Dialogs", ("Deal", "text", null));
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        var dialog = page.GetByRole(AriaRole.Dialog);
+
+        async Task TypeAndCloseAsync(string input, string shot)
+        {
+            var field = page.Locator($"input#{input}, #{input} input").First;
+            await Expect(field).ToBeFocusedAsync();
+            await page.Keyboard.TypeAsync("Typed");
+            // Empty, or a name to rename: its text is selected, so typing replaces it.
+            await Expect(field).ToHaveValueAsync("Typed");
+            if (Environment.GetEnvironmentVariable("UNDB_SCREENSHOTS") is { Length: > 0 } folder)
+            {
+                Directory.CreateDirectory(folder);
+                await page.ScreenshotAsync(new() { Path = Path.Combine(folder, shot + ".png") });
+            }
+            await page.Keyboard.PressAsync("Escape");
+            await Expect(dialog).ToHaveCountAsync(0);
+        }
+
+        await page.ClickAsync("#nav-new-table");
+        await TypeAndCloseAsync("table-name", "dialog-new-table");
+        await page.ClickAsync("#table-menu");
+        await page.ClickAsync("#rename-table");
+        // The menu closes as the dialog opens, not when the dialog closes.
+        await Expect(page.Locator("#rename-table")).ToBeHiddenAsync();
+        await TypeAndCloseAsync("prompt-text", "dialog-rename-table");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Webhooks", Exact = true }).ClickAsync();
+        await page.ClickAsync("#webhook-create-first");
+        await TypeAndCloseAsync("webhook-name", "dialog-new-webhook");
+        await page.Locator(".mud-tab", new() { HasText = "Incoming webhooks" }).ClickAsync();
+        await page.ClickAsync("#incoming-new");
+        await TypeAndCloseAsync("incoming-name", "dialog-new-incoming");
+    }
+
+    /// <summary>
+    /// Escape in a select's open list closes the list and keeps the dialog and what was typed in it, also on a slow
+    /// link where the keys arrive in the browser long before the server's answers (a loaded CI run once lost the
+    /// workspace webhook dialog after an Escape in its "Leave out tables" list; not reproduced since).
+    /// </summary>
+    [Fact]
+    public async Task Escape_InAnOpenList_ClosesTheList_NotTheDialog_EvenOnASlowLink()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Escape", ("Deal", "text", null));
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId, TimeSpan.FromMilliseconds(400));
+        var page = grid.Page;
+
+        await page.ClickAsync("#manage-fields");
+        await page.ClickAsync("#fields-add");
+        var name = page.Locator("input#field-name, #field-name input").First;
+        await Expect(name).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("Priority");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Enter");
+        var option = page.GetByRole(AriaRole.Option, new() { Name = "Single select", Exact = true });
+        await Expect(option).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+
+        await Expect(option).ToBeHiddenAsync();
+        // Still in the dialog, and its state is the server's: choosing a type there shows its choices.
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(option).ToBeVisibleAsync();
+        for (var i = 0; i < 4; i++)
+        {
+            await page.Keyboard.PressAsync("ArrowDown"); // Text, Long text, Number, Checkbox, Single select
+        }
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator(".choices-entry")).ToBeVisibleAsync();
+        await Expect(name).ToHaveValueAsync("Priority");
+
+        // With no list open, Escape closes the field dialog as before (and only it: Manage fields stays).
+        await name.FocusAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#field-save")).ToHaveCountAsync(0);
+        await Expect(page.Locator("#fields-add")).ToBeVisibleAsync();
+    }
+
     [Fact]
     public async Task Choices_AreChipsEverywhere_EnterOrCommaAdds_BackspaceRemoves_APastedListMakesSeveral()
     {

@@ -46,13 +46,17 @@ window.undb = {
      * own: on a slow link this call can arrive after they clicked or tabbed on and started typing, and stealing the
      * focus then sends their keys to the wrong field (MudBlazor's AutoFocus does, a loaded CI run typed "12k" into Deal).
      */
-    focusFirstField: function (id) {
+    focusFirstField: function (id, selectText) {
         const container = document.getElementById(id);
         const active = document.activeElement;
         if (!container || (active && active.matches("input, textarea, select, [contenteditable=true]"))) {
             return;
         }
-        container.querySelector("input:not([type=hidden]):not([disabled]):not([readonly]), textarea:not([disabled]), select:not([disabled])")?.focus();
+        const field = container.querySelector("input:not([type=hidden]):not([disabled]):not([readonly]), textarea:not([disabled]), select:not([disabled])");
+        field?.focus();
+        if (selectText && field && typeof field.select === "function") {
+            field.select(); // a rename: what is typed replaces the old name
+        }
     },
     copyText: async function (text) {
         try {

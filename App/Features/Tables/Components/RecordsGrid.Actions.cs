@@ -9,13 +9,6 @@ public partial class RecordsGrid
 {
     private static readonly DialogOptions FormOptions = new() { MaxWidth = MaxWidth.Small, FullWidth = true };
 
-    /// <summary>
-    /// The record form focuses its first field itself, only if the user is not in a field yet (RecordDialog). The dialog
-    /// provider's own first-child focus does not check, and arriving late it sent typing meant for a later field into
-    /// the first one (a CI run saved Deal "Umbrella12k" with no Value).
-    /// </summary>
-    private static readonly DialogOptions RecordFormOptions = FormOptions with { DefaultFocus = DefaultFocus.None };
-
     private bool IsEditing(RecordSnapshot record, FieldEntity field) => _editing is { } e && e.RecordId == record.Id && e.FieldId == field.Id;
 
     private void BeginEdit(RecordSnapshot record, FieldEntity field)
@@ -213,7 +206,7 @@ public partial class RecordsGrid
     private async Task AddRecordAsync()
     {
         var parameters = new DialogParameters<RecordDialog> { { d => d.Table, Table } };
-        var dialog = await Dialogs.ShowAsync<RecordDialog>("Add record", parameters, RecordFormOptions);
+        var dialog = await Dialogs.ShowAsync<RecordDialog>("Add record", parameters, FormOptions);
         if (await dialog.Result is { Canceled: false })
         {
             Snackbar.Add("Record added.", Severity.Success);

@@ -127,15 +127,6 @@ public partial class IncomingSetupDialog : IDisposable
         Refresh();
     }
 
-    /// <summary>The name takes the focus, unless the user is already in a field (<see cref="FocusExtensions.FocusFirstFieldAsync"/>).</summary>
-    protected override async Task OnAfterRenderAsync(bool firstRender)
-    {
-        if (firstRender)
-        {
-            await JS.FocusFirstFieldAsync("setup-basics");
-        }
-    }
-
     /// <summary>Leaf keys a field can take, plus its current path when this sample lacks it (so it is not lost by opening the dialog).</summary>
     private IEnumerable<PayloadKey> PathOptions(FieldEntity field)
     {
