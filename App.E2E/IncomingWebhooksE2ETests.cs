@@ -43,6 +43,12 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         await Expect(page.GetByText("it is shown only this once")).ToBeVisibleAsync();
         var key = await page.Locator("input#secret-value, #secret-value input").InputValueAsync();
         Assert.StartsWith("uwk_", key);
+        await Expect(page.GetByLabel("API key", new() { Exact = true })).ToHaveValueAsync(key);
+        // A stray Escape does not lose the key: only "I have copied it" closes the dialog (Copy answers after the
+        // Escape reached the server, so a dialog closed by it would have no Copy to answer).
+        await page.Keyboard.PressAsync("Escape");
+        await page.ClickAsync("#secret-copy");
+        await Expect(page.Locator("#secret-copied")).ToBeVisibleAsync();
         await page.ClickAsync("#secret-done");
 
         // The card: masked key, zero stats, and a URL that copies to the clipboard.

@@ -115,6 +115,11 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
 
         await page.ClickAsync("#nav-new-table");
         await TypeAndCloseAsync("table-name", "dialog-new-table");
+        // "Add field" puts the cursor in the new row's name.
+        await page.ClickAsync("#nav-new-table");
+        await Expect(page.Locator("input#table-name, #table-name input").First).ToBeFocusedAsync();
+        await page.ClickAsync("#add-field-row");
+        await TypeAndCloseAsync("field-row-1", "dialog-new-table-field");
         await page.ClickAsync("#table-menu");
         await page.ClickAsync("#rename-table");
         // The menu closes as the dialog opens, not when the dialog closes.
@@ -126,6 +131,33 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await page.Locator(".mud-tab", new() { HasText = "Incoming webhooks" }).ClickAsync();
         await page.ClickAsync("#incoming-new");
         await TypeAndCloseAsync("incoming-name", "dialog-new-incoming");
+    }
+
+    /// <summary>
+    /// Escape with a date field's calendar open closes the calendar, not the Add record dialog with what was typed in it
+    /// (a new-user run lost a filled-in record this way).
+    /// </summary>
+    [Fact]
+    public async Task Escape_WithTheCalendarOpen_ClosesTheCalendar_AndKeepsTheRecordBeingTyped()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Calendar", ("Deal", "text", null), ("Close", "date", null));
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+
+        await page.ClickAsync("#add-record");
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("Kept");
+        await page.GetByLabel("Pick Close from a calendar").ClickAsync();
+        var calendar = page.Locator("[data-calendar='Close']");
+        await Expect(calendar).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(calendar).ToHaveCountAsync(0);
+
+        await page.ClickAsync("#record-save");
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+        var record = Assert.Single(await app.ListRecordsAsync(tableId))!;
+        Assert.Equal("Kept", record["values"]!["Deal"]!.GetValue<string>());
     }
 
     /// <summary>

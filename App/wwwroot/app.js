@@ -76,3 +76,18 @@ window.undb = {
         }
     }
 };
+
+// Escape with a date field's calendar open (FieldEditor, data-calendar-open) closes the calendar through its button and
+// goes no further. Seen first, at the document, before MudBlazor's dialog (which listens on the dialog's element) could
+// close the whole form with everything typed in it.
+document.addEventListener("keydown", e => {
+    if (e.key !== "Escape" || !(e.target instanceof Element)) {
+        return;
+    }
+    const field = e.target.closest("[data-calendar-open]");
+    if (field) {
+        e.stopPropagation();
+        e.preventDefault();
+        field.querySelector(".mud-input-adornment button")?.click();
+    }
+}, true);

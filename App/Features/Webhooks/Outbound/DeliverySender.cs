@@ -232,7 +232,7 @@ public sealed class DeliverySender(
         }
     }
 
-    private static string Describe(Exception ex, TimeSpan timeout)
+    internal static string Describe(Exception ex, TimeSpan timeout)
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
@@ -251,6 +251,7 @@ public sealed class DeliverySender(
         {
             inner = inner.InnerException;
         }
-        return ex == inner ? ex.Message : $"{ex.Message} ({inner.Message})";
+        // "Connection refused (127.0.0.1:9)" already says what its socket error would add ("Connection refused").
+        return ex == inner || ex.Message.Contains(inner.Message, StringComparison.OrdinalIgnoreCase) ? ex.Message : $"{ex.Message} ({inner.Message})";
     }
 }

@@ -51,17 +51,9 @@ public partial class IncomingWebhookCard
     /// <summary>Shows a freshly issued key in full, the only time it is ever shown.</summary>
     public static async Task ShowKeyAsync(IDialogService dialogs, IncomingWebhookWithKey issued)
     {
-        var parameters = new DialogParameters<SecretShownOnceDialog>
-        {
-            { d => d.Secret, issued.ApiKey },
-            {
-                d => d.Explanation,
-                $"This is the API key of '{issued.Webhook.Name}'. Copy it now: it is shown only this once, then only masked. " +
-                "Senders put it in an 'X-Api-Key' header (or 'Authorization: Bearer …'). If it is lost, regenerate it."
-            },
-        };
-        var dialog = await dialogs.ShowAsync<SecretShownOnceDialog>("API key: shown once", parameters,
-            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, BackdropClick = false });
+        var dialog = await SecretShownOnceDialog.ShowAsync(dialogs, "API key: shown once", issued.ApiKey, "API key",
+            $"This is the API key of '{issued.Webhook.Name}'. Copy it now: it is shown only this once, then only masked. " +
+            "Senders put it in an 'X-Api-Key' header (or 'Authorization: Bearer …'). If it is lost, regenerate it.");
         await dialog.Result;
     }
 
