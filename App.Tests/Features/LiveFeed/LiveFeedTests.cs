@@ -240,6 +240,27 @@ public sealed class LiveFeedLogTests(LiveFeedLogFactory app) : IClassFixture<Liv
     }
 }
 
+/// <summary>An incoming webhook's key sent as a Bearer token is the endpoint's to check, not a failed API-token sign-in.</summary>
+public sealed class IncomingBearerLogTests(LiveFeedLogFactory app) : IClassFixture<LiveFeedLogFactory>
+{
+    [Fact]
+    public async Task AnIncomingKeyAsBearer_IsAccepted_WithoutAFailedTokenSignInLogged()
+    {
+        var hook = await Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport.CreateHookAsync(app);
+        var request = Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport.Post(hook, """{ "deal": { "title": "Bearer" } }""");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", hook.Key);
+        Assert.Equal(HttpStatusCode.Created, (await app.CreateAnonymousClient().SendAsync(request)).StatusCode);
+        static bool Failed(string line) => line.Contains("was not authenticated. Failure message", StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Lines, Failed);
+
+        // A wrong API token still is one, and is logged as such: the log is being read.
+        var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/tables");
+        wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "undb_wrong_token_0000000000");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateAnonymousClient().SendAsync(wrong)).StatusCode);
+        Assert.Contains(app.Lines, Failed);
+    }
+}
+
 /// <summary>A slow client never slows the publisher: its buffer is bounded and, when full, it gets one resync.</summary>
 public sealed class FeedBufferTests
 {

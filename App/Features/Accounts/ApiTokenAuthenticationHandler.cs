@@ -25,7 +25,9 @@ public sealed class ApiTokenAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = ReadBearer(Request);
-        if (token is null)
+        // An incoming webhook's key (Authorization: Bearer uwk_…) is its endpoint's to check: no token lookup here, and
+        // no failed sign-in logged for every post a sender makes.
+        if (token is null || token.StartsWith(Undb.Features.Webhooks.Incoming.IncomingWebhookService.KeyPrefix, StringComparison.Ordinal))
         {
             return AuthenticateResult.NoResult();
         }
