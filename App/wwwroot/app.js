@@ -77,15 +77,16 @@ window.undb = {
     }
 };
 
-// Escape with a date field's calendar open (FieldEditor, data-calendar-open) closes the calendar through its button and
-// goes no further. Seen first, at the document, before MudBlazor's dialog (which listens on the dialog's element) could
-// close the whole form with everything typed in it.
+// A date field's calendar (FieldEditor, data-date-field) from the keyboard: Alt+ArrowDown opens it (its button is not in
+// the Tab order), and Escape with it open closes it and goes no further. Seen first, at the document, before MudBlazor's
+// dialog (which listens on the dialog's element) could close the whole form with everything typed in it.
 document.addEventListener("keydown", e => {
-    if (e.key !== "Escape" || !(e.target instanceof Element)) {
+    if (!(e.target instanceof Element)) {
         return;
     }
-    const field = e.target.closest("[data-calendar-open]");
-    if (field) {
+    const field = e.target.closest("[data-date-field]");
+    const open = field?.hasAttribute("data-calendar-open");
+    if (field && ((e.key === "Escape" && open) || (e.key === "ArrowDown" && e.altKey && !open))) {
         e.stopPropagation();
         e.preventDefault();
         field.querySelector(".mud-input-adornment button")?.click();
