@@ -6,6 +6,7 @@
 // Markup contract (RecordsGrid, GridCell, CellEditor):
 //   host    [data-grid-host]                             wraps the grid; undbGrid.init(host, gridRef)
 //   cell    [data-cell][data-record][data-field-id]       one per value; data-kind="checkbox" toggles in place (ToggleAt)
+//   open    [data-open-record=recordId]                  a row's open button (OpenRecordAt)
 //   editor  .cell-editor[data-cell][data-record][data-field-id][data-kind=text|select|multi]
 //           undbGrid.attachEditor(editor, editorRef) once rendered; [data-editor-action=save|cancel] buttons
 window.undbGrid = (function () {
@@ -435,6 +436,12 @@ window.undbGrid = (function () {
         }, true);
         on(host, "click", e => {
             const target = e.target instanceof Element ? e.target : null;
+            const open = target?.closest("[data-open-record]");
+            if (open && host.contains(open)) {
+                e.preventDefault();
+                state.ref.invokeMethodAsync("OpenRecordAt", open.dataset.openRecord).catch(() => { });
+                return;
+            }
             const button = target?.closest("[data-editor-action]");
             const editor = button?.closest(".cell-editor");
             if (editor) {
