@@ -217,8 +217,23 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         await Expect(page.Locator("#setup-key-masked")).ToHaveTextAsync($"{key[..8]}…{key[^4..]}");
         await Expect(page.Locator("#setup-key")).ToHaveCountAsync(0);
         await Expect(page.Locator("input#setup-name")).ToBeFocusedAsync(); // the keyboard is in the dialog, not left on the menu
+        // Nothing changed (the fields the logged payload maps by name are a suggestion): Escape closes at once.
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.Locator("#setup-basics")).ToHaveCountAsync(0);
+
+        // A changed name is asked about before Escape throws it away.
+        await page.ClickAsync("#incoming-setup");
+        await page.Locator(".incoming-setup-item", new() { HasText = "Website form" }).ClickAsync();
+        await Expect(page.Locator("input#setup-name")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("End");
+        await page.Keyboard.TypeAsync(" 2");
+        await page.Keyboard.PressAsync("Escape");
+        var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Discard your changes?" });
+        await Expect(confirm).ToBeVisibleAsync();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Discard" }).ClickAsync();
+        await Expect(page.Locator("#setup-basics")).ToHaveCountAsync(0);
+        var names = (JsonArray)(await api.GetFromJsonAsync<JsonObject>($"/api/tables/{tableId}/incoming-webhooks"))!["items"]!;
+        Assert.Equal("Website form", Assert.Single(names)!["name"]!.GetValue<string>());
     }
 
     private static HttpRequestMessage Hook(string url, string key, string json)

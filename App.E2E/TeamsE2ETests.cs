@@ -12,15 +12,6 @@ namespace Undb.E2E;
 public sealed class TeamsE2ETests(BrowserFixture browser)
 {
     /// <summary>Set UNDB_SCREENSHOTS to a folder to keep what the test saw.</summary>
-    private static async Task ShotAsync(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("UNDB_SCREENSHOTS") is { Length: > 0 } folder)
-        {
-            Directory.CreateDirectory(folder);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
-        }
-    }
-
     [Fact]
     public async Task TheOwnerInvitesAnEditor_WhoJoinsByTheLink_EditsARecord_ButCannotChangeWebhooks()
     {
@@ -43,7 +34,7 @@ public sealed class TeamsE2ETests(BrowserFixture browser)
         await owner.ClickAsync("#create-invite");
         var link = await owner.Locator("#secret-value input, input#secret-value").First.InputValueAsync();
         Assert.Matches("/invite/inv_[0-9A-Za-z]+$", link);
-        await ShotAsync(owner, "teams-invite-link");
+        await UiActions.ShotAsync(owner, "teams-invite-link", fullPage: true);
         await owner.ClickAsync("#secret-done");
         await Expect(owner.Locator("#invitation-list")).ToContainTextAsync("Waiting");
 
@@ -87,7 +78,7 @@ public sealed class TeamsE2ETests(BrowserFixture browser)
         await Expect(editor.Locator("#outbound-overview")).ToContainTextAsync("CRM");
         await Expect(editor.Locator("#webhooks-panel, #webhook-new")).ToHaveCountAsync(0);
         await Expect(editor.GetByRole(AriaRole.Tab, new() { Name = "Incoming webhooks" })).ToHaveCountAsync(0);
-        await ShotAsync(editor, "teams-editor-webhooks");
+        await UiActions.ShotAsync(editor, "teams-editor-webhooks", fullPage: true);
 
         // The record's history says who changed it.
         await editor.GetByRole(AriaRole.Tab, new() { Name = "Records", Exact = true }).ClickAsync();
@@ -95,7 +86,7 @@ public sealed class TeamsE2ETests(BrowserFixture browser)
         await editor.GetByRole(AriaRole.Tab, new() { Name = "History" }).ClickAsync();
         await Expect(editor.Locator("#record-history")).ToContainTextAsync("editor@example.com updated the record");
         await Expect(editor.Locator("#record-history")).ToContainTextAsync("Acme Corp");
-        await ShotAsync(editor, "teams-record-history");
+        await UiActions.ShotAsync(editor, "teams-record-history", fullPage: true);
 
         // The members page is not for editors.
         await editor.GotoAsync("/members");

@@ -70,7 +70,7 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await Expect(grid.FieldInput("Deal")).ToHaveAttributeAsync("aria-invalid", "false");
         await Expect(dialog.GetByText("is required", new() { Exact = true })).ToHaveCountAsync(0);
         await Expect(page.Locator("#record-error")).ToHaveCountAsync(0);
-        await page.Keyboard.PressAsync("Escape");
+        await DiscardAsync(page, "Discard this record?");
         await Expect(dialog).ToHaveCountAsync(0);
 
         // Another dialog: a new field's name (Enter with no name answers at the field, which keeps the focus).
@@ -97,29 +97,32 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         var page = grid.Page;
         var dialog = page.GetByRole(AriaRole.Dialog);
 
-        async Task TypeAndCloseAsync(string input, string shot)
+        async Task TypeAndCloseAsync(string input, string shot, string? discardQuestion = null)
         {
             var field = page.Locator($"input#{input}, #{input} input").First;
             await Expect(field).ToBeFocusedAsync();
             await page.Keyboard.TypeAsync("Typed");
             // Empty, or a name to rename: its text is selected, so typing replaces it.
             await Expect(field).ToHaveValueAsync("Typed");
-            if (Environment.GetEnvironmentVariable("UNDB_SCREENSHOTS") is { Length: > 0 } folder)
+            await UiActions.ShotAsync(page, shot);
+            if (discardQuestion is null)
             {
-                Directory.CreateDirectory(folder);
-                await page.ScreenshotAsync(new() { Path = Path.Combine(folder, shot + ".png") });
+                await page.Keyboard.PressAsync("Escape"); // a one-line prompt: nothing much to lose
             }
-            await page.Keyboard.PressAsync("Escape");
+            else
+            {
+                await DiscardAsync(page, discardQuestion);
+            }
             await Expect(dialog).ToHaveCountAsync(0);
         }
 
         await page.ClickAsync("#nav-new-table");
-        await TypeAndCloseAsync("table-name", "dialog-new-table");
+        await TypeAndCloseAsync("table-name", "dialog-new-table", "Discard this table?");
         // "Add field" puts the cursor in the new row's name.
         await page.ClickAsync("#nav-new-table");
         await Expect(page.Locator("input#table-name, #table-name input").First).ToBeFocusedAsync();
         await page.ClickAsync("#add-field-row");
-        await TypeAndCloseAsync("field-row-1", "dialog-new-table-field");
+        await TypeAndCloseAsync("field-row-1", "dialog-new-table-field", "Discard this table?");
         await page.ClickAsync("#table-menu");
         await page.ClickAsync("#rename-table");
         // The menu closes as the dialog opens, not when the dialog closes.
@@ -127,10 +130,74 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await TypeAndCloseAsync("prompt-text", "dialog-rename-table");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Webhooks", Exact = true }).ClickAsync();
         await page.ClickAsync("#webhook-create-first");
-        await TypeAndCloseAsync("webhook-name", "dialog-new-webhook");
+        await TypeAndCloseAsync("webhook-name", "dialog-new-webhook", "Discard this webhook?");
         await page.Locator(".mud-tab", new() { HasText = "Incoming webhooks" }).ClickAsync();
         await page.ClickAsync("#incoming-new");
         await TypeAndCloseAsync("incoming-name", "dialog-new-incoming");
+    }
+
+    /// <summary>
+    /// A filled-in form dialog asks before Escape or a click beside it throws away what was typed (a new-user run lost a
+    /// half-typed record and a webhook that way); "Keep editing" leaves everything as it was, the keyboard in the field it
+    /// was in. An untouched dialog still closes at once.
+    /// </summary>
+    [Fact]
+    public async Task Escape_InAFilledInDialog_AsksBeforeDiscarding_AndKeepEditingKeepsEverything()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Unsaved", ("Deal", "text", null), ("Value", "number", null));
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        var form = page.Locator("#record-form");
+        var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Discard this record?" });
+
+        // Nothing typed: Escape closes without a question.
+        await page.ClickAsync("#add-record");
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(form).ToHaveCountAsync(0);
+        await Expect(confirm).ToHaveCountAsync(0);
+
+        // Typed, still in the field (the server has not seen the text yet): Escape asks; Escape again keeps editing.
+        await page.ClickAsync("#add-record");
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("Half");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(confirm).ToBeVisibleAsync();
+        await Expect(confirm).ToContainTextAsync("The record has not been added yet.");
+        await UiActions.ShotAsync(page, "discard-record");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(confirm).ToHaveCountAsync(0);
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("way");
+        await Expect(grid.FieldInput("Deal")).ToHaveValueAsync("Halfway");
+
+        // A click beside the dialog asks too; "Keep editing" keeps it.
+        await page.Mouse.ClickAsync(5, 5);
+        await Expect(confirm).ToBeVisibleAsync();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Keep editing" }).ClickAsync();
+        await Expect(confirm).ToHaveCountAsync(0);
+        await Expect(grid.FieldInput("Deal")).ToHaveValueAsync("Halfway");
+
+        // By keyboard: the question opens on "Keep editing" (Enter is the safe answer); Tab, Enter discards. Discard
+        // closes the form and adds nothing.
+        await grid.FieldInput("Value").FocusAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(confirm.GetByRole(AriaRole.Button, new() { Name = "Keep editing" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(confirm.GetByRole(AriaRole.Button, new() { Name = "Discard" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(form).ToHaveCountAsync(0);
+        Assert.Empty(await app.ListRecordsAsync(tableId));
+
+        // Cancel is a decision, not a slip: it closes without asking.
+        await page.ClickAsync("#add-record");
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("Dropped");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(form).ToHaveCountAsync(0);
+        await Expect(confirm).ToHaveCountAsync(0);
+        Assert.Empty(await app.ListRecordsAsync(tableId));
     }
 
     /// <summary>
@@ -202,9 +269,10 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await Expect(page.Locator(".choices-entry")).ToBeVisibleAsync();
         await Expect(name).ToHaveValueAsync("Priority");
 
-        // With no list open, Escape closes the field dialog as before (and only it: Manage fields stays).
+        // With no list open, Escape asks about the typed field, and Discard closes the field dialog (and only it:
+        // Manage fields stays).
         await name.FocusAsync();
-        await page.Keyboard.PressAsync("Escape");
+        await DiscardAsync(page, "Discard this field?");
         await Expect(page.Locator("#field-save")).ToHaveCountAsync(0);
         await Expect(page.Locator("#fields-add")).ToBeVisibleAsync();
     }
@@ -249,5 +317,15 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
         field = await app.GetFieldAsync(tableId, "Priority");
         Assert.Equal(["P1", "P2", "P3", "P4", "P9"], field["options"]!["choices"]!.AsArray().Select(c => c!.GetValue<string>()));
+    }
+
+    /// <summary>Escape in a filled-in form dialog, which asks <paramref name="question"/>; then Discard.</summary>
+    private static async Task DiscardAsync(IPage page, string question)
+    {
+        await page.Keyboard.PressAsync("Escape");
+        var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = question });
+        await Expect(confirm).ToBeVisibleAsync();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Discard" }).ClickAsync();
+        await Expect(confirm).ToHaveCountAsync(0);
     }
 }

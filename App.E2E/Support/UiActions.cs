@@ -22,4 +22,17 @@ public static class UiActions
         // MainLayout sets this from OnAfterRenderAsync, which only runs once the circuit is live.
         await page.WaitForFunctionAsync("() => document.documentElement.dataset.interactive === 'true'");
     }
+
+    /// <summary>
+    /// Saves a screenshot of the page as <paramref name="name"/>.png in the folder UNDB_SCREENSHOTS names, to look at a
+    /// UI change; without that variable it does nothing.
+    /// </summary>
+    public static async Task ShotAsync(IPage page, string name, bool fullPage = false)
+    {
+        if (Environment.GetEnvironmentVariable("UNDB_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            Directory.CreateDirectory(folder);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = fullPage });
+        }
+    }
 }

@@ -10,15 +10,6 @@ namespace Undb.E2E.Webhooks;
 [Collection(BrowserCollection.Name)]
 public sealed class PayloadTemplateUiTests(BrowserFixture browser) : WebhookBrowserTest(browser, new Dictionary<string, string>())
 {
-    private static async Task ShotAsync(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("UNDB_SCREENSHOTS") is { Length: > 0 } folder)
-        {
-            Directory.CreateDirectory(folder);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png"), FullPage = true });
-        }
-    }
-
     [Fact]
     public async Task TheSlackPreset_ChosenWithTheKeyboard_PreviewsTheLatestRecord_AndTheReceiverGetsWhatWasPreviewed()
     {
@@ -51,13 +42,13 @@ public sealed class PayloadTemplateUiTests(BrowserFixture browser) : WebhookBrow
         await Expect(page.Locator("#webhook-payload-panel")).ToContainTextAsync("Payload: Slack");
         await Expect(page.Locator("#webhook-payload-preview")).ToContainTextAsync("record.created in Deals");
         await Expect(page.Locator("#webhook-payload-preview")).ToContainTextAsync("Deal: Globex");
-        await ShotAsync(page, "webhook-payload-slack");
+        await UiActions.ShotAsync(page, "webhook-payload-slack", fullPage: true);
 
         // Typing a broken template: the preview says where, and saving is refused next to the field.
         var template = page.Locator("#webhook-payload-template textarea, textarea#webhook-payload-template");
         await template.FillAsync("{\"text\": {{ record.Deal | json }");
         await Expect(page.Locator("#webhook-payload-preview-error")).ToContainTextAsync("line 1, column");
-        await ShotAsync(page, "webhook-payload-broken");
+        await UiActions.ShotAsync(page, "webhook-payload-broken", fullPage: true);
         await page.ClickAsync("#webhook-save");
         await Expect(page.Locator("#webhook-payload-panel")).ToContainTextAsync("For record.created");
         await Expect(page.Locator("#webhook-form")).ToBeVisibleAsync();

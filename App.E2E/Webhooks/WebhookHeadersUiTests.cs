@@ -13,15 +13,6 @@ public sealed class WebhookHeadersUiTests(BrowserFixture browser) : WebhookBrows
     private const string Token = "Bearer s3cret-e2e-token";
 
     /// <summary>Set UNDB_SCREENSHOTS to a folder to keep what the test saw.</summary>
-    private static async Task ShotAsync(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("UNDB_SCREENSHOTS") is { Length: > 0 } folder)
-        {
-            Directory.CreateDirectory(folder);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png") });
-        }
-    }
-
     [Fact]
     public async Task EditingAWebhook_WithTheKeyboard_ValuesStayMaskedUntilRevealed_AndBadValuesAreRefused()
     {
@@ -49,14 +40,14 @@ public sealed class WebhookHeadersUiTests(BrowserFixture browser) : WebhookBrows
         await Expect(values.Nth(1)).ToHaveValueAsync("********");
         await Expect(page.Locator("#header-values-note")).ToBeVisibleAsync();
         Assert.DoesNotContain("s3cret", await page.ContentAsync());
-        await ShotAsync(page, "1-masked");
+        await UiActions.ShotAsync(page, "1-masked");
 
         // Reveal one from the keyboard: focus its button, press Enter.
         await page.Locator("[aria-label='Reveal value of Authorization']").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(values.Nth(0)).ToHaveValueAsync(Token);
         await Expect(values.Nth(1)).ToHaveValueAsync("********");
-        await ShotAsync(page, "2-revealed");
+        await UiActions.ShotAsync(page, "2-revealed");
 
         // A value with an accent is refused at its row, and nothing is saved.
         await page.ClickAsync("#header-add");
@@ -64,10 +55,13 @@ public sealed class WebhookHeadersUiTests(BrowserFixture browser) : WebhookBrows
         await page.Locator(".header-value input").Nth(2).FillAsync("café");
         await page.Locator(".header-value input").Nth(2).PressAsync("Enter");
         await Expect(page.Locator("[data-testid=header-row]").Nth(2)).ToContainTextAsync("not plain ASCII");
-        await ShotAsync(page, "3-refused");
+        await UiActions.ShotAsync(page, "3-refused");
 
-        // Escape leaves without saving anything.
+        // Escape asks before it throws the edits away; Discard leaves without saving anything.
         await page.Keyboard.PressAsync("Escape");
+        var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Discard your changes?" });
+        await Expect(confirm).ToBeVisibleAsync();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Discard" }).ClickAsync();
         await Expect(page.Locator("#webhook-form")).ToHaveCountAsync(0);
         var saved = (await api.GetFromJsonAsync<JsonObject>($"/api/webhooks/{webhookId}/headers"))!["headers"]!.AsObject();
         Assert.Equal(2, saved.Count);
@@ -82,6 +76,6 @@ public sealed class WebhookHeadersUiTests(BrowserFixture browser) : WebhookBrows
         await Expect(headers).ToContainTextAsync("Content-Length:");
         Assert.DoesNotContain("s3cret", await page.ContentAsync());
         Assert.Equal(Token, Receiver.Requests.Single().Headers["authorization"]);
-        await ShotAsync(page, "4-history");
+        await UiActions.ShotAsync(page, "4-history");
     }
 }

@@ -11,15 +11,6 @@ namespace Undb.E2E.Webhooks;
 public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBrowserTest(browser, new Dictionary<string, string>())
 {
     /// <summary>Set UNDB_SCREENSHOTS to a folder to keep what the test saw.</summary>
-    private static async Task ShotAsync(IPage page, string name)
-    {
-        if (Environment.GetEnvironmentVariable("UNDB_SCREENSHOTS") is { Length: > 0 } folder)
-        {
-            Directory.CreateDirectory(folder);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png") });
-        }
-    }
-
     private static async Task<string> CreateTableAsync(HttpClient api, string name)
     {
         var response = await api.PostAsJsonAsync("/api/tables", new { name, fields = new object[] { new { name = "Deal", type = "text" } } });
@@ -54,7 +45,7 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         await Expect(page.Locator("#condition-system-help")).ToContainTextAsync("changedBy");
         Assert.Equal(0, await page.Locator("#condition-changed-fields").CountAsync());
         await page.ClickAsync("#condition-add");
-        await ShotAsync(page, "workspace-webhook-condition");
+        await UiActions.ShotAsync(page, "workspace-webhook-condition");
         await page.ClickAsync(".condition-remove");
 
         // Leave "Internal" out with the keyboard; Escape closes the list, not the dialog.
@@ -67,7 +58,7 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         await page.Keyboard.PressAsync("Enter");
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.Locator("#webhook-form")).ToBeVisibleAsync();
-        await ShotAsync(page, "workspace-webhook-dialog");
+        await UiActions.ShotAsync(page, "workspace-webhook-dialog");
         await Expect(excluded).ToHaveValueAsync("Internal");
         await Expect(page.GetByRole(AriaRole.Option, new() { Name = "Internal" })).ToBeHiddenAsync();
         await page.ClickAsync("#webhook-save");
@@ -76,7 +67,7 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         await Expect(card.Locator("[data-testid=webhook-name]")).ToHaveTextAsync("Everything");
         await Expect(card.Locator("[data-testid=webhook-scope]")).ToHaveTextAsync("Every table except Internal");
         var webhookId = await card.GetAttributeAsync("data-webhook-id");
-        await ShotAsync(page, "workspace-webhooks-page");
+        await UiActions.ShotAsync(page, "workspace-webhooks-page");
 
         // A table created after the webhook is covered too; the one left out is not.
         var later = await CreateTableAsync(api, "Later");
@@ -126,7 +117,7 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         await page.FillAsync("#webhook-max-per-second input, input#webhook-max-per-second", "5");
         await page.Keyboard.PressAsync("Tab");
         await Expect(page.Locator("#webhook-delivery-panel")).ToContainTextAsync("Delivery: ordered, at most 5/s");
-        await ShotAsync(page, "webhook-delivery-panel");
+        await UiActions.ShotAsync(page, "webhook-delivery-panel");
         await page.ClickAsync("#webhook-save");
         var card = page.Locator("[data-testid=webhook-card]");
         await Expect(card.Locator("[data-testid=webhook-ordered]")).ToBeVisibleAsync();
@@ -142,7 +133,7 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         var item = page.Locator(".alert-item").First;
         await Expect(item).ToContainTextAsync("CRM was turned off");
         await Expect(item).ToContainTextAsync("410");
-        await ShotAsync(page, "alerts-bell-open");
+        await UiActions.ShotAsync(page, "alerts-bell-open");
         await Expect(page.Locator("#alerts-bell")).ToHaveAttributeAsync("aria-label", "Notifications");
         await item.ClickAsync();
         await Expect(page.Locator("#deliveries-title")).ToHaveTextAsync("CRM");

@@ -58,6 +58,27 @@ window.undb = {
             field.select(); // a rename: what is typed replaces the old name
         }
     },
+    // UnsavedChangesGuard: remembers whether anything was typed into the guard's dialog, which the browser knows before
+    // the server has seen the keystrokes (a text field sends its value when it loses the focus). Typing into an element
+    // marked data-unsaved-ignore (a sample payload to try a mapping on) is not a change to keep.
+    guardUnsaved: function (guard, ref) {
+        guard._undbGuard = { ref, typed: false };
+        (guard.closest(".mud-dialog") ?? guard.parentElement)?.addEventListener("input", e => {
+            if (!(e.target instanceof Element && e.target.closest("[data-unsaved-ignore]"))) {
+                guard._undbGuard.typed = true;
+            }
+        }, true);
+    },
+    typedInto: function (guard) {
+        return !!guard?._undbGuard?.typed;
+    },
+    // After "Keep editing": the keyboard goes back to the field Escape was pressed in.
+    returnFocus: function (guard) {
+        const target = guard?._undbGuard?.returnTo;
+        if (target?.isConnected) {
+            target.focus();
+        }
+    },
     copyText: async function (text) {
         try {
             await navigator.clipboard.writeText(text);
@@ -90,5 +111,28 @@ document.addEventListener("keydown", e => {
         e.stopPropagation();
         e.preventDefault();
         field.querySelector(".mud-input-adornment button")?.click();
+    }
+}, true);
+
+// Escape in a form dialog with unsaved input (UnsavedChangesGuard, data-unsaved-guard) asks before it closes: seen first,
+// at the document, like the calendar's Escape above (registered before this one, so an Escape that closes a calendar
+// is already handled: defaultPrevented). The open list or menu of the field the keyboard is in (aria-haspopup,
+// aria-expanded) takes its Escape as usual.
+document.addEventListener("keydown", e => {
+    if (e.key !== "Escape" || e.defaultPrevented || !(e.target instanceof Element)) {
+        return;
+    }
+    const dialog = e.target.closest(".mud-dialog");
+    const guard = dialog?.querySelector("[data-unsaved-guard]");
+    // The list of the control the keyboard is in: another one's flag can be a stale render on a slow link.
+    const list = "[aria-haspopup][aria-expanded=true]";
+    if (!guard?._undbGuard || e.target.closest(list) || e.target.closest(".mud-input-control, .mud-menu")?.querySelector(list)) {
+        return;
+    }
+    if (guard.dataset.dirty === "true" || guard._undbGuard.typed) {
+        e.stopImmediatePropagation();
+        e.preventDefault();
+        guard._undbGuard.returnTo = e.target;
+        guard._undbGuard.ref.invokeMethodAsync("ConfirmDiscardAsync");
     }
 }, true);

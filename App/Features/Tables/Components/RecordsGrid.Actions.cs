@@ -23,6 +23,18 @@ public partial class RecordsGrid
         _editError = null;
     }
 
+    /// <summary>
+    /// The open button of a row (wwwroot/grid.js, [data-open-record]), by record id: a click bound to the button's
+    /// element was lost when it landed while a live update re-rendered the rows (a CI run's drawer never opened).
+    /// </summary>
+    [JSInvokable]
+    public Task OpenRecordAt(string recordId) => InvokeAsync(() =>
+    {
+        _drawerRecordId = recordId;
+        _drawerOpen = true;
+        StateHasChanged();
+    });
+
     /// <summary>The cell cursor (wwwroot/grid.js) starts an edit: a click, Enter, F2 or typing on a cell.</summary>
     [JSInvokable]
     public Task<bool> BeginEditAt(string recordId, string fieldId)

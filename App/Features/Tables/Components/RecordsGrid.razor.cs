@@ -281,16 +281,4 @@ public partial class RecordsGrid
         _sortDescending = descending;
         await ReloadAsync();
     }
-
-    /// <summary>
-    /// The open button of a row (wwwroot/grid.js, [data-open-record]), by record id: a click bound to the button's
-    /// element was lost when it landed while a live update re-rendered the rows (a CI run's drawer never opened).
-    /// </summary>
-    [JSInvokable]
-    public Task OpenRecordAt(string recordId) => InvokeAsync(() =>
-    {
-        _drawerRecordId = recordId;
-        _drawerOpen = true;
-        StateHasChanged();
-    });
 }

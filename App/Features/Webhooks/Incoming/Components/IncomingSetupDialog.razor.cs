@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
+using Undb.Components.Shared;
 using Undb.Infrastructure;
 using MudBlazor;
 using Undb.Features.Accounts;
@@ -68,6 +69,8 @@ public partial class IncomingSetupDialog : IDisposable
     private bool _createdHere;
     private string? _copied;
     private string? _error;
+    private string _shown = "";
+    private UnsavedChangesGuard _guard = default!;
 
     private string Url => IncomingFormat.HookUrl(Options.Value, Navigation.BaseUri, _webhook!.Id);
 
@@ -125,7 +128,28 @@ public partial class IncomingSetupDialog : IDisposable
             OnSampleChanged(IncomingFormat.Pretty(sample));
         }
         Refresh();
+        _shown = SettingsShape();
     }
+
+    /// <summary>
+    /// The name, signature check and mapping as they stand, to tell whether anything was changed since the dialog showed
+    /// them (Escape asks before it discards that). Compared with what was shown, not with what is saved: the fields a
+    /// logged sample maps by name when the dialog opens are a suggestion, not the user's change.
+    /// </summary>
+    private string SettingsShape()
+    {
+        var mapping = CurrentMapping();
+        return JsonSerializer.Serialize(new
+        {
+            Name = _name.Trim(),
+            Verification = _verification.ToInput(),
+            mapping.RecordsPath,
+            mapping.UpsertBy,
+            Fields = mapping.Fields.Where(p => p.Value.Length > 0).OrderBy(p => p.Key, StringComparer.Ordinal).ToList(),
+        });
+    }
+
+    private bool Unsaved => _webhook is not null && SettingsShape() != _shown;
 
     /// <summary>Leaf keys a field can take, plus its current path when this sample lacks it (so it is not lost by opening the dialog).</summary>
     private IEnumerable<PayloadKey> PathOptions(FieldEntity field)
@@ -348,6 +372,7 @@ public partial class IncomingSetupDialog : IDisposable
             _name = created.Webhook.Name;
             _issuedKey = created.ApiKey;
             _createdHere = true;
+            _shown = SettingsShape();
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
 using MudBlazor;
+using Undb.Components.Shared;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
 using Undb.Realtime;
@@ -43,6 +44,7 @@ public partial class WebhookDialog : IDisposable
     /// <summary>Set when a test result arrives: it sits below the settings, so it is scrolled into view once rendered.</summary>
     private bool _showTestResult;
     private string _savedShape = "";
+    private UnsavedChangesGuard _guard = default!;
     private bool _headersOpen;
     private bool _conditionOpen;
     private bool _deliveryOpen;
