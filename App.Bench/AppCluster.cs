@@ -93,6 +93,11 @@ public sealed class AppCluster : IAsyncDisposable
                 await instance.DisposeAsync();
             }
             NpgsqlConnection.ClearAllPools();
+            if (Environment.GetEnvironmentVariable("UNDB_BENCH_KEEP") == "1")
+            {
+                Console.WriteLine($"  kept the PostgreSQL database {database}");
+                return;
+            }
             await ExecuteAsync(server, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
         }
         try

@@ -18,11 +18,11 @@ public sealed class WebhookHealthWritesTests(FakeClockFactory factory) : IClassF
         return await db.Webhooks.AsNoTracking().SingleAsync(w => w.Id == webhookId);
     }
 
-    private async Task SettleAsync(WebhookEntity webhook, DeliveryEntity delivery, int status)
+    private async Task SettleAsync(WebhookEntity webhook, DeliveryEntity delivery, int status, AttemptTrigger trigger = AttemptTrigger.Scheduled)
     {
         var attempt = new DeliveryAttemptEntity
         {
-            DeliveryId = delivery.Id, WebhookId = webhook.Id, Number = 1, Trigger = AttemptTrigger.Scheduled, StartedAt = factory.Clock.GetUtcNow(),
+            DeliveryId = delivery.Id, WebhookId = webhook.Id, Number = 1, Trigger = trigger, StartedAt = factory.Clock.GetUtcNow(),
             RequestMethod = "POST", RequestUrl = webhook.Url, RequestBody = "{}", ResponseStatus = status,
             Succeeded = status is >= 200 and < 300, Error = status >= 300 ? $"The endpoint answered {status}." : null,
         };
@@ -65,5 +65,33 @@ public sealed class WebhookHealthWritesTests(FakeClockFactory factory) : IClassF
         Assert.Equal(0, healthy.ConsecutiveFailures);
         Assert.Null(healthy.FailingSince);
         AssertAt(factory.Clock.GetUtcNow(), healthy.LastSuccessAt);
+    }
+
+    /// <summary>
+    /// "Send test" is a check the user reads in the dialog, not traffic: a failed one does not make a new webhook
+    /// "Failing" (a new-user run saw that), alert anyone or count towards turning it off, and a good one does not hide
+    /// a real failure streak.
+    /// </summary>
+    [Fact]
+    public async Task ATestSend_LeavesTheWebhooksHealthAlone()
+    {
+        var start = factory.Clock.GetUtcNow();
+        var (webhook, d) = await factory.SeedInFlightAsync(start, Enumerable.Range(0, 4).Select(i => ("test" + i, start.AddMinutes(5))).ToArray());
+
+        await SettleAsync(webhook, d[0], 500, AttemptTrigger.Test);
+        var untouched = await HealthAsync(webhook.Id);
+        Assert.Equal((0, null, null), (untouched.ConsecutiveFailures, untouched.FailingSince, untouched.LastFailureAt));
+
+        await SettleAsync(webhook, d[1], 500);
+        Assert.Equal(1, (await HealthAsync(webhook.Id)).ConsecutiveFailures);
+        factory.Clock.Advance(TimeSpan.FromSeconds(2));
+        await SettleAsync(webhook, d[2], 204, AttemptTrigger.Test);
+        var stillFailing = await HealthAsync(webhook.Id);
+        Assert.Equal(1, stillFailing.ConsecutiveFailures);
+        Assert.NotNull(stillFailing.FailingSince);
+
+        // A real send still counts.
+        await SettleAsync(webhook, d[3], 204);
+        Assert.Equal(0, (await HealthAsync(webhook.Id)).ConsecutiveFailures);
     }
 }

@@ -211,7 +211,8 @@ public sealed class DeliveryStore : IDisposable
             // lease token off, so a second request for the same delivery in this batch finds it gone.
             rows.Defer(batch.Select(r => r.Result.Attempt));
             results.AddRange(await rows.UpdateChangedAllAsync(updates, ct));
-            foreach (var group in batch.Select(r => r.Result.Attempt).GroupBy(a => a.WebhookId))
+            // A test send is a check the user reads in the dialog, not traffic: it leaves the health alone.
+            foreach (var group in batch.Select(r => r.Result.Attempt).Where(a => a.Trigger != AttemptTrigger.Test).GroupBy(a => a.WebhookId))
             {
                 var (reason, failing) = await UpdateHealthAsync(session.Db, group.Key, group.ToList(), now, ct);
                 if (reason is not null)
