@@ -88,6 +88,8 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
     {
         var batch = new List<string>();
         NpgsqlConnection? connection = null;
+        NpgsqlCommand? notify = null;
+        NpgsqlParameter<string[]>? messages = null;
         try
         {
             while (await _outbox.Reader.WaitToReadAsync(ct))
@@ -99,18 +101,26 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
                 }
                 try
                 {
-                    if (connection is null)
+                    if (connection is null || notify is null || messages is null)
                     {
                         connection = new NpgsqlConnection(connectionString);
                         await connection.OpenAsync(ct);
+                        // Prepared once per connection: unprepared, the server planned it at every send.
+                        messages = new NpgsqlParameter<string[]>("m", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text);
+                        notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', m) FROM unnest(@m) AS m", connection) { Parameters = { messages } };
+                        await notify.PrepareAsync(ct);
                     }
-                    await using var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', m) FROM unnest(@m) AS m", connection);
-                    notify.Parameters.AddWithValue("m", batch.ToArray());
+                    messages.TypedValue = batch.ToArray();
                     await notify.ExecuteNonQueryAsync(ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     logger.LogWarning(ex, "Could not tell other instances about {Count} changes; they see them when their caches expire", batch.Count);
+                    if (notify is not null)
+                    {
+                        await notify.DisposeAsync();
+                        notify = null;
+                    }
                     if (connection is not null)
                     {
                         await connection.DisposeAsync();
@@ -124,6 +134,10 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
         }
         finally
         {
+            if (notify is not null)
+            {
+                await notify.DisposeAsync();
+            }
             if (connection is not null)
             {
                 await connection.DisposeAsync();

@@ -28,6 +28,17 @@ public sealed class FormBodyTests
     [Fact]
     public void AValueAndANestedKeyOfTheSameName_AreBothKept() =>
         Assert.Equal("""{"a":"1","a[b]":"2"}""", Json(("a", "1"), ("a[b]", "2")));
+
+    /// <summary>A dot does not nest (the README says so): the dialog offers such a key as one quoted name, which maps.</summary>
+    [Fact]
+    public void ADottedKey_StaysOneKey_OfferedAsAQuotedName()
+    {
+        var body = FormBody.ToJson([new("contact.name", "Ada")]);
+        Assert.Equal("""{"contact.name":"Ada"}""", body.ToJsonString());
+        var key = Assert.Single(PayloadKeys.Extract(body), k => k.IsLeaf);
+        Assert.Equal("$['contact.name']", key.Path);
+        Assert.Equal("Ada", JsonPath.Parse(key.Path).Evaluate(body)?.GetValue<string>());
+    }
 }
 
 [Trait("Engines", "Both")]
