@@ -229,6 +229,8 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
 
         await page.ClickAsync("#record-save");
         await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+        await Expect(page.GetByText("Record added.")).ToBeVisibleAsync();
+        await UiActions.ShotAsync(page, "record-added"); // the notice, over the app bar's empty middle
         var record = Assert.Single(await app.ListRecordsAsync(tableId))!;
         Assert.Equal("Kept", record["values"]!["Deal"]!.GetValue<string>());
     }

@@ -15,7 +15,10 @@ public static class WebExtensions
     {
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Notices at the top centre, over the empty middle of the app bar: at the top right (MudBlazor's default) they
+        // covered the page's main buttons (Add record, Incoming webhook) and the bell for five seconds; at the bottom
+        // they would cover a dialog's or the pager's buttons instead.
+        services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.TopCenter);
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         // Outside Development, minimal APIs answer unreadable bodies with a bare 400; throwing lets ApiExceptionHandler
