@@ -167,10 +167,12 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         await Expect(page.Locator("#setup-basics")).ToHaveCountAsync(0);
         Assert.Empty((JsonArray)(await api.GetFromJsonAsync<JsonObject>($"/api/tables/{tableId}/incoming-webhooks"))!["items"]!);
 
-        // Name it and press Enter: the URL and the key appear on the same screen, each with a copy button.
+        // Name it and press Enter: the URL and the key appear on the same screen, each with a copy button. The suggested
+        // name is selected, so what is typed replaces it (it used to end up as "Leads incomingWebsite form").
         await page.ClickAsync("#incoming-setup");
-        await page.Locator("input#setup-name").FillAsync("");
-        await page.Locator("input#setup-name").PressSequentiallyAsync("Website form");
+        await Expect(page.Locator("input#setup-name")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("Website form");
+        await Expect(page.Locator("input#setup-name")).ToHaveValueAsync("Website form");
         await page.Keyboard.PressAsync("Enter");
         var key = (await page.Locator("#setup-key").TextContentAsync())!.Trim();
         Assert.StartsWith("uwk_", key);

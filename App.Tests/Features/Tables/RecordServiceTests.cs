@@ -113,7 +113,7 @@ public sealed class RecordServiceTests(RecordingUndbFactory factory) : IClassFix
     [InlineData("""{"Deal":"   "}""", "Deal", "is required")]
     [InlineData("""{"Deal":null}""", "Deal", "is required")]
     [InlineData("""{"Deal":"Acme","Value":"abc"}""", "Value", "expects a number, got \"abc\"")]
-    [InlineData("""{"Deal":"Acme","Won":"yes"}""", "Won", "expects true or false, got \"yes\"")]
+    [InlineData("""{"Deal":"Acme","Won":"maybe"}""", "Won", "expects true or false, got \"maybe\"")]
     [InlineData("""{"Deal":"Acme","Stage":"Maybe"}""", "Stage", "expects one of \"Lead\", \"Discovery\", \"Won\", \"Lost\", got \"Maybe\"")]
     [InlineData("""{"Deal":"Acme","Close":"11/22/2026"}""", "Close", "expects an ISO 8601 date")]
     [InlineData("""{"Deal":"Acme","Site":"javascript:alert(1)"}""", "Site", "expects an absolute http(s) URL")]

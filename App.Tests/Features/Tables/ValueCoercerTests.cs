@@ -136,15 +136,23 @@ public sealed class ValueCoercerTests
     [InlineData("\"true\"", true)]
     [InlineData("\"FALSE\"", false)]
     [InlineData("\" True \"", true)]
-    public void Checkbox_BoolsAndBoolStrings_AreAccepted(string json, bool expected)
+    [InlineData("\"yes\"", true)]
+    [InlineData("\"on\"", true)] // what an HTML form sends for a ticked box
+    [InlineData("\"1\"", true)]
+    [InlineData("1", true)]
+    [InlineData("\"No\"", false)]
+    [InlineData("\"off\"", false)]
+    [InlineData("0", false)]
+    public void Checkbox_BoolsAndUnambiguousWords_AreAccepted(string json, bool expected)
     {
         Assert.Equal(expected, Accepted(FieldType.Checkbox, json)!.GetValue<bool>());
     }
 
     [Theory]
-    [InlineData("\"yes\"")]
-    [InlineData("\"1\"")]
-    [InlineData("1")]
+    [InlineData("\"maybe\"")]
+    [InlineData("\"2\"")]
+    [InlineData("2")]
+    [InlineData("0.5")]
     [InlineData("{}")]
     [InlineData("[true]")]
     public void Checkbox_AnythingElse_IsRejected(string json)
@@ -203,6 +211,16 @@ public sealed class ValueCoercerTests
     public void MultiSelect_ListsOrSingleString_AreMatchedAndDeduped(string json, string expected)
     {
         Assert.Equal(expected, Accepted(FieldType.MultiSelect, json, TagChoices)!.ToJsonString());
+    }
+
+    /// <summary>A single choice inside a payload (an incoming "tags": "cold", a form's one tag) answered 500 once.</summary>
+    [Fact]
+    public void MultiSelect_ASingleStringInsideADocument_IsOneChoice()
+    {
+        var payload = JsonNode.Parse("""{"lead":{"tags":"Cold"}}""")!;
+        Assert.Null(ValueCoercer.TryCoerce(Field(FieldType.MultiSelect, false, TagChoices), payload["lead"]!["tags"], out var value));
+        Assert.Equal("""["cold"]""", value!.ToJsonString());
+        Assert.Equal("Cold", payload["lead"]!["tags"]!.GetValue<string>()); // the payload is left as it was
     }
 
     [Fact]

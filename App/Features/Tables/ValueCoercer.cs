@@ -136,6 +136,17 @@ public static partial class ValueCoercer
     /// <summary>Drops trailing zeros so 1200.50 and 1200.5 are the same value.</summary>
     public static decimal Normalize(decimal d) => d / 1.000000000000000000000000000000000m;
 
+    /// <summary>
+    /// A checkbox's value from a word whose meaning is plain: true/false, yes/no, y/n, on/off (an HTML form's ticked
+    /// box sends "on"), 1/0, x, checked/unchecked, ✓; in any case. Null for anything else. CSV import reads the same words.
+    /// </summary>
+    public static bool? CheckboxWord(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "true" or "yes" or "y" or "on" or "1" or "x" or "checked" or "✓" => true,
+        "false" or "no" or "n" or "off" or "0" or "unchecked" => false,
+        _ => null,
+    };
+
     private static string? CoerceCheckbox(JsonNode input, out JsonNode? value)
     {
         value = null;
@@ -145,9 +156,12 @@ public static partial class ValueCoercer
             case JsonValueKind.False:
                 value = JsonValue.Create(input.GetValue<bool>());
                 return null;
+            case JsonValueKind.Number when input.AsValue().TryGetValue<decimal>(out var n) && n is 0 or 1:
+                value = JsonValue.Create(n == 1);
+                return null;
             case JsonValueKind.String:
                 var s = input.GetValue<string>().Trim();
-                if (bool.TryParse(s, out var b))
+                if (CheckboxWord(s) is { } b)
                 {
                     value = JsonValue.Create(b);
                     return null;
@@ -177,7 +191,9 @@ public static partial class ValueCoercer
     private static string? CoerceMultiSelect(FieldEntity field, JsonNode input, out JsonNode? value)
     {
         value = null;
-        IEnumerable<JsonNode?> items = input is JsonArray array ? array : [input];
+        // Not `array : [input]`: that collection expression takes the other branch's type, a JsonArray, whose Add
+        // throws for a value that already sits in a document (a payload's single "tags": "cold" answered 500).
+        IEnumerable<JsonNode?> items = input is JsonArray array ? array : new[] { input };
         var chosen = new List<string>();
         foreach (var item in items)
         {

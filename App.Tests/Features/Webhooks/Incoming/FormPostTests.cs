@@ -85,6 +85,21 @@ public sealed class FormPostTests(IncomingFactory factory) : IClassFixture<Incom
         Assert.Equal("""{"name":"Acme & Co","lead":{"amount":"1200","contact":{"email":"ann@acme.test"}},"tag":["hot","vip"]}""", logged);
     }
 
+    /// <summary>
+    /// A form's one tag becomes a one-choice list (it answered 500 once: a new-user run) and its ticked checkbox, which
+    /// an HTML form sends as "on", is true.
+    /// </summary>
+    [Fact]
+    public async Task UrlEncoded_OneTag_AndATickedBox_AreMapped()
+    {
+        var hook = await CreateHookAsync(factory, new { fields = new Dictionary<string, string> { ["Deal"] = "$.name", ["Tags"] = "$.tag", ["Won"] = "$.won" } });
+        var form = new FormUrlEncodedContent([new("name", "Acme"), new("tag", "hot"), new("won", "on")]);
+        var values = await RecordAsync(hook, await _client.SendAsync(PostContent(hook, form, hook.Key)));
+
+        Assert.Equal(["hot"], values["Tags"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.True(values["Won"]!.GetValue<bool>());
+    }
+
     [Fact]
     public async Task Multipart_Fields_AreMapped()
     {
@@ -127,4 +142,15 @@ public sealed class FormPostTests(IncomingFactory factory) : IClassFixture<Incom
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         Assert.Contains("Value ($.lead.amount)", await response.Content.ReadAsStringAsync());
     }
+}
+
+public sealed class RequestLogWordingTests
+{
+    [Theory]
+    [InlineData(1, 201, false, "1 record created")]
+    [InlineData(3, 201, false, "3 records created")]
+    [InlineData(2, 201, true, "2 records written")] // an upsert that created at least one: the log does not keep which
+    [InlineData(1, 200, true, "1 record updated")]
+    public void ARequestsRecords_AreNamedByWhatItsAnswerSays(int count, int status, bool upsert, string expected) =>
+        Assert.Equal(expected, Undb.Features.Webhooks.Incoming.Components.IncomingFormat.RecordsWritten(count, status, upsert));
 }

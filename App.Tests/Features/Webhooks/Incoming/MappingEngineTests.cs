@@ -115,7 +115,7 @@ public sealed class MappingEngineTests
 
     [Theory]
     [InlineData(FieldType.Number, "true", "expects a number")]
-    [InlineData(FieldType.Checkbox, "\"yes\"", "expects true or false")]
+    [InlineData(FieldType.Checkbox, "\"maybe\"", "expects true or false")]
     [InlineData(FieldType.Date, "\"22/11/2026\"", "ISO 8601")]
     [InlineData(FieldType.Email, "\"not-an-email\"", "email")]
     [InlineData(FieldType.Url, "\"ftp://x\"", "URL")]

@@ -125,12 +125,7 @@ public sealed class CsvImporter(RecordService records, TableService tables)
                 var parts = text.Split([',', ';'], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                 return new JsonArray(parts.Select(p => (JsonNode?)JsonValue.Create(p)).ToArray());
             case FieldType.Checkbox:
-                return text.ToLowerInvariant() switch
-                {
-                    "true" or "yes" or "y" or "1" or "x" or "checked" or "✓" => JsonValue.Create(true),
-                    "false" or "no" or "n" or "0" or "unchecked" => JsonValue.Create(false),
-                    _ => JsonValue.Create(text),
-                };
+                return ValueCoercer.CheckboxWord(text) is { } ticked ? JsonValue.Create(ticked) : JsonValue.Create(text);
             default:
                 return JsonValue.Create(field.Type == FieldType.LongText ? cell : text);
         }

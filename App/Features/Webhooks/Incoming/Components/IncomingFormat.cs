@@ -59,6 +59,13 @@ public static class IncomingFormat
 
     public static string Pretty(JsonNode? node) => node?.ToJsonString(Indented) ?? "null";
 
+    /// <summary>
+    /// What a request did to records, from its answer: 200 means an upsert updated them all; 201 that it created them,
+    /// or with an upsert key, that it created at least one (the log does not keep which were which), so "written".
+    /// </summary>
+    public static string RecordsWritten(int count, int status, bool upsert) =>
+        $"{count} record{(count == 1 ? "" : "s")} " + (status == 200 ? "updated" : upsert ? "written" : "created");
+
     public static MudBlazor.Color StatusColor(int status) => status switch
     {
         < 300 => MudBlazor.Color.Success,
