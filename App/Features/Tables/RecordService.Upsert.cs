@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Undb.Data;
@@ -54,7 +55,7 @@ public sealed partial class RecordService
             for (var i = 0; i < inputs.Count; i++)
             {
                 var index = inputs.Count > 1 ? i : (int?)null;
-                var text = keys[i]?.ToJsonString();
+                var text = keys[i] is { } k ? KeyText(key, k) : null;
                 if (text is not null && touched.TryGetValue(text, out var seen))
                 {
                     Apply(w.Table, inputs[i].Values, seen.Data, index, errors, out var more);
@@ -126,7 +127,13 @@ public sealed partial class RecordService
         return result!;
     }
 
-    /// <summary>The records whose key field holds one of <paramref name="keys"/>, locked, grouped by the key's JSON text.</summary>
+    /// <summary>A key value as compared: its JSON text, an email address in lower case.</summary>
+    private static string KeyText(FieldEntity key, JsonNode value) =>
+        key.Type == FieldType.Email && value.GetValueKind() == JsonValueKind.String
+            ? JsonValue.Create(value.GetValue<string>().ToLowerInvariant()).ToJsonString()
+            : value.ToJsonString();
+
+    /// <summary>The records whose key field holds one of <paramref name="keys"/>, locked, grouped by <see cref="KeyText"/>.</summary>
     private static async Task<Dictionary<string, List<RecordEntity>>> FindByKeyAsync(WriteContext w, FieldEntity key, List<JsonNode> keys, CancellationToken ct)
     {
         var found = new Dictionary<string, List<RecordEntity>>();
@@ -136,13 +143,19 @@ public sealed partial class RecordService
         }
         var path = JsonFunctions.FieldPath(key.Id);
         var tableId = w.Table.Id;
-        foreach (var chunk in keys.DistinctBy(k => k.ToJsonString()).Chunk(500))
+        foreach (var chunk in keys.DistinctBy(k => KeyText(key, k)).Chunk(500))
         {
             IQueryable<RecordEntity> query = w.Db.Records.Where(r => r.TableId == tableId);
             if (key.Type == FieldType.Number)
             {
                 var numbers = chunk.Select(k => double.Parse(k.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
                 query = query.Where(r => numbers.Contains(JsonFunctions.Number(r.Data, path)!.Value));
+            }
+            else if (key.Type == FieldType.Email)
+            {
+                // Addresses match in any case (Ann@Acme.test is ann@acme.test), as mail delivery treats them.
+                var texts = chunk.Select(k => k.GetValue<string>().ToLowerInvariant()).ToList();
+                query = query.Where(r => texts.Contains(JsonFunctions.Value(r.Data, path)!.ToLower()));
             }
             else
             {
@@ -154,7 +167,7 @@ public sealed partial class RecordService
             {
                 if (ParseData(row.Data)[key.Id] is { } value)
                 {
-                    var text = value.ToJsonString();
+                    var text = KeyText(key, value);
                     (found.TryGetValue(text, out var list) ? list : found[text] = []).Add(row);
                 }
             }

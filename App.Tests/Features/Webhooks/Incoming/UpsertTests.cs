@@ -55,6 +55,30 @@ public sealed class UpsertTests(RecordingUndbFactory factory) : IClassFixture<Re
         Assert.Single(change.Previous); // only what changed
     }
 
+    /// <summary>An email key matches in any case: Ann@Acme.TEST is ann@acme.test (a new-user run got a second record).</summary>
+    [Fact]
+    public async Task AnEmailKey_MatchesInAnyCase()
+    {
+        var hook = await CreateHookAsync(factory, ByEmail);
+        var (_, first) = await SendAsync(hook, """{ "email": "ann@acme.test", "name": "Acme" }""");
+        var id = Assert.Single(Ids(first, "created"));
+
+        var (status, again) = await SendAsync(hook, """{ "email": "Ann@Acme.TEST", "name": "Acme Corp" }""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal([id], Ids(again, "updated"));
+        Assert.Equal(1, await RecordCountAsync(factory, hook.TableId));
+        var values = await ValuesAsync(hook, id);
+        Assert.Equal("Acme Corp", values["Deal"]!.GetValue<string>());
+        Assert.Equal("Ann@Acme.TEST", values["Contact"]!.GetValue<string>()); // kept as last sent
+
+        // Two cases of one address in one request are one record too.
+        var list = await CreateHookAsync(factory, new { recordsPath = "$.leads", upsertBy = "Contact", fields = new Dictionary<string, string> { ["Deal"] = "$.name", ["Contact"] = "$.email" } });
+        var (_, pair) = await SendAsync(list, """{ "leads": [ { "email": "bo@x.test", "name": "B" }, { "email": "BO@x.test", "name": "B2" } ] }""");
+        Assert.Single(Ids(pair, "created"));
+        Assert.Equal(1, await RecordCountAsync(factory, list.TableId));
+    }
+
     [Fact]
     public async Task AnArray_CreatesAndUpdatesInOneRequest_AndTheSameKeyTwiceIsOneRecord()
     {
