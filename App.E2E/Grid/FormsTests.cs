@@ -166,6 +166,7 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await Expect(confirm).ToBeVisibleAsync();
         await Expect(confirm).ToContainTextAsync("The record has not been added yet.");
         await UiActions.ShotAsync(page, "discard-record");
+        await Expect(confirm.GetByRole(AriaRole.Button, new() { Name = "Keep editing" })).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Escape");
         await Expect(confirm).ToHaveCountAsync(0);
         await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
@@ -198,6 +199,61 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await Expect(form).ToHaveCountAsync(0);
         await Expect(confirm).ToHaveCountAsync(0);
         Assert.Empty(await app.ListRecordsAsync(tableId));
+    }
+
+    /// <summary>
+    /// The record drawer keeps unsaved edits the same way: Escape, its close button or a click beside it ask first; the
+    /// keyboard starts in its first field (it was left on the grid behind the overlay, where Escape could not reach
+    /// the drawer); after Save nothing is unsaved, so Escape closes it at once.
+    /// </summary>
+    [Fact]
+    public async Task RecordDrawer_AsksBeforeDiscardingEdits_AndClosesAtOnceWhenSaved()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Drawer guard", ("Deal", "text", null), ("Value", "number", null));
+        var id = await app.CreateRecordAsync(tableId, new { Deal = "Acme", Value = 100 });
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        var drawer = page.Locator("#drawer-fields");
+        var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Discard your changes?" });
+
+        // Untouched: Escape closes it.
+        await grid.OpenRecordAsync(id);
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(drawer).ToHaveCountAsync(0);
+
+        // Typed, not yet sent: Escape asks; keep editing keeps the text; so does the close button's question.
+        await grid.OpenRecordAsync(id);
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("End");
+        await page.Keyboard.TypeAsync(" Corp");
+        await page.Keyboard.PressAsync("Escape");
+        // The question takes the keyboard once it is drawn (a round trip later); Escape there keeps editing.
+        await Expect(confirm.GetByRole(AriaRole.Button, new() { Name = "Keep editing" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(confirm).ToHaveCountAsync(0);
+        await Expect(grid.FieldInput("Deal")).ToHaveValueAsync("Acme Corp");
+        await page.ClickAsync("#drawer-close");
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Keep editing" }).ClickAsync();
+        await Expect(confirm).ToHaveCountAsync(0);
+
+        // Saved: nothing is unsaved any more, Escape closes at once.
+        await page.ClickAsync("#drawer-save");
+        await Expect(page.GetByText("Record saved.")).ToBeVisibleAsync();
+        await grid.FieldInput("Deal").FocusAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(drawer).ToHaveCountAsync(0);
+        Assert.Equal("Acme Corp", (await app.GetRecordValuesAsync(tableId, id))["Deal"]!.GetValue<string>());
+
+        // A click beside the drawer with an edit asks; Discard closes it and keeps the stored value.
+        await grid.OpenRecordAsync(id);
+        await grid.FieldInput("Value").FillAsync("250");
+        await page.Mouse.ClickAsync(100, 450);
+        await Expect(confirm).ToBeVisibleAsync();
+        await confirm.GetByRole(AriaRole.Button, new() { Name = "Discard" }).ClickAsync();
+        await Expect(drawer).ToHaveCountAsync(0);
+        Assert.Equal(100, (await app.GetRecordValuesAsync(tableId, id))["Value"]!.GetValue<decimal>());
     }
 
     /// <summary>

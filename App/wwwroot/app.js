@@ -52,7 +52,9 @@ window.undb = {
         if (!container || (active && active.matches("input, textarea, select, [contenteditable=true]"))) {
             return;
         }
-        const field = container.querySelector("input:not([type=hidden]):not([disabled]):not([readonly]), textarea:not([disabled]), select:not([disabled])");
+        // No field (a read-only record drawer): its first button, so the keyboard is at least inside it.
+        const field = container.querySelector("input:not([type=hidden]):not([disabled]):not([readonly]), textarea:not([disabled]), select:not([disabled])")
+            ?? container.querySelector("button:not([disabled])");
         field?.focus();
         if (selectText && field && typeof field.select === "function") {
             field.select(); // a rename: what is typed replaces the old name
@@ -63,7 +65,7 @@ window.undb = {
     // marked data-unsaved-ignore (a sample payload to try a mapping on) is not a change to keep.
     guardUnsaved: function (guard, ref) {
         guard._undbGuard = { ref, typed: false };
-        (guard.closest(".mud-dialog") ?? guard.parentElement)?.addEventListener("input", e => {
+        (guard.closest(".mud-dialog, .mud-drawer") ?? guard.parentElement)?.addEventListener("input", e => {
             if (!(e.target instanceof Element && e.target.closest("[data-unsaved-ignore]"))) {
                 guard._undbGuard.typed = true;
             }
@@ -71,6 +73,11 @@ window.undb = {
     },
     typedInto: function (guard) {
         return !!guard?._undbGuard?.typed;
+    },
+    guardSaved: function (guard) {
+        if (guard?._undbGuard) {
+            guard._undbGuard.typed = false;
+        }
     },
     // After "Keep editing": the keyboard goes back to the field Escape was pressed in.
     returnFocus: function (guard) {
@@ -114,16 +121,16 @@ document.addEventListener("keydown", e => {
     }
 }, true);
 
-// Escape in a form dialog with unsaved input (UnsavedChangesGuard, data-unsaved-guard) asks before it closes: seen first,
-// at the document, like the calendar's Escape above (registered before this one, so an Escape that closes a calendar
-// is already handled: defaultPrevented). The open list or menu of the field the keyboard is in (aria-haspopup,
-// aria-expanded) takes its Escape as usual.
+// Escape in a form dialog or drawer with unsaved input (UnsavedChangesGuard, data-unsaved-guard) asks before it
+// closes: seen first, at the document, like the calendar's Escape above (registered before this one, so an Escape
+// that closes a calendar is already handled: defaultPrevented). The open list or menu of the field the keyboard is in
+// (aria-haspopup, aria-expanded) takes its Escape as usual.
 document.addEventListener("keydown", e => {
     if (e.key !== "Escape" || e.defaultPrevented || !(e.target instanceof Element)) {
         return;
     }
-    const dialog = e.target.closest(".mud-dialog");
-    const guard = dialog?.querySelector("[data-unsaved-guard]");
+    const box = e.target.closest(".mud-dialog, .mud-drawer");
+    const guard = box?.querySelector("[data-unsaved-guard]");
     // The list of the control the keyboard is in: another one's flag can be a stale render on a slow link.
     const list = "[aria-haspopup][aria-expanded=true]";
     if (!guard?._undbGuard || e.target.closest(list) || e.target.closest(".mud-input-control, .mud-menu")?.querySelector(list)) {
@@ -134,5 +141,16 @@ document.addEventListener("keydown", e => {
         e.preventDefault();
         guard._undbGuard.returnTo = e.target;
         guard._undbGuard.ref.invokeMethodAsync("ConfirmDiscardAsync");
+    } else if (box.classList.contains("mud-drawer")) {
+        guard._undbGuard.ref.invokeMethodAsync("CloseAsync"); // MudBlazor's drawer has no Escape of its own
     }
 }, true);
+
+// A click on the overlay beside an open drawer with a guard (the record drawer, OverlayAutoClose off) asks the guard to
+// close it, which asks first when something is unsaved.
+document.addEventListener("click", e => {
+    if (!(e.target instanceof Element) || !e.target.closest(".mud-overlay-drawer")) {
+        return;
+    }
+    document.querySelector(".mud-drawer--open [data-unsaved-guard]")?._undbGuard?.ref.invokeMethodAsync("CloseAsync");
+});
