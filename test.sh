@@ -41,11 +41,13 @@ dotnet build Undb.Blazor.sln -warnaserror
 # oversubscribed if they run beside the in-memory suite. Every test project in the solution is run.
 # Everything runs beside one throwaway PostgreSQL: the end-to-end suite includes the multi-instance test, which
 # needs it (UNDB_TEST_POSTGRES), and the second pass runs the provider-sensitive tests on it.
+# A failed end-to-end test prints what the browser and the app logged around it (App.E2E/Support/Diagnostics.cs).
+export UNDB_E2E_DIAG="${UNDB_E2E_DIAG:-$(mktemp -d)/e2e-diagnostics}"
 exec scripts/with-postgres.sh bash -c '
 status=0
 for project in $(grep -l "<IsTestProject>true</IsTestProject>" ./*/*.csproj | sort); do
   echo "== dotnet test $project"
-  dotnet test "$project" --no-build --logger "console;verbosity=normal" "$@" || status=$?
+  dotnet test "$project" --no-build --logger "console;verbosity=normal" "$@" || { status=$?; [ "$project" = ./App.E2E/App.E2E.csproj ] && scripts/e2e-diagnostics.sh "$UNDB_E2E_DIAG"; }
 done
 echo "== dotnet test App.Tests on PostgreSQL (Engines=Both)"
 UNDB_TEST_PROVIDER=Postgres dotnet test App.Tests --no-build --filter "Engines=Both" --logger "console;verbosity=normal" "$@" || status=$?

@@ -111,6 +111,13 @@ public sealed partial class AppServer : IAsyncDisposable
         info.Environment["ConnectionStrings__Default"] = $"Data Source={DatabasePath}";
         info.Environment["Logging__LogLevel__Default"] = "Information";
         info.Environment["Logging__Console__FormatterName"] = "simple";
+        if (Diagnostics.Folder is not null)
+        {
+            // Times to line up with browser.log, and when circuits opened, dropped and closed.
+            info.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
+            info.Environment["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true";
+            info.Environment["Logging__LogLevel__Microsoft.AspNetCore.Components.Server.Circuits"] = "Debug";
+        }
         if (withBootstrap)
         {
             info.Environment["Bootstrap__AdminEmail"] = AdminEmail;
@@ -179,6 +186,10 @@ public sealed partial class AppServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Kill();
+        if (Diagnostics.Folder is { } folder && _process is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, $"server-{DateTime.UtcNow:HHmmss.fff}-{ProcessId}.log"), Log);
+        }
         _process?.Dispose();
         await Task.Delay(100);
         try

@@ -46,6 +46,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
         // Generous: on a 2-core CI machine a first Blazor load can take seconds; a timeout is not a speed assertion.
         context.SetDefaultTimeout(30_000);
+        Diagnostics.Watch(context);
         return context;
     }
 
