@@ -66,6 +66,24 @@ public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture
     }
 
     [Theory]
+    [InlineData("GET")]
+    [InlineData("PUT")]
+    [InlineData("DELETE")]
+    public async Task AnyMethodButPost_Is405_SayingToPost_NotTheLoginPage(string method)
+    {
+        var hook = await CreateHookAsync(factory);
+        var request = Post(hook, method == "GET" ? null : """{ "deal": { "title": "X" } }""", hook.Key);
+        request.Method = new HttpMethod(method);
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("POST", Assert.Single(response.Content.Headers.Allow));
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("takes POST", (await response.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.GetValue<string>());
+        Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("uwk_wrong")]
     public async Task Post_MissingOrWrongKey_Is401_NothingWritten(string? key)

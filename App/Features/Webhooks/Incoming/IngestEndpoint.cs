@@ -19,6 +19,14 @@ public static class IngestEndpoint
     {
         // The webhook's own key authenticates, not a user: anonymous as far as the app's login is concerned.
         app.MapPost("/hooks/{id}", HandleAsync).AllowAnonymous().DisableAntiforgery().WithTags("Incoming webhooks");
+        // Any other method (the URL opened in a browser, a sender set to GET or PUT) is told what to send, instead of
+        // falling through to the pages and answering with the login page. A fallback: not an operation to document.
+        app.MapFallback("/hooks/{id}", context =>
+        {
+            context.Response.Headers.Allow = HttpMethods.Post;
+            return Results.Problem(statusCode: StatusCodes.Status405MethodNotAllowed, title: "Method not allowed",
+                detail: $"An incoming webhook URL takes POST requests (JSON or a form post), not {context.Request.Method}.").ExecuteAsync(context);
+        }).AllowAnonymous().DisableAntiforgery();
         return app;
     }
 
