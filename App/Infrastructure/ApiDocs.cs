@@ -45,7 +45,10 @@ public static class ApiDocs
     public static WebApplication MapApiDocs(this WebApplication app)
     {
         app.MapOpenApi(DocumentPath).AllowAnonymous();
-        app.MapScalarApiReference(ReferencePath, o => o.WithTitle("Undb API reference").WithOpenApiRoutePattern(DocumentPath)).AllowAnonymous();
+        // A self-hosted reference: nothing fetched from or sent to another host (Scalar's default fonts come from its
+        // CDN, and its telemetry, AI chat and MCP offers talk to scalar.com), and no toolbar for Scalar's own products.
+        app.MapScalarApiReference(ReferencePath, o => o.WithTitle("Undb API reference").WithOpenApiRoutePattern(DocumentPath)
+            .DisableDefaultFonts().DisableTelemetry().DisableAgent().DisableMcp().HideDeveloperTools()).AllowAnonymous();
         return app;
     }
 }
