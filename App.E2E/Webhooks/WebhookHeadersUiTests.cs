@@ -70,12 +70,21 @@ public sealed class WebhookHeadersUiTests(BrowserFixture browser) : WebhookBrows
         // The test send carries the real token; the history shows it masked.
         await page.Locator("[data-testid=webhook-test]").ClickAsync();
         await page.Locator("[data-testid=webhook-history]").ClickAsync();
-        await page.Locator("#deliveries-grid tr.delivery-row td").First.ClickAsync();
+        // From the keyboard: Enter on a delivery's time opens its detail, with the keyboard on the drawer's close button.
+        var open = page.Locator("#deliveries-grid [data-testid=delivery-open]").First;
+        await open.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#delivery-detail-close")).ToBeFocusedAsync();
         var headers = page.Locator("#delivery-detail [data-testid=attempt-request-headers]").First;
         await Expect(headers).ToContainTextAsync("Authorization: ********");
         await Expect(headers).ToContainTextAsync("Content-Length:");
         Assert.DoesNotContain("s3cret", await page.ContentAsync());
         Assert.Equal(Token, Receiver.Requests.Single().Headers["authorization"]);
         await UiActions.ShotAsync(page, "4-history");
+
+        // Escape closes it and puts the keyboard back on the delivery it was opened from.
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#delivery-drawer")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-drawer--open"));
+        await Expect(open).ToBeFocusedAsync();
     }
 }

@@ -60,6 +60,30 @@ window.undb = {
             field.select(); // a rename: what is typed replaces the old name
         }
     },
+    /**
+     * Puts the keyboard on the element `selector` finds as soon as it is shown (a drawer's close button once the drawer
+     * is open and its content loaded), and remembers where it was, so closing the drawer can bring it back there.
+     */
+    focusWhenShown: function (selector) {
+        const opener = document.activeElement;
+        const focus = () => {
+            const target = document.querySelector(selector);
+            if (!target) {
+                return false;
+            }
+            const box = target.closest(".mud-drawer");
+            if (box) {
+                box._undbOpener = opener;
+            }
+            target.focus();
+            return true;
+        };
+        if (!focus()) {
+            const observer = new MutationObserver(() => focus() && observer.disconnect());
+            observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
+            setTimeout(() => observer.disconnect(), 10000); // never shown (the page was left): stop watching
+        }
+    },
     // UnsavedChangesGuard: remembers whether anything was typed into the guard's dialog, which the browser knows before
     // the server has seen the keystrokes (a text field sends its value when it loses the focus). Typing into an element
     // marked data-unsaved-ignore (a sample payload to try a mapping on) is not a change to keep.
@@ -133,7 +157,16 @@ document.addEventListener("keydown", e => {
     const guard = box?.querySelector("[data-unsaved-guard]");
     // The list of the control the keyboard is in: another one's flag can be a stale render on a slow link.
     const list = "[aria-haspopup][aria-expanded=true]";
-    if (!guard?._undbGuard || e.target.closest(list) || e.target.closest(".mud-input-control, .mud-menu")?.querySelector(list)) {
+    if (e.target.closest(list) || e.target.closest(".mud-input-control, .mud-menu")?.querySelector(list)) {
+        return;
+    }
+    if (!guard?._undbGuard) {
+        // A drawer with nothing to lose (a delivery's detail): Escape closes it like its close button.
+        const close = box?.classList.contains("mud-drawer") ? box.querySelector("[data-drawer-close]") : null;
+        if (close) {
+            e.preventDefault();
+            close.click();
+        }
         return;
     }
     if (guard.dataset.dirty === "true" || guard._undbGuard.typed) {
@@ -145,6 +178,15 @@ document.addEventListener("keydown", e => {
         guard._undbGuard.ref.invokeMethodAsync("CloseAsync"); // MudBlazor's drawer has no Escape of its own
     }
 }, true);
+
+// Closing a drawer (its close button, or Escape, which clicks it) puts the keyboard back where it was when the drawer
+// opened (undb.focusWhenShown), instead of at the top of the page.
+document.addEventListener("click", e => {
+    const box = e.target instanceof Element && e.target.closest("[data-drawer-close]") ? e.target.closest(".mud-drawer") : null;
+    if (box?._undbOpener?.isConnected) {
+        box._undbOpener.focus();
+    }
+});
 
 // A click on the overlay beside an open drawer with a guard (the record drawer, OverlayAutoClose off) asks the guard to
 // close it, which asks first when something is unsaved.

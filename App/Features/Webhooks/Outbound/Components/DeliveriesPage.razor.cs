@@ -1,6 +1,7 @@
 using Undb.Features.Accounts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
 using MudBlazor;
 using Undb.Features.Tables;
 
@@ -15,6 +16,7 @@ public partial class DeliveriesPage
     [Inject] private DeliveryNotifier Notifier { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private IOptionsMonitor<WebhooksOptions> Options { get; set; } = default!;
 
     [Parameter] public string WebhookId { get; set; } = "";
@@ -128,10 +130,20 @@ public partial class DeliveriesPage
 
     private string RowClass(DeliveryDto item, int index) => "delivery-row cursor-pointer" + (item.Id == _selectedId && _drawerOpen ? " mud-selected-item" : "");
 
-    private void OnRowClick(DataGridRowClickEventArgs<DeliveryDto> args)
+    private Task OnRowClick(DataGridRowClickEventArgs<DeliveryDto> args) => Open(args.Item);
+
+    /// <summary>Shows the delivery in the drawer, with the keyboard on its close button (Escape closes it, app.js).</summary>
+    private async Task Open(DeliveryDto item)
     {
-        _selectedId = args.Item.Id;
+        _selectedId = item.Id;
         _drawerOpen = true;
+        try
+        {
+            await JS.InvokeVoidAsync("undb.focusWhenShown", ".mud-drawer--open #delivery-detail-close");
+        }
+        catch (JSDisconnectedException)
+        {
+        }
     }
 
     private async Task OnChangeAsync(DeliveryChange change)
