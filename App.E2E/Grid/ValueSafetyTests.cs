@@ -65,7 +65,7 @@ public sealed class ValueSafetyTests(BrowserFixture browser, SharedServer app) :
     }
 
     [Fact]
-    public async Task BulkEdit_RefusesANumberItCannotParse_AndChangesNothing()
+    public async Task BulkEdit_RefusesANumberItCannotParse_AndChangesNothing_ThenEnterAppliesAFixedOne()
     {
         var (tableId, _) = await app.CreateTableAsync("Bulk values", ("Deal", "text", null), ("Value", "number", null));
         var one = await app.CreateRecordAsync(tableId, new { Deal = "One", Value = 100 });
@@ -86,8 +86,9 @@ public sealed class ValueSafetyTests(BrowserFixture browser, SharedServer app) :
         Assert.Equal(100, (await app.GetRecordValuesAsync(tableId, one))["Value"]!.GetValue<decimal>());
         Assert.Equal(200, (await app.GetRecordValuesAsync(tableId, two))["Value"]!.GetValue<decimal>());
 
+        // Enter in the value applies it, as the button does.
         await grid.FieldInput("Value").FillAsync("7");
-        await page.ClickAsync("#bulk-apply");
+        await grid.FieldInput("Value").PressAsync("Enter");
         await Expect(page.GetByText("Updated Value on 2 records.")).ToBeVisibleAsync();
         Assert.Equal(7, (await app.GetRecordValuesAsync(tableId, one))["Value"]!.GetValue<decimal>());
         Assert.Equal(7, (await app.GetRecordValuesAsync(tableId, two))["Value"]!.GetValue<decimal>());
