@@ -30,6 +30,10 @@ public sealed class TeamsE2ETests(BrowserFixture browser)
         await owner.ClickAsync("#nav-members");
         await Expect(owner.Locator("#member-list")).ToContainTextAsync(AppServer.AdminEmail);
         await UiActions.WaitForCircuitAsync(owner);
+        // The only owner is not offered a Leave that would be refused.
+        var ownerRow = owner.Locator($"tr[data-member='{AppServer.AdminEmail}']");
+        await Expect(ownerRow.Locator(".remove-member")).ToBeDisabledAsync();
+        await Expect(ownerRow).ToContainTextAsync("Only owner");
         await Expect(owner.Locator("#invite-role")).ToHaveValueAsync("Editor");
         await owner.ClickAsync("#create-invite");
         var link = await owner.Locator("#secret-value input, input#secret-value").First.InputValueAsync();
