@@ -173,6 +173,12 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await row.Locator(".filter-value input").FillAsync("10");
         await grid.ExpectCountAsync(2);
         await Expect(grid.Row("Gamma")).ToHaveCountAsync(0);
+        // A value the field cannot take is marked at the box and not applied, rather than reading "no records match".
+        await row.Locator(".filter-value input").FillAsync("abc");
+        await Expect(row.Locator(".filter-value")).ToContainTextAsync("needs a number, not \"abc\"");
+        await grid.ExpectCountAsync(3);
+        await row.Locator(".filter-value input").FillAsync("10");
+        await grid.ExpectCountAsync(2);
         await row.Locator(".filter-remove").ClickAsync();
         await grid.ExpectCountAsync(3);
     }

@@ -190,6 +190,21 @@ public sealed class FilterRowTests
     }
 
     [Fact]
+    public void AValueTheFieldCannotTake_IsNamed_AndNotApplied()
+    {
+        var amount = new FieldEntity { Id = "fld_amount", TableId = "tbl_1", Name = "Amount", Type = FieldType.Number };
+        var table = new TableSnapshot("tbl_1", "Deals", [amount]);
+        var bad = new FilterRow { FieldId = amount.Id, Operator = FilterOperator.GreaterThan, Value = "abc" };
+        Assert.Equal("The filter on 'Amount' needs a number, not \"abc\".", bad.ErrorIn(table));
+        Assert.Null(bad.ToFilter(table));
+
+        var good = new FilterRow { FieldId = amount.Id, Operator = FilterOperator.GreaterThan, Value = "10" };
+        Assert.Null(good.ErrorIn(table));
+        Assert.Equal("10", good.ToFilter(table)!.Value);
+        Assert.Null(new FilterRow { FieldId = amount.Id, Operator = FilterOperator.GreaterThan }.ErrorIn(table));
+    }
+
+    [Fact]
     public void IsAnyOf_TakesChosenValues_OrCommaSeparatedText()
     {
         Assert.Equal(["a", "b"], new FilterRow { FieldId = "f", Operator = FilterOperator.IsAnyOf, Values = ["a", "b"] }.ToFilter()!.Values);

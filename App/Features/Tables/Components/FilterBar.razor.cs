@@ -21,6 +21,28 @@ public sealed class FilterRow
         var filter = new RecordFilter(FieldId, Operator, Value, Operator == FilterOperator.IsAnyOf ? values : null);
         return RecordFilters.IsComplete(filter) ? filter : null;
     }
+
+    /// <summary>Why the row's complete filter cannot apply (a number field given "abc"), or null. Such a row is shown
+    /// with the reason at its value and, like a half-filled one, not applied, so the grid does not read "no matches".</summary>
+    public string? ErrorIn(TableSnapshot table)
+    {
+        if (ToFilter() is not { } filter)
+        {
+            return null;
+        }
+        try
+        {
+            RecordFilters.Check(table, [filter]);
+            return null;
+        }
+        catch (BadRequestException ex)
+        {
+            return ex.Message;
+        }
+    }
+
+    /// <summary>The filter to apply: complete and valid for the table, else null.</summary>
+    public RecordFilter? ToFilter(TableSnapshot table) => ErrorIn(table) is null ? ToFilter() : null;
 }
 
 public partial class FilterBar

@@ -150,7 +150,7 @@ public partial class RecordsGrid
         }
     }
 
-    private List<RecordFilter> ActiveFilters() => _filterRows.Select(r => r.ToFilter()).OfType<RecordFilter>().ToList();
+    private List<RecordFilter> ActiveFilters() => _filterRows.Select(r => r.ToFilter(Table)).OfType<RecordFilter>().ToList();
 
     private RecordQuery CurrentQuery(int offset, int limit) => new(offset, limit, _sortField, _sortDescending, _search, ActiveFilters());
 
