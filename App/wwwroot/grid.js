@@ -149,6 +149,8 @@ window.undbGrid = (function () {
             // A select: its keys go to MudSelect's input from now on, not to <body> until the server focuses it.
             if (sameCell(pending, keyOf(editor))) {
                 ed.queued = pending.commit;
+                // The letter typed on the cell picks the first choice it starts, once the list is open (typeAhead).
+                ed.typed = pending.replace ? pending.typed : "";
             }
             editorFocusTarget(editor)?.focus();
             return;
@@ -185,10 +187,31 @@ window.undbGrid = (function () {
         }
         const ed = editors.get(editor);
         ed.ref = ref;
-        if (ed.queued) {
+        if (ed.queued && !ed.typed) { // with a letter typed, once typeAhead has given it to the list
             const move = ed.queued;
             ed.queued = null;
             commit(host, state, editor, move);
+        }
+    }
+
+    /**
+     * Called by CellEditor once a select's list is open: the letter typed on the cell goes to MudSelect as the key it
+     * was, which picks the first choice starting with it (as typing in the open list does).
+     */
+    function typeAhead(editor) {
+        const ed = editors.get(editor);
+        const letter = ed?.typed?.[0];
+        if (!letter || ed.closed) {
+            return;
+        }
+        ed.typed = "";
+        editorFocusTarget(editor)?.dispatchEvent(new KeyboardEvent("keydown", { key: letter, bubbles: true, cancelable: true }));
+        if (ed.queued) {
+            // Enter or Tab pressed right after the letter, before the editor opened: saves the choice the letter picked.
+            const host = editor.closest("[data-grid-host]");
+            const move = ed.queued;
+            ed.queued = null;
+            commit(host, grids.get(host), editor, move);
         }
     }
 
@@ -264,6 +287,14 @@ window.undbGrid = (function () {
             return;
         }
         const kind = editors.get(editor)?.kind ?? editor.dataset.kind;
+        const ed = editors.get(editor);
+        if (ed?.typed && (e.key === "Enter" || e.key === "Tab")) {
+            // The letter typed on the cell has not reached the list yet: this key saves what it picks, after it.
+            e.preventDefault();
+            e.stopPropagation();
+            ed.queued = e.key === "Enter" ? "none" : e.shiftKey ? "previous" : "next";
+            return;
+        }
         if (e.key === "Escape") {
             e.preventDefault();
             e.stopPropagation();
@@ -272,6 +303,11 @@ window.undbGrid = (function () {
             e.preventDefault();
             e.stopPropagation();
             commit(host, state, editor, e.shiftKey ? "previous" : "next");
+        } else if (e.key === "Enter" && kind === "select") {
+            // MudSelect takes the choice Enter picks (already the value, when reached with arrows or a letter) and
+            // closes its list; this closes the editor too when the choice is the one it showed, which leaves nothing to
+            // save (MudSelect then reports no change, and the editor would stay open).
+            commit(host, state, editor, "none");
         } else if (e.key === "Enter" && kind === "text" && !(e.shiftKey && e.target.tagName === "TEXTAREA")) {
             e.preventDefault();
             e.stopPropagation();
@@ -388,6 +424,15 @@ window.undbGrid = (function () {
                     toggle(state, cell);
                 }
                 return;
+            case "Delete":
+            case "Backspace":
+                // Clears the cell, as a spreadsheet does (the record's history keeps the old value).
+                if (!e.ctrlKey && !e.metaKey && !e.altKey) {
+                    e.preventDefault();
+                    state.ref.invokeMethodAsync("ClearAt", keyOf(cell).record, keyOf(cell).field).catch(() => { });
+                    return;
+                }
+                break;
             case " ":
                 if (checkbox) {
                     // Toggles, and keeps the page from scrolling.
@@ -523,5 +568,5 @@ window.undbGrid = (function () {
         }
     }
 
-    return { init, dispose, attachEditor };
+    return { init, dispose, attachEditor, typeAhead };
 })();

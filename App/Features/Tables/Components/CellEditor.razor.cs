@@ -98,6 +98,7 @@ public partial class CellEditor
                 // The browser has already put the focus in the select (grid.js); focusing it from here would pull it
                 // back after keys pressed meanwhile had moved it on.
                 await _select.OpenMenu();
+                await JS.InvokeVoidAsync("undbGrid.typeAhead", _root);
             }
         }
         catch (Exception ex) when (ex is JSException or InvalidOperationException or JSDisconnectedException or TaskCanceledException)

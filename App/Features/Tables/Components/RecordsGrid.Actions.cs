@@ -77,6 +77,19 @@ public partial class RecordsGrid
         }
     }
 
+    /// <summary>Delete or Backspace on a cell: clears its value (a required field refuses, in a notice).</summary>
+    [JSInvokable]
+    public async Task<bool> ClearAt(string recordId, string fieldId)
+    {
+        var record = _page.FirstOrDefault(r => r.Id == recordId);
+        var field = VisibleFields.FirstOrDefault(f => f.Id == fieldId);
+        if (record is null || field is null || IsEditing(record, field) || record.Values[field.Id] is null)
+        {
+            return false;
+        }
+        return await SaveCellAsync(record, field, null);
+    }
+
     /// <summary>Escape on a cell whose editor was still opening.</summary>
     [JSInvokable]
     public async Task CancelEdit()
