@@ -13,19 +13,22 @@ public sealed class PostgresConnectionTests
         Assert.Equal(64, result.MaxAutoPrepare);
         Assert.Equal(2, result.AutoPrepareMinUsages);
         Assert.True(result.NoResetOnClose);
+        Assert.Equal(PostgresData.DefaultMaxPoolSize, result.MaxPoolSize);
+        Assert.InRange(result.MaxPoolSize, 16, 100);
         Assert.Equal(5433, result.Port);
         Assert.Equal("undb", result.Database);
         Assert.Equal("undb", result.Username);
     }
 
     [Theory]
-    [InlineData("Host=127.0.0.1;Database=undb;Max Auto Prepare=0;No Reset On Close=false")]
-    [InlineData("Host=127.0.0.1;Database=undb;maxautoprepare=7;noresetonclose=false")]
+    [InlineData("Host=127.0.0.1;Database=undb;Max Auto Prepare=0;No Reset On Close=false;Maximum Pool Size=40")]
+    [InlineData("Host=127.0.0.1;Database=undb;maxautoprepare=7;noresetonclose=false;maxpoolsize=40")]
     public void SettingsTheConnectionStringGives_AreKept(string given)
     {
         var result = new NpgsqlConnectionStringBuilder(PostgresData.WithPoolDefaults(given));
         var expected = new NpgsqlConnectionStringBuilder(given);
         Assert.Equal(expected.MaxAutoPrepare, result.MaxAutoPrepare);
         Assert.False(result.NoResetOnClose);
+        Assert.Equal(40, result.MaxPoolSize);
     }
 }
