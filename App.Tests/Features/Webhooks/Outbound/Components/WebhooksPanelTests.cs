@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,6 +7,7 @@ using Undb.Data;
 using Undb.Features.Tables;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Features.Webhooks.Outbound.Components;
+using Undb.Features.Webhooks.Outbound.Templates;
 using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Webhooks.Outbound.Components;
@@ -54,6 +56,28 @@ public sealed class WebhooksPanelTests(OutboundFactory factory) : IClassFixture<
         Assert.Equal([WebhookEvents.Created, WebhookEvents.BulkDeleted], card.QuerySelectorAll("[data-testid=webhook-event]").Select(e => e.TextContent.Trim()));
         Assert.Contains("Nothing sent yet", card.TextContent);
         Assert.Contains("No requests in 24 h", card.QuerySelector("[data-testid=webhook-success-rate]")!.TextContent);
+    }
+
+    [Fact]
+    public async Task Card_SaysWhenItHasAConditionOrACustomBody()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        await CreateAsync(table, "Plain");
+        var condition = new WebhookCondition("and", [new ConditionFilter("Stage", ConditionOperators.Is, JsonValue.Create("Won")), new ConditionFilter("Value", ConditionOperators.Gt, JsonValue.Create(1000))], ["Stage"]);
+        await Webhooks.CreateAsync(table.Id, new WebhookRequest("Won deals", "https://example.com/won", "POST", [WebhookEvents.Updated], null, true, condition)
+        {
+            PayloadTemplate = PayloadPresets.Thin.Template,
+        }, null);
+
+        var cut = Render(table);
+
+        cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=webhook-card]").Count), Patience);
+        var plain = cut.FindAll("[data-testid=webhook-card]").Single(c => c.TextContent.Contains("Plain"));
+        Assert.Null(plain.QuerySelector("[data-testid=webhook-condition]"));
+        Assert.Null(plain.QuerySelector("[data-testid=webhook-template]"));
+        var won = cut.FindAll("[data-testid=webhook-card]").Single(c => c.TextContent.Contains("Won deals"));
+        Assert.Equal("if Stage is Won and Value > 1000; only when Stage changes", won.QuerySelector("[data-testid=webhook-condition]")!.TextContent.Trim());
+        Assert.Equal("custom body", won.QuerySelector("[data-testid=webhook-template]")!.TextContent.Trim());
     }
 
     [Fact]

@@ -27,6 +27,24 @@ public static class WebhookText
         _ => op,
     };
 
+    /// <summary>A condition in words, fields by name (the API's form): "Stage is Won and Amount > 1000; only when Stage changes".</summary>
+    public static string? ConditionSummary(WebhookCondition? condition)
+    {
+        var filters = (condition?.Filters ?? []).Select(f => f.Value is null || !ConditionOperators.TakesValue(f.Operator)
+            ? $"{f.Field} {OperatorLabel(f.Operator)}"
+            : $"{f.Field} {OperatorLabel(f.Operator)} {(f.Value is JsonValue v && v.TryGetValue<string>(out var text) ? text : f.Value.ToJsonString())}").ToList();
+        var parts = new List<string>();
+        if (filters.Count > 0)
+        {
+            parts.Add(string.Join(condition!.IsAny ? " or " : " and ", filters));
+        }
+        if (condition?.ChangedFields is { Count: > 0 } watched)
+        {
+            parts.Add($"only when {string.Join(" or ", watched)} change{(watched.Count == 1 ? "s" : "")}");
+        }
+        return parts.Count == 0 ? null : string.Join("; ", parts);
+    }
+
     public static MudBlazor.Color StatusColor(string? status) => status switch
     {
         "succeeded" => MudBlazor.Color.Success,
