@@ -54,7 +54,8 @@ public sealed class IngestService(
     IncomingVerificationSecrets verificationSecrets,
     IncomingTestPasses testPasses,
     IOptions<IncomingWebhooksOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<IngestService> logger)
 {
     private readonly IncomingWebhooksOptions _options = options.Value;
 
@@ -195,11 +196,28 @@ public sealed class IngestService(
                 ? await WriteAsync(webhook, payload, webhook.CreatedById, new Bookkeeping(log, CountInStats: true, request.IdempotencyKey), ct)
                 : await WriteAsync(WithMapping(webhook, test.Mapping), payload, test.ActorId, new Bookkeeping(log, CountInStats: false, request.IdempotencyKey), ct);
         }
-        catch when (request.IdempotencyKey is not null)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Nothing was written (the write is one transaction): free the key so the sender's retry is not refused with 409.
-            await idempotency.CompleteAsync(webhook.Id, request.IdempotencyKey, Problem(500, "Error", "The request failed."));
-            throw;
+            // A failure of ours (a bug, the database gone): nothing was written, the write being one transaction. The
+            // sender gets a 500 it can retry, and the request log shows the failure, which the owner would otherwise
+            // only find in the server's log.
+            logger.LogError(ex, "Incoming webhook {WebhookId}: a request failed; nothing was written", webhook.Id);
+            var failed = Problem(500, "Internal error", "The request could not be processed and nothing was written; retry it. The app's log says why.");
+            log.Error = $"Failed on the server ({ex.GetType().Name}); nothing was written. The app's log has the details.";
+            try
+            {
+                if (request.IdempotencyKey is { } failedKey)
+                {
+                    // Frees the key, so the sender's retry is not refused with 409.
+                    await idempotency.CompleteAsync(webhook.Id, failedKey, failed);
+                }
+                return await FinishAsync(webhook, log, payload, failed, countAsAccepted: false);
+            }
+            catch (Exception logFailure) when (logFailure is not OperationCanceledException)
+            {
+                logger.LogError(logFailure, "Incoming webhook {WebhookId}: the failed request could not be logged either", webhook.Id);
+                return failed;
+            }
         }
         if (request.IdempotencyKey is { } usedKey && !outcome.LoggedWithRecords)
         {
