@@ -10,13 +10,20 @@ public static class FocusExtensions
     /// arrive late and take the focus from the field being typed in. A closed circuit has nothing to focus.
     /// </summary>
     /// <param name="selectText">Select the field's text too, so typing replaces it (a rename).</param>
-    public static async Task FocusFirstFieldAsync(this IJSRuntime js, string containerId, bool selectText = false)
+    public static Task FocusFirstFieldAsync(this IJSRuntime js, string containerId, bool selectText = false) =>
+        js.InvokeQuietlyAsync("undb.focusFirstField", containerId, selectText);
+
+    /// <summary>
+    /// Calls a browser function whose failure changes nothing on the server (where the keyboard goes, a hint): a circuit
+    /// that closed meanwhile, or a page that could not run it, is not an error worth ending the circuit for.
+    /// </summary>
+    public static async Task InvokeQuietlyAsync(this IJSRuntime js, string identifier, params object?[] args)
     {
         try
         {
-            await js.InvokeVoidAsync("undb.focusFirstField", containerId, selectText);
+            await js.InvokeVoidAsync(identifier, args);
         }
-        catch (JSDisconnectedException)
+        catch (Exception ex) when (ex is JSException or JSDisconnectedException or TaskCanceledException)
         {
         }
     }

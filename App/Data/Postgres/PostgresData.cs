@@ -38,6 +38,9 @@ public static class PostgresData
         return builder;
     }
 
+    /// <summary>Eight connections per core of this machine, at least 16 and at most Npgsql's own 100.</summary>
+    internal static int DefaultMaxPoolSize { get; } = Math.Clamp(Environment.ProcessorCount * 8, 16, 100);
+
     /// <summary>
     /// Connection defaults for how the app uses PostgreSQL, each applied only where the connection string does not set it:
     /// <list type="bullet">
@@ -56,9 +59,6 @@ public static class PostgresData
     /// </list>
     /// Measured in docs/benchmarks.md (PostgreSQL round).
     /// </summary>
-    /// <summary>Eight connections per core of this machine, at least 16 and at most Npgsql's own 100.</summary>
-    internal static int DefaultMaxPoolSize { get; } = Math.Clamp(Environment.ProcessorCount * 8, 16, 100);
-
     internal static string WithPoolDefaults(string connectionString)
     {
         var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using MudBlazor;
 using Undb.Features.Tables;
+using Undb.Infrastructure;
 
 namespace Undb.Features.Webhooks.Outbound.Components;
 
@@ -137,13 +138,7 @@ public partial class DeliveriesPage
     {
         _selectedId = item.Id;
         _drawerOpen = true;
-        try
-        {
-            await JS.InvokeVoidAsync("undb.focusWhenShown", ".mud-drawer--open #delivery-detail-close");
-        }
-        catch (JSDisconnectedException)
-        {
-        }
+        await JS.InvokeQuietlyAsync("undb.focusWhenShown", ".mud-drawer--open #delivery-detail-close");
     }
 
     private async Task OnChangeAsync(DeliveryChange change)
