@@ -112,7 +112,7 @@ public sealed class ConditionTests
         Assert.Contains("condition.filters[0].field", errors.Keys);
         Assert.Contains("condition.filters[1].operator", errors.Keys);
         Assert.Contains("condition.filters[2].value", errors.Keys);
-        Assert.Contains("condition.filters[3].value", errors.Keys);
+        Assert.Equal("Needs a value; to match an empty field, use \"is empty\" (isEmpty).", errors["condition.filters[3].value"][0]);
         Assert.Contains("condition.filters[4].operator", errors.Keys);
         Assert.Contains("condition.changedFields[0]", errors.Keys);
     }

@@ -81,7 +81,8 @@ public static class ConditionMapper
         }
         if (ValueCoercer.IsEmpty(row.Value))
         {
-            errors[key + ".value"] = [$"'{op}' needs a value; use isEmpty to test for no value."];
+            // Read under the value box in the dialog and in an API answer: the dialog's label and the API's name.
+            errors[key + ".value"] = ["Needs a value; to match an empty field, use \"is empty\" (isEmpty)."];
             return null;
         }
         // Text "contains" takes any fragment; everything else must be a valid value of the field.
