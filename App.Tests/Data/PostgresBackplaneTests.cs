@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using System.Text.Json.Nodes;
 using Undb.Data.Postgres;
+using Undb.Features.Webhooks.Incoming;
 using Undb.Realtime;
 using Undb.Tests.TestSupport;
 
@@ -66,5 +68,43 @@ public sealed class PostgresBackplaneTests : IAsyncLifetime
         await all.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(["rec_1", "rec_2", "rec_3"], heardOnB);
         Assert.Equal(3, heardOnA); // its own three, published here once each, none echoed back
+    }
+
+    [Fact]
+    public async Task ABurstOfEventsOfTwoKinds_ReachesTheOther_Complete_AndEachKindInOrder()
+    {
+        const int count = 1_500;
+        using var tablesOnA = new TableChangeNotifier(NullLogger<TableChangeNotifier>.Instance, _a);
+        using var tablesOnB = new TableChangeNotifier(NullLogger<TableChangeNotifier>.Instance, _b);
+        using var incomingOnA = new IncomingWebhookNotifier(NullLogger<IncomingWebhookNotifier>.Instance, _a);
+        using var incomingOnB = new IncomingWebhookNotifier(NullLogger<IncomingWebhookNotifier>.Instance, _b);
+        var tables = new List<string>();
+        var incoming = new List<string>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Heard(List<string> into, string id)
+        {
+            lock (tables)
+            {
+                into.Add(id);
+                if (tables.Count == count && incoming.Count == count)
+                {
+                    all.TrySetResult();
+                }
+            }
+        }
+        using var subTables = tablesOnB.SubscribeAll(c => { Heard(tables, c.RecordIds[0]); return Task.CompletedTask; });
+        using var subIncoming = incomingOnB.SubscribeAll(a => { Heard(incoming, a.WebhookId); return Task.CompletedTask; });
+
+        // Bodies of a few hundred bytes, with text that needs escaping, so the events fill notifications unevenly.
+        var sample = JsonNode.Parse("""{"note":"line one\nline two \"quoted\" ünïcødé","n":1}""");
+        for (var i = 0; i < count; i++)
+        {
+            tablesOnA.Publish(new TableChange("tbl_1", TableChangeKind.RecordsChanged, [$"rec_{i:D5}"], "usr_1"));
+            incomingOnA.Publish(new IncomingActivity($"inw_{i:D5}", "tbl_1", i % 3 == 0 ? sample : null));
+        }
+
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"rec_{i:D5}"), tables);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"inw_{i:D5}"), incoming);
     }
 }

@@ -9,8 +9,11 @@ namespace Undb.Data.Postgres;
 /// <summary>
 /// The notifiers' backplane over PostgreSQL's <c>LISTEN/NOTIFY</c>: no server besides the database. One connection
 /// per instance listens on one channel; sends are batched into one <c>pg_notify</c> statement per round trip, off
-/// the caller's path (a write never waits for its notification). A message names its instance, so an instance skips
-/// its own. A lost listening connection is opened again; what was sent meanwhile is missed (see <see cref="INotifierBackplane"/>).
+/// the caller's path (a write never waits for its notification), and the messages that gathered travel packed several
+/// to a notification (<see cref="Pack"/>): every instance hears every notification, so under load one per message
+/// cost each of them a wake-up, a parse and two socket calls per message. A notification names its instance, so an
+/// instance skips its own. A lost listening connection is opened again; what was sent meanwhile is missed (see
+/// <see cref="INotifierBackplane"/>).
 /// </summary>
 public sealed class PostgresBackplane(string connectionString, ILogger<PostgresBackplane> logger) : BackgroundService, INotifierBackplane
 {
@@ -30,13 +33,81 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
 
     public void Send(string topic, string message)
     {
-        var payload = _origin + "\n" + topic + "\n" + message;
-        if (Encoding.UTF8.GetByteCount(payload) > MaxPayloadBytes)
+        // A message is one line (the notifiers send compact JSON, which escapes every line break); the caller has
+        // committed already, so one that is not is left to the caches' expiry rather than thrown back at it.
+        if (topic.Contains('\n') || message.Contains('\n'))
         {
-            logger.LogWarning("A {Topic} event is too large to reach other instances ({Bytes} bytes); they see it when their caches expire", topic, payload.Length);
+            logger.LogWarning("A {Topic} event is not one line of text and cannot reach other instances; they see it when their caches expire", topic);
             return;
         }
-        _outbox.Writer.TryWrite(payload);
+        var part = topic + "\n" + message;
+        var bytes = _origin.Length + 1 + Encoding.UTF8.GetByteCount(part);
+        if (bytes > MaxPayloadBytes)
+        {
+            logger.LogWarning("A {Topic} event is too large to reach other instances ({Bytes} bytes); they see it when their caches expire", topic, bytes);
+            return;
+        }
+        _outbox.Writer.TryWrite(part);
+    }
+
+    /// <summary>
+    /// Packs messages (each <c>topic\nmessage</c>, in order) into as few notification payloads as fit under
+    /// <paramref name="maxBytes"/>: <c>origin\ntopic\nmessage\ntopic\nmessage…</c>. One message alone is the format
+    /// a single notification always had.
+    /// </summary>
+    public static List<string> Pack(string origin, IReadOnlyList<string> parts, int maxBytes = MaxPayloadBytes)
+    {
+        var payloads = new List<string>();
+        var payload = new StringBuilder(origin);
+        var bytes = Encoding.UTF8.GetByteCount(origin);
+        var count = 0;
+        foreach (var part in parts)
+        {
+            var size = 1 + Encoding.UTF8.GetByteCount(part);
+            if (count > 0 && bytes + size > maxBytes)
+            {
+                payloads.Add(payload.ToString());
+                payload.Clear().Append(origin);
+                bytes = Encoding.UTF8.GetByteCount(origin);
+                count = 0;
+            }
+            payload.Append('\n').Append(part);
+            bytes += size;
+            count++;
+        }
+        if (count > 0)
+        {
+            payloads.Add(payload.ToString());
+        }
+        return payloads;
+    }
+
+    /// <summary>A payload's origin and its messages, in order (see <see cref="Pack"/>).</summary>
+    public static (string Origin, List<(string Topic, string Message)> Messages) Unpack(string payload)
+    {
+        var messages = new List<(string, string)>();
+        var end = payload.IndexOf('\n');
+        if (end < 0)
+        {
+            return (payload, messages);
+        }
+        var origin = payload[..end];
+        while (end < payload.Length)
+        {
+            var topicEnd = payload.IndexOf('\n', end + 1);
+            if (topicEnd < 0)
+            {
+                break;
+            }
+            var messageEnd = payload.IndexOf('\n', topicEnd + 1);
+            if (messageEnd < 0)
+            {
+                messageEnd = payload.Length;
+            }
+            messages.Add((payload[(end + 1)..topicEnd], payload[(topicEnd + 1)..messageEnd]));
+            end = messageEnd;
+        }
+        return (origin, messages);
     }
 
     public IDisposable Listen(string topic, Action<string> onMessage)
@@ -81,8 +152,9 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
     }
 
     /// <summary>
-    /// Sends what gathered, up to 200 messages per statement, on one connection kept open for it (opened again after a
-    /// failure): taking a pooled connection for every send cost a reset statement each time.
+    /// Sends what gathered, up to 1,000 messages per statement packed into as few notifications as fit, on one
+    /// connection kept open for it (opened again after a failure): taking a pooled connection for every send cost a
+    /// reset statement each time.
     /// </summary>
     private async Task SendAsync(CancellationToken ct)
     {
@@ -95,7 +167,7 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
             while (await _outbox.Reader.WaitToReadAsync(ct))
             {
                 batch.Clear();
-                while (batch.Count < 200 && _outbox.Reader.TryRead(out var next))
+                while (batch.Count < 1_000 && _outbox.Reader.TryRead(out var next))
                 {
                     batch.Add(next);
                 }
@@ -110,7 +182,7 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
                         notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', m) FROM unnest(@m) AS m", connection) { Parameters = { messages } };
                         await notify.PrepareAsync(ct);
                     }
-                    messages.TypedValue = batch.ToArray();
+                    messages.TypedValue = Pack(_origin, batch).ToArray();
                     await notify.ExecuteNonQueryAsync(ct);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -147,25 +219,25 @@ public sealed class PostgresBackplane(string connectionString, ILogger<PostgresB
 
     private void Dispatch(string payload)
     {
-        var first = payload.IndexOf('\n');
-        var second = first < 0 ? -1 : payload.IndexOf('\n', first + 1);
-        if (second < 0 || payload.AsSpan(0, first).SequenceEqual(_origin))
+        if (payload.Length > _origin.Length && payload[_origin.Length] == '\n' && payload.StartsWith(_origin, StringComparison.Ordinal))
         {
-            return;
+            return; // this instance's own
         }
-        var topic = payload[(first + 1)..second];
-        var message = payload[(second + 1)..];
-        foreach (var (_, (t, handler)) in _listeners)
+        var (_, messages) = Unpack(payload);
+        foreach (var (topic, message) in messages)
         {
-            if (t == topic)
+            foreach (var (_, (t, handler)) in _listeners)
             {
-                try
+                if (t == topic)
                 {
-                    handler(message);
-                }
-                catch (Exception ex)
-                {
-                    logger.LogWarning(ex, "A listener for {Topic} from another instance failed", topic);
+                    try
+                    {
+                        handler(message);
+                    }
+                    catch (Exception ex)
+                    {
+                        logger.LogWarning(ex, "A listener for {Topic} from another instance failed", topic);
+                    }
                 }
             }
         }
