@@ -47,9 +47,12 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : WebhookBrowserTest
         await Expect(page.Locator("#webhooks-empty")).ToBeVisibleAsync();
         await page.ClickAsync("#webhook-create-first");
 
-        // Fill the dialog; the URL is checked as you type.
+        // Fill the dialog by keyboard: Tab goes from the name to the URL (a URL typed into the method's list picked a
+        // method by its first letter), and the URL is checked as you type.
         await page.FillAsync("#webhook-name input, input#webhook-name", "CRM sync");
-        await page.FillAsync("#webhook-url input, input#webhook-url", "ftp://example.com");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("ftp://example.com");
+        await Expect(page.Locator("#webhook-url input, input#webhook-url")).ToHaveValueAsync("ftp://example.com");
         await Expect(page.GetByText("Only http and https URLs can receive webhooks, not 'ftp'.")).ToBeVisibleAsync();
         await page.FillAsync("#webhook-url input, input#webhook-url", Receiver.Url);
         await Expect(page.GetByText("Only http and https URLs can receive webhooks, not 'ftp'.")).ToBeHiddenAsync();
@@ -63,6 +66,7 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : WebhookBrowserTest
         var card = page.Locator("[data-testid=webhook-card]");
         await Expect(card).ToHaveCountAsync(1);
         await Expect(card.Locator("[data-testid=webhook-name]")).ToHaveTextAsync("CRM sync");
+        await Expect(card.GetByText("POST", new() { Exact = true })).ToBeVisibleAsync(); // the URL typed did not change the method
         await Expect(card.Locator("[data-testid=webhook-event]")).ToHaveCountAsync(3);
         var webhookId = await card.GetAttributeAsync("data-webhook-id");
 
