@@ -360,6 +360,14 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await Expect(chips).ToHaveCountAsync(4);
         await page.ClickAsync("#field-save");
         await Expect(page.Locator("[data-manage-field='Priority']")).ToBeVisibleAsync();
+        // The list's buttons take Enter and Space like any button (in a MudListItem they heard neither).
+        var visibility = page.Locator("[data-manage-field='Priority'] .field-visibility");
+        await visibility.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(visibility).ToHaveAttributeAsync("aria-label", "Show in grid");
+        await visibility.FocusAsync();
+        await page.Keyboard.PressAsync(" ");
+        await Expect(visibility).ToHaveAttributeAsync("aria-label", "Hide from grid");
         await page.ClickAsync("#fields-done");
         await Expect(grid.Header("Priority")).ToBeVisibleAsync();
 

@@ -14,6 +14,13 @@ public static class FocusExtensions
         js.InvokeQuietlyAsync("undb.focusFirstField", containerId, selectText);
 
     /// <summary>
+    /// Puts the keyboard on the element <paramref name="selector"/> finds as soon as it is shown (app.js,
+    /// <c>undb.focusWhenShown</c>): a row just added, a drawer's close button once it is open.
+    /// </summary>
+    public static Task FocusWhenShownAsync(this IJSRuntime js, string selector) =>
+        js.InvokeQuietlyAsync("undb.focusWhenShown", selector);
+
+    /// <summary>
     /// Calls a browser function whose failure changes nothing on the server (where the keyboard goes, a hint): a circuit
     /// that closed meanwhile, or a page that could not run it, is not an error worth ending the circuit for.
     /// </summary>

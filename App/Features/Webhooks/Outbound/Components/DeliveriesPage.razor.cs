@@ -138,7 +138,7 @@ public partial class DeliveriesPage
     {
         _selectedId = item.Id;
         _drawerOpen = true;
-        await JS.InvokeQuietlyAsync("undb.focusWhenShown", ".mud-drawer--open #delivery-detail-close");
+        await JS.FocusWhenShownAsync(".mud-drawer--open #delivery-detail-close");
     }
 
     private async Task OnChangeAsync(DeliveryChange change)
