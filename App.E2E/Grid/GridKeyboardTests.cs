@@ -45,6 +45,54 @@ public sealed class GridKeyboardTests(BrowserFixture browser, SharedServer app) 
     }
 
     /// <summary>
+    /// Values typed one after another without waiting (a paste tool, a scanner, a fast typist): each Enter or Tab ends
+    /// its value, and the keys after it start the next cell's, even when they all arrive before the first editor has
+    /// opened. Over a slow link they always do; before, they were added to the first value ("C4D5") or lost.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(250)]
+    public async Task ValuesTypedOneAfterAnother_AtFullSpeed_EachLandInTheirOwnCell(int latencyMs)
+    {
+        var (tableId, _) = await app.CreateTableAsync("Burst", ("Deal", "text", null), ("Value", "number", null), ("Note", "text", null));
+        var first = await app.CreateRecordAsync(tableId, new { Deal = "one" });
+        var second = await app.CreateRecordAsync(tableId, new { Deal = "two" });
+        var third = await app.CreateRecordAsync(tableId, new { Deal = "three" });
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId, TimeSpan.FromMilliseconds(latencyMs));
+        var keys = grid.Page.Keyboard;
+
+        // Down a column with Enter.
+        await grid.Cell(first, "Deal").FocusAsync();
+        foreach (var value in new[] { "B3", "C4", "D5" })
+        {
+            await keys.TypeAsync(value);
+            await keys.PressAsync("Enter");
+        }
+        await Expect(grid.Cell(first, "Deal")).ToHaveTextAsync("B3");
+        await Expect(grid.Cell(second, "Deal")).ToHaveTextAsync("C4");
+        await Expect(grid.Cell(third, "Deal")).ToHaveTextAsync("D5");
+        await Expect(grid.Editor).ToHaveCountAsync(0);
+
+        // Along a row with Tab.
+        await grid.Cell(first, "Deal").FocusAsync();
+        await keys.TypeAsync("Tabby");
+        await keys.PressAsync("Tab");
+        await keys.TypeAsync("4242");
+        await keys.PressAsync("Tab");
+        await keys.TypeAsync("w");
+        await keys.PressAsync("Enter");
+        await Expect(grid.Cell(first, "Note")).ToHaveTextAsync("w");
+        await Expect(grid.Cell(first, "Value")).ToHaveTextAsync("4,242");
+        await Expect(grid.Cell(first, "Deal")).ToHaveTextAsync("Tabby");
+        var values = await app.GetRecordValuesAsync(tableId, first);
+        Assert.Equal("Tabby", values["Deal"]!.GetValue<string>());
+        Assert.Equal(4242m, values["Value"]!.GetValue<decimal>());
+        Assert.Equal("w", values["Note"]!.GetValue<string>());
+        Assert.Equal("C4", (await app.GetRecordValuesAsync(tableId, second))["Deal"]!.GetValue<string>());
+    }
+
+    /// <summary>
     /// The cell cursor: arrows move, Enter or typing edits (typing replaces the value, its first key kept), Escape
     /// cancels, Enter commits and moves down (as in a spreadsheet; on the last row it stays), Tab/Shift+Tab commit and move right/left, and focus always
     /// lands back on a grid cell. Selects neither trap focus nor commit on Escape. Over a slow link (or on a busy

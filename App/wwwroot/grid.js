@@ -139,10 +139,13 @@ window.undbGrid = (function () {
      * it takes the text typed on the cell while the server was opening it, and the focus.
      */
     function adopt(host, state, editor) {
-        const ed = { ref: null, queued: null, busy: false, closed: false, kind: editor.dataset.kind };
+        const ed = { ref: null, queued: null, after: null, busy: false, closed: false, kind: editor.dataset.kind };
         editors.set(editor, ed);
         const pending = state.pending;
         state.pending = null;
+        if (sameCell(pending, keyOf(editor))) {
+            ed.after = pending.after ?? null; // keys typed after this edit's Enter or Tab, for the next cell
+        }
         state.cursor = keyOf(editor);
         const input = textInput(editor);
         if (!input) {
@@ -204,8 +207,9 @@ window.undbGrid = (function () {
         if (!letter || ed.closed) {
             return;
         }
-        ed.typed = "";
+        // Still marked typed while it goes, so the editor's key handler lets it through to MudSelect.
         editorFocusTarget(editor)?.dispatchEvent(new KeyboardEvent("keydown", { key: letter, bubbles: true, cancelable: true }));
+        ed.typed = "";
         if (ed.queued) {
             // Enter or Tab pressed right after the letter, before the editor opened: saves the choice the letter picked.
             const host = editor.closest("[data-grid-host]");
@@ -232,7 +236,11 @@ window.undbGrid = (function () {
         state.inGrid = true;
         ed.busy = true;
         try {
-            ed.closed = await ed.ref.invokeMethodAsync("Commit", input ? input.value : null, move);
+            const committing = ed.ref.invokeMethodAsync("Commit", input ? input.value : null, move);
+            // Keys typed after this edit's Enter or Tab, before its editor had even opened: now, after the commit is on
+            // its way (the server takes them in that order), they go to the cursor's cell as if typed there.
+            replay(host, state, ed);
+            ed.closed = await committing;
         } catch {
             // The circuit is gone; Blazor shows its reconnect UI.
             return;
@@ -249,6 +257,19 @@ window.undbGrid = (function () {
             state.pending = null;
             state.cursor = keyOf(editor);
             editorFocusTarget(editor)?.focus();
+        }
+    }
+
+    function replay(host, state, ed) {
+        const keys = ed.after;
+        ed.after = null;
+        for (const key of keys ?? []) {
+            // No editor opens meanwhile (that takes the server), so each key goes to the cursor's cell.
+            const cell = findCell(host, state.cursor);
+            if (!cell) {
+                return;
+            }
+            forward(cell, key);
         }
     }
 
@@ -288,6 +309,16 @@ window.undbGrid = (function () {
         }
         const kind = editors.get(editor)?.kind ?? editor.dataset.kind;
         const ed = editors.get(editor);
+        if (ed?.queued && !ed.typed) {
+            // Enter or Tab was pressed before .NET finished opening this editor, which commits once it has: the keys
+            // after it belong to the next cell, not to this value.
+            if (!isModifier(e)) {
+                (ed.after ??= []).push(keyCopy(e));
+                e.preventDefault();
+                e.stopPropagation();
+            }
+            return;
+        }
         if (ed?.typed && (e.key === "Enter" || e.key === "Tab")) {
             // The letter typed on the cell has not reached the list yet: this key saves what it picks, after it.
             e.preventDefault();
@@ -349,6 +380,15 @@ window.undbGrid = (function () {
         return e.key === "Shift" || e.key === "Control" || e.key === "Alt" || e.key === "Meta" || e.key === "AltGraph";
     }
 
+    /** A key to give later (forward): what it was, AltGr's characters as plain characters. */
+    function keyCopy(e) {
+        const altGraph = e.getModifierState("AltGraph");
+        return {
+            key: e.key, code: e.code, location: e.location, repeat: false, shiftKey: e.shiftKey,
+            ctrlKey: e.ctrlKey && !altGraph, altKey: e.altKey && !altGraph, metaKey: e.metaKey, getModifierState: () => false,
+        };
+    }
+
     /**
      * A key that landed where the grid's cursor is not (on <body> after a re-render took the focused element away,
      * on an editor on its way out, on a select's list): focus the cursor's element and give it the key, so the grid's
@@ -377,6 +417,15 @@ window.undbGrid = (function () {
     function onCellKey(host, state, cell, e) {
         const pending = sameCell(state.pending, keyOf(cell)) ? state.pending : null;
         if (pending) {
+            if (pending.commit) {
+                // Enter or Tab has ended this edit already: what follows belongs to the cell the cursor goes to, and is
+                // given to it once it has gone there (commit), so fast typing neither joins two values nor loses a key.
+                if (!isModifier(e)) {
+                    (pending.after ??= []).push(keyCopy(e));
+                    e.preventDefault();
+                }
+                return;
+            }
             // The editor is on its way: keep every key for it.
             if (isTyping(e)) {
                 pending.typed += e.key;
