@@ -74,6 +74,42 @@ public sealed class GridLiveAndCsvTests(BrowserFixture browser, SharedServer app
         await Expect(grid.Row("Initech")).ToBeVisibleAsync();
     }
 
+    /// <summary>
+    /// The import by keyboard alone: the dialog takes the keyboard on "Choose a CSV file" (a label, which Enter opens
+    /// like a button), and when all or nothing refuses the file, the keyboard is on the button that imports the rest
+    /// without picking the file again; then on Close, and Escape closes the dialog.
+    /// </summary>
+    [Fact]
+    public async Task CsvImport_ByKeyboardAlone_AndSkippingBadRowsWithoutPickingTheFileAgain()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Import by keys", ("Deal", "text", null), ("Value", "number", null));
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        var keys = page.Keyboard;
+
+        await page.Locator("#import-csv").FocusAsync();
+        await keys.PressAsync("Enter");
+        await Expect(page.Locator("#csv-picker[data-ready='true']")).ToBeVisibleAsync();
+        await Expect(page.Locator("#csv-choose")).ToBeFocusedAsync();
+        var chooser = await page.RunAndWaitForFileChooserAsync(() => keys.PressAsync("Enter"));
+        var csv = "deal,value\r\nAcme,100\r\nGlobex,lots\r\nInitech,300\r\n";
+        await chooser.SetFilesAsync(new FilePayload { Name = "deals.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
+        await Expect(page.Locator("#csv-row-count")).ToContainTextAsync("3 rows");
+
+        await page.Locator("#import-start").FocusAsync();
+        await keys.PressAsync("Enter");
+        await Expect(page.Locator("#import-result")).ToContainTextAsync("Nothing was imported");
+        await Expect(page.Locator("#import-skip-bad")).ToBeFocusedAsync();
+        await UiActions.ShotAsync(page, "csv-import-refused");
+        await keys.PressAsync("Enter");
+        await Expect(page.Locator("#import-result")).ToContainTextAsync("Imported 2 records; skipped 1 bad row.");
+        await Expect(page.Locator("#import-close")).ToBeFocusedAsync();
+        await keys.PressAsync("Escape");
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+        await grid.ExpectCountAsync(2);
+    }
+
     [Fact]
     public async Task Export_DownloadsTheFilteredSortedView_AsCsv()
     {

@@ -76,11 +76,12 @@ window.undb = {
                 box._undbOpener = opener;
             }
             target.focus();
-            return true;
+            // Not yet focusable (still disabled, or hidden): watch on until it is.
+            return document.activeElement === target;
         };
         if (!focus()) {
             const observer = new MutationObserver(() => focus() && observer.disconnect());
-            observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
+            observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["class", "disabled", "style"] });
             setTimeout(() => observer.disconnect(), 10000); // never shown (the page was left): stop watching
         }
     },
@@ -128,6 +129,14 @@ window.undb = {
         }
     }
 };
+
+// A label that opens a file input (data-file-button, focusable): Enter or Space click it, as they would a button.
+document.addEventListener("keydown", e => {
+    if ((e.key === "Enter" || e.key === " ") && e.target instanceof HTMLLabelElement && e.target.hasAttribute("data-file-button")) {
+        e.preventDefault();
+        e.target.click();
+    }
+});
 
 // A date field's calendar (FieldEditor, data-date-field) from the keyboard: Alt+ArrowDown opens it (its button is not in
 // the Tab order), and Escape with it open closes it and goes no further. Seen first, at the document, before MudBlazor's

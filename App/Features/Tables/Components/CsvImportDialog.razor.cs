@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
 using Undb.Features.Accounts;
+using Undb.Infrastructure;
 
 namespace Undb.Features.Tables.Components;
 
@@ -15,6 +16,7 @@ public partial class CsvImportDialog
     [Inject] private CsvImporter Importer { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private AuthenticationStateProvider Auth { get; set; } = default!;
+    [Inject] private Microsoft.JSInterop.IJSRuntime JS { get; set; } = default!;
 
     [CascadingParameter]
     private IMudDialogInstance Dialog { get; set; } = default!;
@@ -36,13 +38,23 @@ public partial class CsvImportDialog
 
     private double Percent => _result is not null ? 100 : _toWrite == 0 ? 0 : 100.0 * _done / _toWrite;
 
-    protected override void OnAfterRender(bool firstRender)
+    protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender)
         {
             _ready = true;
             StateHasChanged();
+            // The keyboard starts inside the dialog, on the one thing to do first (it stayed on the page's button).
+            await JS.FocusWhenShownAsync("#csv-choose");
         }
+    }
+
+    /// <summary>After all-or-nothing refused the file: the same rows and mapping again, skipping the bad rows.</summary>
+    private async Task SkipBadRowsAsync()
+    {
+        _mode = CsvImportMode.SkipBadRows;
+        _result = null;
+        await ImportAsync();
     }
 
     private string Sample(int column) => _rows.Count > 0 && column < _rows[0].Length ? _rows[0][column] : "";
@@ -105,6 +117,8 @@ public partial class CsvImportDialog
         {
             _importing = false;
         }
+        // The buttons at the end: the keyboard was on the Import button, which is gone now.
+        await JS.FocusWhenShownAsync(_result is { WroteNothing: true } && _mode == CsvImportMode.AllOrNothing && _result.Errors.Count > 0 ? "#import-skip-bad" : "#import-close");
     }
 
     private static string Summary(CsvImportResult r) => r switch
