@@ -61,6 +61,8 @@ public sealed class WebhooksUiTests(BrowserFixture browser) : WebhookBrowserTest
         await page.ClickAsync("#webhook-send-test");
         await Expect(page.Locator("#webhook-test-status")).ToHaveTextAsync("HTTP 200");
         await Expect(page.Locator("#webhook-test-body")).ToContainTextAsync("\"received\": true");
+        // Disabled while it sent, the button has the keyboard again (it had fallen to the page).
+        await Expect(page.Locator("#webhook-send-test")).ToBeFocusedAsync();
         await page.ClickAsync("#webhook-save");
 
         var card = page.Locator("[data-testid=webhook-card]");

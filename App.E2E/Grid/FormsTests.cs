@@ -217,11 +217,12 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         var drawer = page.Locator("#drawer-fields");
         var confirm = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Discard your changes?" });
 
-        // Untouched: Escape closes it.
+        // Untouched: Escape closes it, and the keyboard is back on the row's open button.
         await grid.OpenRecordAsync(id);
         await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Escape");
         await Expect(drawer).ToHaveCountAsync(0);
+        await Expect(page.Locator($"[data-open-record='{id}']")).ToBeFocusedAsync();
 
         // Typed, not yet sent: Escape asks; keep editing keeps the text; so does the close button's question.
         await grid.OpenRecordAsync(id);
@@ -238,8 +239,9 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Keep editing" }).ClickAsync();
         await Expect(confirm).ToHaveCountAsync(0);
 
-        // Saved: nothing is unsaved any more, Escape closes at once.
-        await page.ClickAsync("#drawer-save");
+        // Enter in a field saves, as in the record dialog; then nothing is unsaved any more, and Escape closes at once.
+        await grid.FieldInput("Deal").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
         await Expect(page.GetByText("Record saved.")).ToBeVisibleAsync();
         await grid.FieldInput("Deal").FocusAsync();
         await page.Keyboard.PressAsync("Escape");

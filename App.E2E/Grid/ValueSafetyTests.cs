@@ -78,6 +78,7 @@ public sealed class ValueSafetyTests(BrowserFixture browser, SharedServer app) :
         await grid.SelectRowAsync("Two", 2);
         await page.ClickAsync("#bulk-edit");
         await grid.ChooseAsync(page.Locator(".mud-dialog .mud-select").First, "Value");
+        await Expect(grid.FieldInput("Value")).ToBeFocusedAsync(); // the field chosen, the keyboard goes on to its value
         await grid.FieldInput("Value").FillAsync("abc");
         await page.ClickAsync("#bulk-apply");
 

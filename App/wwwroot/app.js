@@ -49,6 +49,11 @@ window.undb = {
     focusFirstField: function (id, selectText) {
         const container = document.getElementById(id);
         const active = document.activeElement;
+        // In a drawer: where the keyboard was when it opened (the grid's open button), for when it closes.
+        const drawer = container?.closest(".mud-drawer");
+        if (drawer && active && active !== document.body && !drawer.contains(active)) {
+            drawer._undbOpener = active;
+        }
         if (!container || (active && active.matches("input, textarea, select, [contenteditable=true]"))) {
             return;
         }
@@ -130,6 +135,33 @@ window.undb = {
     }
 };
 
+// A button disabled while its work runs (Save, Send test: Disabled="_busy") loses the keyboard to the page, and a keyboard
+// user would start again from the top. When it is enabled again and nothing else has taken the keyboard meanwhile, it
+// gets it back.
+(() => {
+    let lastFocused = null;
+    document.addEventListener("focusin", e => { lastFocused = e.target; });
+    const nowhere = () => !document.activeElement || document.activeElement === document.body;
+    new MutationObserver(changes => {
+        for (const change of changes) {
+            const el = change.target;
+            if (!(el instanceof HTMLElement)) {
+                continue;
+            }
+            if (el.hasAttribute("disabled")) {
+                if (el === document.activeElement || (el === lastFocused && nowhere())) {
+                    el._undbRefocus = true;
+                }
+            } else if (el._undbRefocus) {
+                el._undbRefocus = false;
+                if (el.isConnected && nowhere()) {
+                    el.focus();
+                }
+            }
+        }
+    }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["disabled"] });
+})();
+
 // A label that opens a file input (data-file-button, focusable): Enter or Space click it, as they would a button.
 document.addEventListener("keydown", e => {
     if ((e.key === "Enter" || e.key === " ") && e.target instanceof HTMLLabelElement && e.target.hasAttribute("data-file-button")) {
@@ -188,14 +220,28 @@ document.addEventListener("keydown", e => {
     }
 }, true);
 
-// Closing a drawer (its close button, or Escape, which clicks it) puts the keyboard back where it was when the drawer
-// opened (undb.focusWhenShown), instead of at the top of the page.
-document.addEventListener("click", e => {
-    const box = e.target instanceof Element && e.target.closest("[data-drawer-close]") ? e.target.closest(".mud-drawer") : null;
-    if (box?._undbOpener?.isConnected) {
-        box._undbOpener.focus();
+// Closing a drawer, whichever way (its close button, Escape, the overlay, a discard), puts the keyboard back where it was
+// when the drawer opened (undb.focusWhenShown, undb.focusFirstField), instead of at the top of the page; a grid's open
+// button re-rendered meanwhile is found again by its record.
+new MutationObserver(changes => {
+    for (const change of changes) {
+        const box = change.target;
+        if (!(box instanceof Element) || !box.classList.contains("mud-drawer") || box.classList.contains("mud-drawer--open")
+            || !change.oldValue?.includes("mud-drawer--open") || !box._undbOpener) {
+            continue;
+        }
+        const opener = box._undbOpener;
+        box._undbOpener = null;
+        const active = document.activeElement;
+        if (active && active !== document.body && active.isConnected && !box.contains(active)) {
+            continue; // the user has gone on elsewhere
+        }
+        const record = opener.dataset?.openRecord;
+        const target = opener.isConnected ? opener
+            : record ? document.querySelector(`[data-open-record="${CSS.escape(record)}"]`) : null;
+        target?.focus();
     }
-});
+}).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["class"], attributeOldValue: true });
 
 // A click on the overlay beside an open drawer with a guard (the record drawer, OverlayAutoClose off) asks the guard to
 // close it, which asks first when something is unsaved.
