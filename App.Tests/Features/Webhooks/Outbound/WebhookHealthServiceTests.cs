@@ -22,23 +22,31 @@ public sealed class WebhookHealthServiceTests(OutboundFactory factory) : IClassF
     private WebhookHealthService Health => factory.Services.GetRequiredService<WebhookHealthService>();
 
     [Fact]
-    public async Task Health_CountsAttemptsInTheWindow_AndReportsTheNewestDelivery()
+    public async Task Health_CountsTheWebhooksTrafficInTheWindow_NotTestSends_AndReportsTheNewestDelivery()
     {
         var table = await TablesSeed.DealsAsync(factory.Services);
         var id = (await Webhooks.CreateAsync(table.Id, new WebhookRequest("h", _receiver.Url, "POST", [WebhookEvents.Created], null, true, null), null)).Webhook.Id;
         var fresh = await Health.ForWebhooksAsync([id]);
         Assert.Equal((null, null, 0), (fresh[id].LastStatus, fresh[id].SuccessRate, fresh[id].AttemptsInWindow));
 
-        await Webhooks.SendTestAsync(id, null);
+        // Test sends are checks the user reads in the dialog, not traffic: like the failure streak, the rate leaves
+        // them out (a card read "0 % of 2 requests succeeded" beside "1 failed request in a row").
         _receiver.Respond = (_, ctx) => { ctx.Response.StatusCode = StatusCodes.Status500InternalServerError; return Task.CompletedTask; };
         await Webhooks.SendTestAsync(id, null);
         await Webhooks.SendTestAsync(id, null);
+        var afterTests = (await Health.ForWebhooksAsync([id]))[id];
+        Assert.Equal((0, null), (afterTests.AttemptsInWindow, afterTests.SuccessRate));
+        Assert.Equal(500, afterTests.LastStatusCode); // the newest delivery is still the last test
+
+        // A record's delivery is traffic, and counts.
         _receiver.Respond = (_, ctx) => { ctx.Response.StatusCode = StatusCodes.Status200OK; return Task.CompletedTask; };
-        await Webhooks.SendTestAsync(id, null);
+        using var signals = new DeliverySignals(factory.Services);
+        await factory.CreateApiClient().SendJsonAsync(HttpMethod.Post, $"/api/tables/{table.Id}/records", new { values = new { Deal = "x" } });
+        await signals.NextAsync(c => c.WebhookId == id && c.DeliveryId is not null && c.Status == DeliveryStatus.Succeeded);
 
         var health = (await Health.ForWebhooksAsync([id]))[id];
-        Assert.Equal(4, health.AttemptsInWindow);
-        Assert.Equal(0.5, health.SuccessRate);
+        Assert.Equal(1, health.AttemptsInWindow);
+        Assert.Equal(1.0, health.SuccessRate);
         Assert.Equal("succeeded", health.LastStatus);
         Assert.Equal(200, health.LastStatusCode);
     }

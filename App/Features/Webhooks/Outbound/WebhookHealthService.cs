@@ -5,7 +5,7 @@ namespace Undb.Features.Webhooks.Outbound;
 
 /// <summary>How a webhook has been doing lately, for the webhooks panel.</summary>
 /// <param name="LastStatus">The newest delivery's status (API spelling), null when nothing was ever sent.</param>
-/// <param name="SuccessRate">Share of the HTTP attempts in the window that succeeded (0..1); null when there were none.</param>
+/// <param name="SuccessRate">Share of the HTTP attempts in the window that succeeded (0..1), test sends left out; null when there were none.</param>
 public sealed record WebhookHealth(
     string WebhookId,
     string? LastStatus,
@@ -30,7 +30,8 @@ public sealed class WebhookHealthService(IDbContextFactory<AppDbContext> dbFacto
         var since = time.GetUtcNow() - Window;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var rates = await db.DeliveryAttempts.AsNoTracking()
-            .Where(a => webhookIds.Contains(a.WebhookId) && a.StartedAt >= since)
+            // Test sends are checks read in the dialog, not traffic: they leave the rate alone, as they leave the failure streak.
+            .Where(a => webhookIds.Contains(a.WebhookId) && a.StartedAt >= since && a.Trigger != AttemptTrigger.Test)
             .GroupBy(a => a.WebhookId)
             .Select(g => new { WebhookId = g.Key, Total = g.Count(), Succeeded = g.Count(a => a.Succeeded) })
             .ToDictionaryAsync(r => r.WebhookId, ct);
