@@ -125,17 +125,19 @@ public sealed class WorkspaceWebhooksUiTests(BrowserFixture browser) : WebhookBr
         await Expect(card.Locator("[data-testid=webhook-rate]")).ToHaveTextAsync("≤ 5/s");
 
         // The receiver is gone for good: the engine turns the webhook off, and the bell says so at once.
-        await Expect(page.Locator("#alerts-bell")).ToHaveAttributeAsync("aria-label", "Notifications");
+        await Expect(page.Locator("#alerts-bell button")).ToHaveAttributeAsync("aria-label", "Notifications");
         Receiver.StatusCode = 410;
         await CreateRecordAsync(api, deals, "Acme");
-        await Expect(page.Locator("#alerts-bell")).ToHaveAttributeAsync("aria-label", "Notifications, 1 new");
+        await Expect(page.Locator("#alerts-bell button")).ToHaveAttributeAsync("aria-label", "Notifications, 1 new");
         await Expect(card.Locator("[data-testid=webhook-badge]")).ToHaveTextAsync("Disabled");
+        // The app bar's icon buttons are named for screen readers (the label sat on the menu's wrapper, not its button).
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Account", Exact = true })).ToBeVisibleAsync();
         await page.Locator("#alerts-bell button").ClickAsync();
         var item = page.Locator(".alert-item").First;
         await Expect(item).ToContainTextAsync("CRM was turned off");
         await Expect(item).ToContainTextAsync("410");
         await UiActions.ShotAsync(page, "alerts-bell-open");
-        await Expect(page.Locator("#alerts-bell")).ToHaveAttributeAsync("aria-label", "Notifications");
+        await Expect(page.Locator("#alerts-bell button")).ToHaveAttributeAsync("aria-label", "Notifications");
         await item.ClickAsync();
         await Expect(page.Locator("#deliveries-title")).ToHaveTextAsync("CRM");
     }

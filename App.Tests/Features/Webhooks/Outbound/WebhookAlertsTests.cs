@@ -150,12 +150,12 @@ public sealed class WebhookAlertsTests(OutboundFactory factory) : IClassFixture<
             await api.SendJsonAsync(HttpMethod.Post, $"/api/tables/{table.Id}/records", new { values = new { Deal = "x" } });
             unread = 1;
         }
-        bell.WaitForAssertion(() => Assert.Equal($"Notifications, {unread} new", bell.Find("#alerts-bell").GetAttribute("aria-label")));
+        bell.WaitForAssertion(() => Assert.Equal($"Notifications, {unread} new", bell.Find("#alerts-bell button").GetAttribute("aria-label")));
 
         bell.Find("#alerts-bell button, button#alerts-bell").Click();
         // Opened: what was new is still highlighted in the list, and counts as seen.
         popovers.WaitForAssertion(() => Assert.NotEmpty(popovers.FindAll(".alert-unread")));
-        bell.WaitForAssertion(() => Assert.Equal("Notifications", bell.Find("#alerts-bell").GetAttribute("aria-label")));
+        bell.WaitForAssertion(() => Assert.Equal("Notifications", bell.Find("#alerts-bell button").GetAttribute("aria-label")));
         Assert.Equal(0, (await Notifications.ListAsync(userId)).Unread);
     }
 }
