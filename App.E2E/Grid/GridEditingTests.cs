@@ -182,7 +182,8 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await page.Locator("input#grid-search").FillAsync("bet");
         await grid.ExpectCountAsync(1);
         await Expect(grid.Row("Beta")).ToBeVisibleAsync();
-        await page.Locator("input#grid-search").FillAsync("");
+        await page.Locator("input#grid-search").PressAsync("Escape"); // Escape clears the search
+        await Expect(page.Locator("input#grid-search")).ToHaveValueAsync("");
         await grid.ExpectCountAsync(3);
 
         // Filter: Value > 10.

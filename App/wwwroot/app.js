@@ -162,6 +162,18 @@ window.undb = {
     }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["disabled"] });
 })();
 
+// Escape in a search box (data-escape-clears) with text in it clears the text, as in most search boxes; an empty one
+// lets Escape go on as usual.
+document.addEventListener("keydown", e => {
+    const box = e.target;
+    if (e.key === "Escape" && box instanceof HTMLInputElement && box.hasAttribute("data-escape-clears") && box.value) {
+        e.preventDefault();
+        e.stopPropagation();
+        box.value = "";
+        box.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+}, true);
+
 // A label that opens a file input (data-file-button, focusable): Enter or Space click it, as they would a button.
 document.addEventListener("keydown", e => {
     if ((e.key === "Enter" || e.key === " ") && e.target instanceof HTMLLabelElement && e.target.hasAttribute("data-file-button")) {
