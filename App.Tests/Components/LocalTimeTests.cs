@@ -29,6 +29,19 @@ public sealed class LocalTimeTests : BunitContext
     }
 
     [Fact]
+    public void ADaysStart_IsMidnightWhereTheViewerIs_InUtcWhileTheirZoneIsUnknown()
+    {
+        var day = new DateTime(2026, 12, 4);
+        Assert.Equal(new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero), ViewerTime.Unknown.StartOf(day));
+        Assert.Equal(new DateTimeOffset(2026, 12, 3, 23, 0, 0, TimeSpan.Zero), ViewerTime.For("Europe/Berlin").StartOf(day).ToUniversalTime());
+        Assert.Equal(new DateTimeOffset(2026, 12, 3, 15, 0, 0, TimeSpan.Zero), ViewerTime.For("Asia/Tokyo").StartOf(day).ToUniversalTime());
+        // In summer, the zone's summer offset: New York's midnight on 1 July is 04:00 UTC.
+        Assert.Equal(new DateTimeOffset(2026, 7, 1, 4, 0, 0, TimeSpan.Zero), ViewerTime.For("America/New_York").StartOf(new DateTime(2026, 7, 1, 15, 30, 0)).ToUniversalTime());
+        Assert.True(ViewerTime.Unknown.ShowsUtc);
+        Assert.False(ViewerTime.For("Europe/Berlin").ShowsUtc);
+    }
+
+    [Fact]
     public void TheComponent_FollowsTheCascadedZone()
     {
         RenderFragment Time(ViewerTime? zone) => b =>

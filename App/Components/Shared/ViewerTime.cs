@@ -32,7 +32,15 @@ public sealed record ViewerTime(TimeZoneInfo? Zone)
         }
     }
 
-    private bool ShowsUtc => Zone is null || Zone.BaseUtcOffset == TimeSpan.Zero && !Zone.SupportsDaylightSavingTime;
+    /// <summary>Times are shown in UTC (the zone is not known yet, or is UTC), so a label may need to say so.</summary>
+    public bool ShowsUtc => Zone is null || Zone.BaseUtcOffset == TimeSpan.Zero && !Zone.SupportsDaylightSavingTime;
+
+    /// <summary>The moment a calendar day starts where the viewer is (midnight in their zone; in UTC while it is not known).</summary>
+    public DateTimeOffset StartOf(DateTime day)
+    {
+        var midnight = DateTime.SpecifyKind(day.Date, DateTimeKind.Unspecified);
+        return Zone is null ? new DateTimeOffset(midnight, TimeSpan.Zero) : new DateTimeOffset(midnight, Zone.GetUtcOffset(midnight));
+    }
 
     /// <summary>"22 Nov 2026 16:35:20" in the viewer's zone; "22 Nov 2026 15:35:20 UTC" while it is not known (or is UTC).</summary>
     public string Local(DateTimeOffset at) => ShowsUtc ? Utc(at) : TimeZoneInfo.ConvertTime(at, Zone!).ToString(Format, CultureInfo.InvariantCulture);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Undb.Components.Shared;
 using Undb.Features.Tables;
 using Undb.Infrastructure;
 
@@ -24,6 +25,11 @@ public partial class DeliveriesPage
 
     /// <summary>Editors read the history; pausing, replaying and redelivering are for admins.</summary>
     [CascadingParameter] public MemberAccess Access { get; set; } = MemberAccess.None;
+
+    /// <summary>The viewer's time zone: the date range means their days, as the list shows their times.</summary>
+    [CascadingParameter] public ViewerTime? Viewer { get; set; }
+
+    private ViewerTime Time => Viewer ?? ViewerTime.Unknown;
 
     private bool CanManage => Access.Can(Permission.ManageWebhooks);
 
@@ -72,13 +78,16 @@ public partial class DeliveriesPage
         }
     }
 
-    /// <summary>The date range picker gives whole days: the end day is included up to its midnight.</summary>
+    /// <summary>
+    /// The date range picker gives whole days, the viewer's (the list shows their local times): from the first day's
+    /// midnight where they are, up to the last day's end.
+    /// </summary>
     private DeliveryFilter Filter(int offset, int limit) => new(
         OutboundMapping.ParseStatus(_status, "status"),
         _event,
         string.IsNullOrWhiteSpace(_recordId) ? null : _recordId,
-        _range?.Start is { } start ? new DateTimeOffset(DateTime.SpecifyKind(start.Date, DateTimeKind.Utc)) : null,
-        _range?.End is { } end ? new DateTimeOffset(DateTime.SpecifyKind(end.Date.AddDays(1), DateTimeKind.Utc)) : null,
+        _range?.Start is { } start ? Time.StartOf(start) : null,
+        _range?.End is { } end ? Time.StartOf(end.AddDays(1)) : null,
         offset,
         limit);
 
