@@ -87,12 +87,17 @@ public sealed class GridLiveAndCsvTests(BrowserFixture browser, SharedServer app
         var grid = await GridPage.OpenAsync(context, tableId);
         var page = grid.Page;
         var keys = page.Keyboard;
+        // Listening for the file chooser from the start: Playwright turns on its interception when the first listener
+        // is added, and a chooser opened before that is not reported (RunAndWaitForFileChooserAsync lost it under load).
+        var chosen = new TaskCompletionSource<IFileChooser>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.FileChooser += (_, chooser) => chosen.TrySetResult(chooser);
 
         await page.Locator("#import-csv").FocusAsync();
         await keys.PressAsync("Enter");
         await Expect(page.Locator("#csv-picker[data-ready='true']")).ToBeVisibleAsync();
         await Expect(page.Locator("#csv-choose")).ToBeFocusedAsync();
-        var chooser = await page.RunAndWaitForFileChooserAsync(() => keys.PressAsync("Enter"));
+        await keys.PressAsync("Enter");
+        var chooser = await chosen.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var csv = "deal,value\r\nAcme,100\r\nGlobex,lots\r\nInitech,300\r\n";
         await chooser.SetFilesAsync(new FilePayload { Name = "deals.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes(csv) });
         await Expect(page.Locator("#csv-row-count")).ToContainTextAsync("3 rows");
