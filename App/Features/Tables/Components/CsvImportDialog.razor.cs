@@ -49,6 +49,9 @@ public partial class CsvImportDialog
         }
     }
 
+    /// <summary>All or nothing refused the file for its bad rows: importing the rest is one button away.</summary>
+    private bool CanSkipBadRows => _result is { WroteNothing: true } && _mode == CsvImportMode.AllOrNothing && _result.Errors.Count > 0;
+
     /// <summary>After all-or-nothing refused the file: the same rows and mapping again, skipping the bad rows.</summary>
     private async Task SkipBadRowsAsync()
     {
@@ -118,7 +121,7 @@ public partial class CsvImportDialog
             _importing = false;
         }
         // The buttons at the end: the keyboard was on the Import button, which is gone now.
-        await JS.FocusWhenShownAsync(_result is { WroteNothing: true } && _mode == CsvImportMode.AllOrNothing && _result.Errors.Count > 0 ? "#import-skip-bad" : "#import-close");
+        await JS.FocusWhenShownAsync(CanSkipBadRows ? "#import-skip-bad" : "#import-close");
     }
 
     private static string Summary(CsvImportResult r) => r switch
