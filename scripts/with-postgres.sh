@@ -8,6 +8,7 @@
 # server's defaults (an fsync per commit); UNDB_PG_DURABLE=async keeps fsync but not the wait for it at each commit
 # (synchronous_commit=off: a crash of the machine may lose the last moments, never consistency), which is what SQLite's
 # synchronous=NORMAL in WAL mode gives the app, so the fair setting for benchmarks side by side.
+# UNDB_PG_OPTIONS adds server settings, e.g. "-c shared_preload_libraries=pg_stat_statements" to count statements.
 set -euo pipefail
 
 if [ "$#" -eq 0 ]; then
@@ -46,7 +47,7 @@ case "${UNDB_PG_DURABLE:-0}" in
   async) durability="-c synchronous_commit=off" ;;
 esac
 run_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=1000 $durability" start >/dev/null \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=1000 $durability ${UNDB_PG_OPTIONS:-}" start >/dev/null \
   || { cat "$dir/server.log" >&2; exit 1; }
 
 export UNDB_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
