@@ -249,6 +249,30 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await Expect(page.GetByText("Deleted 2 records.")).ToBeVisibleAsync();
         await grid.ExpectCountAsync(1);
         Assert.Single(await app.ListRecordsAsync(tableId));
+        // The Delete button went with the selection: the keyboard is back in the grid, not at the top of the page.
+        await Expect(grid.Row("Keep").Locator("[data-cell]").First).ToBeFocusedAsync();
+    }
+
+    [Fact]
+    public async Task DeletingAFieldFromItsColumn_PutsTheKeyboardBackInTheGrid()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Drop column", ("Deal", "text", null), ("Notes", "text", null));
+        var id = await app.CreateRecordAsync(tableId, new { Deal = "Acme", Notes = "call back" });
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+
+        await grid.OpenFieldMenuAsync("Notes");
+        await page.Locator(".menu-delete-field").ClickAsync();
+        await Expect(page.Locator("#field-delete-confirm")).ToBeVisibleAsync();
+        await page.Locator("#field-delete-confirm").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Expect(grid.Header("Notes")).ToHaveCountAsync(0);
+        // The column and its menu are gone: the keyboard is on the grid's first cell, so arrows and typing go on there.
+        await Expect(grid.Cell(id, "Deal")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator(".cell-editor")).ToBeVisibleAsync();
     }
 
     [Fact]

@@ -20,6 +20,10 @@ public static class FocusExtensions
     public static Task FocusWhenShownAsync(this IJSRuntime js, string selector) =>
         js.InvokeQuietlyAsync("undb.focusWhenShown", selector);
 
+    /// <summary>Puts the keyboard on the element <paramref name="selector"/> finds, if nothing has it (app.js, <c>undb.focusIfNowhere</c>).</summary>
+    public static Task FocusIfNowhereAsync(this IJSRuntime js, string selector) =>
+        js.InvokeQuietlyAsync("undb.focusIfNowhere", selector);
+
     /// <summary>
     /// Calls a browser function whose failure changes nothing on the server (where the keyboard goes, a hint): a circuit
     /// that closed meanwhile, or a page that could not run it, is not an error worth ending the circuit for.

@@ -1,5 +1,11 @@
 // Small browser helpers called through JS interop.
 
+/** Nothing has the keyboard: it fell to the page, or its element was removed (a dialog closed, a list re-rendered). */
+function keyboardIsNowhere() {
+    const active = document.activeElement;
+    return !active || active === document.body || !active.isConnected;
+}
+
 window.undb = {
     /** ChoicesInput: Enter or comma makes a chip, Backspace in the empty input removes the last, a pasted list makes several. */
     choicesInput: function (input, ref) {
@@ -63,6 +69,12 @@ window.undb = {
         field?.focus();
         if (selectText && field && typeof field.select === "function") {
             field.select(); // a rename: what is typed replaces the old name
+        }
+    },
+    /** Puts the keyboard on the element `selector` finds, if nothing has it (a page's heading once its content is loaded). */
+    focusIfNowhere: function (selector) {
+        if (keyboardIsNowhere()) {
+            document.querySelector(selector)?.focus();
         }
     },
     /**
@@ -141,7 +153,6 @@ window.undb = {
 (() => {
     let lastFocused = null;
     document.addEventListener("focusin", e => { lastFocused = e.target; });
-    const nowhere = () => !document.activeElement || document.activeElement === document.body;
     new MutationObserver(changes => {
         for (const change of changes) {
             const el = change.target;
@@ -149,12 +160,12 @@ window.undb = {
                 continue;
             }
             if (el.hasAttribute("disabled")) {
-                if (el === document.activeElement || (el === lastFocused && nowhere())) {
+                if (el === document.activeElement || (el === lastFocused && keyboardIsNowhere())) {
                     el._undbRefocus = true;
                 }
             } else if (el._undbRefocus) {
                 el._undbRefocus = false;
-                if (el.isConnected && nowhere()) {
+                if (el.isConnected && keyboardIsNowhere()) {
                     el.focus();
                 }
             }
@@ -244,8 +255,7 @@ new MutationObserver(changes => {
         }
         const opener = box._undbOpener;
         box._undbOpener = null;
-        const active = document.activeElement;
-        if (active && active !== document.body && active.isConnected && !box.contains(active)) {
+        if (!keyboardIsNowhere() && !box.contains(document.activeElement)) {
             continue; // the user has gone on elsewhere
         }
         const record = opener.dataset?.openRecord;

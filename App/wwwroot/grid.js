@@ -129,8 +129,32 @@ window.undbGrid = (function () {
             if (target) {
                 target.focus();
             } else {
-                focusCell(host, state, findCell(host, state.cursor) ?? editorAt(host, state.cursor));
+                // The cursor's row is gone (deleted here or by someone else): the first cell, the grid's tab stop.
+                focusCell(host, state, findCell(host, state.cursor) ?? editorAt(host, state.cursor) ?? firstCell(host));
             }
+        }
+    }
+
+    const firstCell = host => cellsIn(host).find(c => !c.classList.contains("cell-editor"));
+
+    /**
+     * After an action begun outside the grid that took away what had the keyboard (a bulk delete, whose button goes
+     * with the selection; a field deleted from its column's menu): the keyboard goes back to the grid, at its cursor or
+     * its first cell, or to `fallback` when the grid has no rows. Nothing moves if the keyboard is somewhere already.
+     */
+    function takeFocus(host, fallback) {
+        const state = grids.get(host);
+        const active = document.activeElement;
+        if (!state || (active && active !== document.body && active.isConnected)) {
+            return;
+        }
+        const cell = findCell(host, state.cursor) ?? firstCell(host);
+        if (cell) {
+            // In the grid again: if this cell is re-rendered away next, the grid puts the keyboard on its successor.
+            state.inGrid = true;
+            focusCell(host, state, cell);
+        } else if (fallback) {
+            document.querySelector(fallback)?.focus();
         }
     }
 
@@ -617,5 +641,5 @@ window.undbGrid = (function () {
         }
     }
 
-    return { init, dispose, attachEditor, typeAhead };
+    return { init, dispose, attachEditor, typeAhead, takeFocus };
 })();

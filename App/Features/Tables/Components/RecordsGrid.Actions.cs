@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Undb.Infrastructure;
 
 namespace Undb.Features.Tables.Components;
 
@@ -186,7 +187,19 @@ public partial class RecordsGrid
             var deleted = await Records.BulkDeleteAsync(Table.Id, ids, user);
             Snackbar.Add($"Deleted {deleted:N0} record{(deleted == 1 ? "" : "s")}.", Severity.Success);
         });
+        // The Delete button went with the selection: the keyboard goes back to the grid, not to the top of the page.
+        await KeyboardToGridAsync();
     }
+
+    /// <summary>A column's menu action (edit, hide, delete the field): its column may be gone after it, so the keyboard goes back to the grid.</summary>
+    private async Task ThenToGridAsync(Task<bool> action)
+    {
+        await action;
+        await KeyboardToGridAsync();
+    }
+
+    /// <summary>Puts the keyboard on the grid's cursor (or first cell, or Add record when it has no rows), if nothing has it (grid.js takeFocus).</summary>
+    private Task KeyboardToGridAsync() => JS.InvokeQuietlyAsync("undbGrid.takeFocus", _host, "#add-record");
 
     private async Task BulkEditAsync()
     {
