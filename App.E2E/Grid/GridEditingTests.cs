@@ -175,8 +175,12 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await grid.OpenFieldMenuAsync("Value");
         await page.Locator(".menu-sort-desc").ClickAsync();
         await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Alpha");
+        // Screen readers hear which column is sorted, and which way.
+        await Expect(grid.Grid.Locator("th[aria-sort]")).ToHaveCountAsync(1);
+        await Expect(grid.Grid.Locator("th", new() { Has = grid.Header("Value") })).ToHaveAttributeAsync("aria-sort", "descending");
         await grid.Header("Value").Locator(".field-header-name").ClickAsync();
         await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Gamma");
+        await Expect(grid.Grid.Locator("th", new() { Has = grid.Header("Value") })).ToHaveAttributeAsync("aria-sort", "ascending");
 
         // Quick search.
         await page.Locator("input#grid-search").FillAsync("bet");
@@ -202,6 +206,38 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await grid.ExpectCountAsync(2);
         await row.Locator(".filter-remove").ClickAsync();
         await grid.ExpectCountAsync(3);
+    }
+
+    [Fact]
+    public async Task TheGridsSortAndFilters_AreThereAgain_AfterAVisitElsewhere()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Come back", ("Deal", "text", null), ("Value", "number", null));
+        foreach (var (deal, value) in new[] { ("Beta", 20), ("Alpha", 300), ("Gamma", 5) })
+        {
+            await app.CreateRecordAsync(tableId, new { Deal = deal, Value = value });
+        }
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        await grid.ExpectCountAsync(3);
+        await grid.OpenFieldMenuAsync("Value");
+        await page.Locator(".menu-sort-desc").ClickAsync();
+        await grid.OpenFieldMenuAsync("Value");
+        await page.Locator(".menu-filter").ClickAsync();
+        var row = page.Locator(".filter-row").Last;
+        await grid.ChooseAsync(row.Locator(".filter-operator"), ">");
+        await row.Locator(".filter-value input").FillAsync("10");
+        await grid.ExpectCountAsync(2);
+        await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Alpha");
+
+        // Away to another page of the app and back by the menu, in the same browser tab.
+        await page.ClickAsync("#nav-workspace-webhooks");
+        await Expect(page.Locator("[data-grid-host]")).ToHaveCountAsync(0);
+        await page.Locator(".nav-table-link", new() { HasText = "Come back" }).ClickAsync();
+
+        await grid.ExpectCountAsync(2);
+        await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Alpha");
+        await Expect(page.Locator(".filter-row .filter-value input")).ToHaveValueAsync("10");
     }
 
     [Fact]

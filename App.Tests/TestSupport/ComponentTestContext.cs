@@ -42,6 +42,7 @@ public abstract class ComponentTestContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(app.GetRequiredService<FieldUsages>());
         Services.AddSingleton(TimeProvider.System);
         Services.AddScoped<FieldActions>();
+        Services.AddScoped<GridViews>();
         Services.AddSingleton(app.GetRequiredService<RecordHistoryService>());
         // The table page's Incoming Webhook card.
         Services.AddSingleton(app.GetRequiredService<Undb.Features.Webhooks.Incoming.IncomingWebhookService>());

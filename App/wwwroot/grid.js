@@ -109,7 +109,19 @@ window.undbGrid = (function () {
         return state.inGrid && (!active || active === document.body || !active.isConnected);
     }
 
+    /** A sorted column's header says so to screen readers (aria-sort on its <th>, from FieldHeader's data-sort). */
+    function markSortedColumns(host) {
+        for (const header of host.querySelectorAll(".field-header")) {
+            const th = header.closest("th");
+            const sort = header.dataset.sort;
+            if (th && th.getAttribute("aria-sort") !== (sort ?? null)) {
+                sort ? th.setAttribute("aria-sort", sort) : th.removeAttribute("aria-sort");
+            }
+        }
+    }
+
     function afterDomChange(host, state) {
+        markSortedColumns(host);
         for (const editor of host.querySelectorAll(".cell-editor")) {
             if (!editors.has(editor)) {
                 adopt(host, state, editor);
@@ -628,7 +640,7 @@ window.undbGrid = (function () {
             forward(owner, e);
         }, true);
         const observer = new MutationObserver(() => afterDomChange(host, state));
-        observer.observe(host, { childList: true, subtree: true });
+        observer.observe(host, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-sort"] });
         state.listeners.push(() => observer.disconnect());
         afterDomChange(host, state);
     }

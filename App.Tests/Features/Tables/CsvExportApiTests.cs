@@ -60,6 +60,37 @@ public sealed class CsvExportApiTests(UndbFactory factory) : IClassFixture<UndbF
         Assert.Equal("Deal,Value,Stage\nCafé,1,\n", csv);
     }
 
+    [Fact]
+    public void FileName_CarriesTheDownloadersLocalTime_OrUtc()
+    {
+        var at = new DateTimeOffset(2026, 12, 5, 23, 35, 0, TimeSpan.Zero);
+        Assert.Equal("Deals-2026-20261205-2335.csv", CsvExporter.FileName("Deals 2026", at));
+        // Berlin is an hour ahead in winter; Tokyo is already on the next day.
+        Assert.Equal("Deals-2026-20261206-0035.csv", CsvExporter.FileName("Deals 2026", at, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")));
+        Assert.Equal("Deals-2026-20261206-0835.csv", CsvExporter.FileName("Deals 2026", at, TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")));
+    }
+
+    [Theory]
+    [InlineData("Asia/Tokyo")]
+    [InlineData("Not/AZone")]
+    public async Task Export_NamesTheFileInTheZoneItIsGiven_AndAnUnknownZoneMeansUtc(string tz)
+    {
+        var (id, _) = await TableAsync(new { Deal = "Acme", Value = 1 });
+        var zone = Undb.Components.Shared.ViewerTime.For(tz).Zone;
+
+        var before = DateTimeOffset.UtcNow;
+        var response = await _api.GetAsync($"/api/tables/{id}/export.csv?tz={Uri.EscapeDataString(tz)}");
+        var after = DateTimeOffset.UtcNow;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var disposition = response.Content.Headers.ContentDisposition!;
+        var name = disposition.FileNameStar ?? disposition.FileName!.Trim('"');
+        var table = name[..name.IndexOf('-', "Export-".Length)];
+        // The name's minute is the clock's at the request: one of the two minutes around it.
+        Assert.Contains(name, new[] { CsvExporter.FileName(table, before, zone), CsvExporter.FileName(table, after, zone) });
+        Assert.Equal("Deal,Value,Stage\nAcme,1,\n", await CsvAsync(response));
+    }
+
     [Theory]
     [InlineData("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"")]
     [InlineData("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0")]

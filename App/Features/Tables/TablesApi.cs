@@ -85,7 +85,8 @@ public static class TablesApi
 
         // The grid's view as a CSV download, streamed row by row. A browser's sign-in may read it (a GET), so the grid
         // links here instead of building the file in the circuit; scripts use their token.
-        api.MapGet("/{tableId}/export.csv", async (string tableId, string? sort, string? search, string[]? filter, HttpResponse response,
+        // tz (an IANA zone, as the grid sends it) only names the file in the downloader's local time; an unknown one means UTC.
+        api.MapGet("/{tableId}/export.csv", async (string tableId, string? sort, string? search, string[]? filter, string? tz, HttpResponse response,
             TableService tables, CsvExporter exporter, TimeProvider time, CancellationToken ct) =>
         {
             var table = await RequireTableAsync(tables, tableId, ct);
@@ -94,7 +95,7 @@ public static class TablesApi
             RecordQueryService.Check(table, view);
             response.Headers.CacheControl = "no-store";
             var fields = table.Fields.Where(f => !f.Hidden).ToList();
-            return Results.Stream(body => exporter.WriteAsync(body, table, fields, view, ct), "text/csv; charset=utf-8", CsvExporter.FileName(table.Name, time.GetUtcNow()));
+            return Results.Stream(body => exporter.WriteAsync(body, table, fields, view, ct), "text/csv; charset=utf-8", CsvExporter.FileName(table.Name, time.GetUtcNow(), Undb.Components.Shared.ViewerTime.For(tz).Zone));
         }).RequirePermission(Permission.ReadData);
 
         api.MapGet("/{tableId}/records/{recordId}", async (string tableId, string recordId, RecordQueryService query, TableService tables, CancellationToken ct) =>

@@ -14,6 +14,7 @@ public static class TablesExtensions
         builder.Services.AddSingleton<CsvExporter>();
         builder.Services.AddSingleton<CsvImporter>();
         builder.Services.AddScoped<Components.FieldActions>();
+        builder.Services.AddScoped<Components.GridViews>();
         return builder;
     }
 }

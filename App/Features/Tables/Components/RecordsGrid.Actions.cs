@@ -271,6 +271,7 @@ public partial class RecordsGrid
     public async ValueTask DisposeAsync()
     {
         _subscription?.Dispose();
+        RememberView();
         if (_jsRef is not null)
         {
             try

@@ -29,7 +29,11 @@ public partial class RecordsGrid
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private FieldActions Fields { get; set; } = default!;
+    [Inject] private GridViews Views { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+
+    /// <summary>The viewer's time zone (MainLayout), so the export's file name carries their local time.</summary>
+    [CascadingParameter] private Undb.Components.Shared.ViewerTime? Viewer { get; set; }
     [Inject] private AuthenticationStateProvider Auth { get; set; } = default!;
 
     [Parameter, EditorRequired]
@@ -99,11 +103,17 @@ public partial class RecordsGrid
         if (_subscribedTo != Table.Id)
         {
             _subscription?.Dispose();
+            RememberView();
             _subscribedTo = Table.Id;
-            _search = null;
+            // As this table was last viewed in this browser tab (a visit to a webhook's history and back), or unsorted.
+            var view = Views.For(Table.Id);
+            _search = view?.Search;
             _filterRows.Clear();
+            _filterRows.AddRange(view?.Filters.Where(r => Table.Fields.Any(f => f.Id == r.FieldId)) ?? []);
+            _showFilters = view?.ShowFilters == true && _filterRows.Count > 0;
             _selected.Clear();
-            _sortField = null;
+            _sortField = Table.Fields.Any(f => f.Id == view?.SortField) ? view!.SortField : null;
+            _sortDescending = view?.SortDescending == true;
             _editing = null;
             _subscription = Notifier.Subscribe(Table.Id, OnChangeAsync);
         }
@@ -150,13 +160,32 @@ public partial class RecordsGrid
         }
     }
 
+    /// <summary>Keeps the view of the table shown until now for when it is opened again (see <see cref="GridViews"/>).</summary>
+    private void RememberView()
+    {
+        if (_subscribedTo is not null)
+        {
+            Views.Remember(_subscribedTo, new GridView(_sortField, _sortDescending, _search, _filterRows, _showFilters));
+        }
+    }
+
     private List<RecordFilter> ActiveFilters() => _filterRows.Select(r => r.ToFilter(Table)).OfType<RecordFilter>().ToList();
 
     private RecordQuery CurrentQuery(int offset, int limit) => new(offset, limit, _sortField, _sortDescending, _search, ActiveFilters());
 
     /// <summary>The CSV export of what the grid shows: its search, filters and sort, by field id.</summary>
-    private string ExportUrl => $"api/tables/{Uri.EscapeDataString(Table.Id)}/export.csv"
-        + RecordQueryText.ToQueryString(_sortField, _sortDescending, _search, ActiveFilters());
+    private string ExportUrl
+    {
+        get
+        {
+            var query = RecordQueryText.ToQueryString(_sortField, _sortDescending, _search, ActiveFilters());
+            if (Viewer?.Zone is { } zone)
+            {
+                query += (query.Length == 0 ? "?" : "&") + "tz=" + Uri.EscapeDataString(zone.Id);
+            }
+            return $"api/tables/{Uri.EscapeDataString(Table.Id)}/export.csv{query}";
+        }
+    }
 
     private string ExportTitle => $"Download the {_total:N0} record{(_total == 1 ? "" : "s")} shown, as CSV";
 

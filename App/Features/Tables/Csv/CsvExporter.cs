@@ -88,9 +88,11 @@ public sealed class CsvExporter(RecordQueryService query)
 
     public static bool StartsLikeAFormula(ReadOnlySpan<char> text) => text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
 
-    public static string FileName(string tableName, DateTimeOffset at)
+    /// <summary>"Leads-20261205-0235.csv": the table and when, in the downloader's time zone when known (else UTC).</summary>
+    public static string FileName(string tableName, DateTimeOffset at, TimeZoneInfo? zone = null)
     {
         var safe = new string(tableName.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray()).Trim('-');
-        return $"{(safe.Length == 0 ? "table" : safe)}-{at.UtcDateTime:yyyyMMdd-HHmm}.csv";
+        var when = zone is null ? at.UtcDateTime : TimeZoneInfo.ConvertTime(at, zone).DateTime;
+        return $"{(safe.Length == 0 ? "table" : safe)}-{when:yyyyMMdd-HHmm}.csv";
     }
 }
