@@ -44,6 +44,7 @@ public sealed class FoundationTests(BrowserFixture browser) : IAsyncLifetime
         await Expect(page.Locator("#table-title")).ToHaveTextAsync("Leads");
         // The dialog took the keyboard with it: it starts again at the new table's heading, not at the top of the page.
         await Expect(page.Locator("h1#table-title")).ToBeFocusedAsync();
+        await UiActions.ShotAsync(page, "new-table-heading");
 
         // Add a record through the form and see it in the grid.
         await page.ClickAsync("#add-record");

@@ -238,6 +238,7 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await grid.ExpectCountAsync(2);
         await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Alpha");
         await Expect(page.Locator(".filter-row .filter-value input")).ToHaveValueAsync("10");
+        await UiActions.ShotAsync(page, "grid-view-after-coming-back");
     }
 
     [Fact]
