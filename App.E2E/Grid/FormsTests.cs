@@ -387,6 +387,45 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         Assert.Equal(["P1", "P2", "P3", "P4", "P9"], field["options"]!["choices"]!.AsArray().Select(c => c!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task TheFieldsList_KeepsTheKeyboard_ThroughMovesAnEditAndADelete()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Fields keys", ("A", "text", null), ("B", "text", null), ("C", "text", null));
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        var page = grid.Page;
+        var items = page.Locator(".fields-item");
+        ILocator Button(string field, string button) => page.Locator($"[data-manage-field='{field}'] .{button}");
+
+        await page.ClickAsync("#manage-fields");
+        await Button("A", "field-down").FocusAsync();
+        // Moving a field takes the keyboard along with it, so Enter again moves it on.
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(items.First).ToHaveAttributeAsync("data-manage-field", "B");
+        await Expect(Button("A", "field-down")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(items.Last).ToHaveAttributeAsync("data-manage-field", "A");
+        // Last now, it cannot go further down: the keyboard is on its Move up.
+        await Expect(Button("A", "field-up")).ToBeFocusedAsync();
+
+        // The nested Edit field dialog gives the keyboard back to the button that opened it.
+        await Button("B", "field-edit").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("input#field-name, #field-name input").First).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#field-save")).ToHaveCountAsync(0);
+        await Expect(Button("B", "field-edit")).ToBeFocusedAsync();
+
+        // A deleted field's row is gone: the keyboard is on the same button of the field now in its place.
+        await page.Keyboard.PressAsync("Tab"); // Edit → Delete
+        await Expect(Button("B", "field-delete")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("#field-delete-confirm").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("[data-manage-field='B']")).ToHaveCountAsync(0);
+        await Expect(Button("C", "field-delete")).ToBeFocusedAsync();
+    }
+
     /// <summary>Escape in a filled-in form dialog, which asks <paramref name="question"/>; then Discard.</summary>
     private static async Task DiscardAsync(IPage page, string question)
     {

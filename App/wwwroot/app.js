@@ -71,10 +71,13 @@ window.undb = {
             field.select(); // a rename: what is typed replaces the old name
         }
     },
-    /** Puts the keyboard on the element `selector` finds, if nothing has it (a page's heading once its content is loaded). */
+    /**
+     * Puts the keyboard on the element `selector` finds, if nothing has it now (a page's heading once its content is
+     * loaded; a list's next button after a dialog closed): as soon as the element is shown and enabled.
+     */
     focusIfNowhere: function (selector) {
         if (keyboardIsNowhere()) {
-            document.querySelector(selector)?.focus();
+            window.undb.focusWhenShown(selector);
         }
     },
     /**
