@@ -25,6 +25,8 @@ public sealed class FoundationTests(BrowserFixture browser) : IAsyncLifetime
         await page.ClickAsync("#register-link");
         // Enhanced navigation swaps the page in place: wait for the register form before typing.
         await Expect(page.Locator("#confirm")).ToBeVisibleAsync();
+        // The form's first field has the keyboard, as on a full load (the browser's autofocus does not run on a swap).
+        await Expect(page.Locator("#email")).ToBeFocusedAsync();
         await page.FillAsync("#email", "first@example.com");
         await page.FillAsync("#password", "Sup3rSecret");
         await page.FillAsync("#confirm", "Sup3rSecret");

@@ -176,6 +176,15 @@ window.undb = {
     }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ["disabled"] });
 })();
 
+// Enhanced navigation (a link between the sign-in pages, a form posted back) swaps the page in without loading it, so
+// the browser never applies its autofocus, and the keyboard stayed on the link or button used (kept by the DOM merge)
+// or fell to the page: the field marked autofocus gets it, as on a full load, unless the user is already in a field.
+window.Blazor?.addEventListener?.("enhancedload", () => {
+    if (!document.activeElement?.matches("input, textarea, select, [contenteditable=true]")) {
+        document.querySelector("[autofocus]")?.focus();
+    }
+});
+
 // Escape in a search box (data-escape-clears) with text in it clears the text, as in most search boxes; an empty one
 // lets Escape go on as usual.
 document.addEventListener("keydown", e => {
