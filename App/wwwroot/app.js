@@ -6,6 +6,40 @@ function keyboardIsNowhere() {
     return !active || active === document.body || !active.isConnected;
 }
 
+/**
+ * Puts the keyboard on the element `selector` finds as soon as it is shown and enabled, and remembers where it was, so
+ * closing a drawer can bring it back there. With onlyIfNowhere, only while nothing else has the keyboard: a wait for
+ * the element gives up the moment the user puts the keyboard somewhere, rather than taking it from them later.
+ */
+function focusOnceShown(selector, onlyIfNowhere) {
+    if (onlyIfNowhere && !keyboardIsNowhere()) {
+        return;
+    }
+    const opener = document.activeElement;
+    // true: done (focused, or no longer wanted); false: watch on.
+    const focus = () => {
+        if (onlyIfNowhere && !keyboardIsNowhere()) {
+            return true;
+        }
+        const target = document.querySelector(selector);
+        if (!target) {
+            return false;
+        }
+        const box = target.closest(".mud-drawer");
+        if (box) {
+            box._undbOpener = opener;
+        }
+        target.focus();
+        // Not yet focusable (still disabled, or hidden): watch on until it is.
+        return document.activeElement === target;
+    };
+    if (!focus()) {
+        const observer = new MutationObserver(() => focus() && observer.disconnect());
+        observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["class", "disabled", "style"] });
+        setTimeout(() => observer.disconnect(), 10000); // never shown (the page was left): stop watching
+    }
+}
+
 window.undb = {
     /** ChoicesInput: Enter or comma makes a chip, Backspace in the empty input removes the last, a pasted list makes several. */
     choicesInput: function (input, ref) {
@@ -76,34 +110,14 @@ window.undb = {
      * loaded; a list's next button after a dialog closed): as soon as the element is shown and enabled.
      */
     focusIfNowhere: function (selector) {
-        if (keyboardIsNowhere()) {
-            window.undb.focusWhenShown(selector);
-        }
+        focusOnceShown(selector, true);
     },
     /**
      * Puts the keyboard on the element `selector` finds as soon as it is shown (a drawer's close button once the drawer
      * is open and its content loaded), and remembers where it was, so closing the drawer can bring it back there.
      */
     focusWhenShown: function (selector) {
-        const opener = document.activeElement;
-        const focus = () => {
-            const target = document.querySelector(selector);
-            if (!target) {
-                return false;
-            }
-            const box = target.closest(".mud-drawer");
-            if (box) {
-                box._undbOpener = opener;
-            }
-            target.focus();
-            // Not yet focusable (still disabled, or hidden): watch on until it is.
-            return document.activeElement === target;
-        };
-        if (!focus()) {
-            const observer = new MutationObserver(() => focus() && observer.disconnect());
-            observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["class", "disabled", "style"] });
-            setTimeout(() => observer.disconnect(), 10000); // never shown (the page was left): stop watching
-        }
+        focusOnceShown(selector, false);
     },
     // UnsavedChangesGuard: remembers whether anything was typed into the guard's dialog, which the browser knows before
     // the server has seen the keystrokes (a text field sends its value when it loses the focus). Typing into an element
