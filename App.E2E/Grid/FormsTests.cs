@@ -239,11 +239,12 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await confirm.GetByRole(AriaRole.Button, new() { Name = "Keep editing" }).ClickAsync();
         await Expect(confirm).ToHaveCountAsync(0);
 
-        // Enter in a field saves, as in the record dialog; then nothing is unsaved any more, and Escape closes at once.
+        // Enter in a field saves, as in the record dialog, and the keyboard stays in that field; then nothing is
+        // unsaved any more, and Escape closes at once.
         await grid.FieldInput("Deal").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.GetByText("Record saved.")).ToBeVisibleAsync();
-        await grid.FieldInput("Deal").FocusAsync();
+        await Expect(grid.FieldInput("Deal")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Escape");
         await Expect(drawer).ToHaveCountAsync(0);
         Assert.Equal("Acme Corp", (await app.GetRecordValuesAsync(tableId, id))["Deal"]!.GetValue<string>());
