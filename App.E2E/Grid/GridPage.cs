@@ -103,6 +103,17 @@ public sealed class GridPage(IPage page)
         await Header(field).Locator("button").Last.ClickAsync();
     }
 
+    /// <summary>Adds a filter from the field's column menu: the condition chosen, the value typed. Returns its row.</summary>
+    public async Task<ILocator> FilterAsync(string field, string condition, string value)
+    {
+        await OpenFieldMenuAsync(field);
+        await page.Locator(".menu-filter").ClickAsync();
+        var row = page.Locator(".filter-row").Last;
+        await ChooseAsync(row.Locator(".filter-operator"), condition);
+        await row.Locator(".filter-value input").FillAsync(value);
+        return row;
+    }
+
     public async Task ConfirmAsync(string buttonText)
     {
         // Inside the dialog: the page may have a button of the same name behind it.

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+using Undb.Infrastructure;
 
 namespace Undb.Features.Tables.Components;
 
@@ -47,6 +49,20 @@ public sealed class FilterRow
 
 public partial class FilterBar
 {
+    /// <summary>
+    /// The newest row's value box, or its condition when the condition needs no value ("is empty"): where the keyboard
+    /// goes when a row is added, so the user types the value at once.
+    /// </summary>
+    public const string LastRowInput =
+        "#filter-bar .filter-row:last-of-type .filter-value input:not([type=hidden]), " +
+        "#filter-bar .filter-row:last-of-type:not(:has(.filter-value)) .filter-operator input:not([type=hidden])";
+
+    [Inject]
+    private IJSRuntime JS { get; set; } = default!;
+
+    /// <summary>Where the keyboard goes after the next render (a row added or removed), if anywhere.</summary>
+    private string? _focusAfterRender;
+
     [Parameter, EditorRequired]
     public TableSnapshot Table { get; set; } = default!;
 
@@ -69,6 +85,7 @@ public partial class FilterBar
             return Task.CompletedTask;
         }
         Rows.Add(new FilterRow { FieldId = field.Id, Operator = RecordFilters.OperatorsFor(field.Type)[0] });
+        _focusAfterRender = LastRowInput;
         return OnChanged.InvokeAsync();
     }
 
@@ -107,9 +124,21 @@ public partial class FilterBar
         return OnChanged.InvokeAsync();
     }
 
+    /// <summary>Removes the row; the keyboard goes to the remove button of the row now in its place, or to "Add condition".</summary>
     private Task RemoveAsync(FilterRow row)
     {
+        var index = Rows.IndexOf(row);
         Rows.Remove(row);
+        _focusAfterRender = index < Rows.Count ? $"#filter-bar .filter-row:nth-of-type({index + 1}) .filter-remove" : "#add-filter-row";
         return OnChanged.InvokeAsync();
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_focusAfterRender is { } selector)
+        {
+            _focusAfterRender = null;
+            await JS.FocusWhenShownAsync(selector);
+        }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
 using Undb.Features.Accounts;
+using Undb.Infrastructure;
 using Undb.Realtime;
 
 namespace Undb.Features.Tables.Components;
@@ -56,6 +57,8 @@ public partial class RecordsGrid
     private string? _sortField;
     private bool _sortDescending;
     private bool _showFilters;
+    /// <summary>The filter bar was opened, or given a row, by the user: its newest row takes the keyboard after the render.</summary>
+    private bool _focusFilterRow;
     private int _total;
     private bool _ready;
     private bool _loadedInteractively;
@@ -152,6 +155,12 @@ public partial class RecordsGrid
             {
                 // The browser left; nothing to attach to.
             }
+        }
+        if (_focusFilterRow && _showFilters)
+        {
+            // The filter bar just opened, or a column's menu added a row: the keyboard goes to the newest row's value.
+            _focusFilterRow = false;
+            await JS.FocusWhenShownAsync(FilterBar.LastRowInput);
         }
         if (!_ready && _loadedInteractively && _loadsInFlight == 0)
         {
@@ -293,6 +302,10 @@ public partial class RecordsGrid
             var field = Table.Fields[0];
             _filterRows.Add(new FilterRow { FieldId = field.Id, Operator = RecordFilters.OperatorsFor(field.Type)[0] });
         }
+        if (_showFilters)
+        {
+            _focusFilterRow = true;
+        }
     }
 
     private Task OnFiltersChangedAsync() => ReloadFromFirstPageAsync();
@@ -301,6 +314,7 @@ public partial class RecordsGrid
     {
         _showFilters = true;
         _filterRows.Add(new FilterRow { FieldId = field.Id, Operator = RecordFilters.OperatorsFor(field.Type)[0] });
+        _focusFilterRow = true;
         await ReloadFromFirstPageAsync();
     }
 
