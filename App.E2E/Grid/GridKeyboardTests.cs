@@ -218,4 +218,35 @@ public sealed class GridKeyboardTests(BrowserFixture browser, SharedServer app) 
         await Expect(grid.Grid.Locator("[data-cell]:focus")).ToHaveCountAsync(0);
         Assert.NotEqual("BODY", await grid.Page.EvaluateAsync<string>("() => document.activeElement.tagName"));
     }
+
+    /// <summary>
+    /// A long page of records scrolls inside the grid, its header row staying on top: walking down to the last row by
+    /// keyboard keeps the column names and the pager in view.
+    /// </summary>
+    [Fact]
+    public async Task ALongPage_ScrollsUnderItsHeader_WhichStaysInView()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Long page", ("Deal", "text", null));
+        var ids = new List<string>();
+        for (var i = 1; i <= 40; i++)
+        {
+            ids.Add(await app.CreateRecordAsync(tableId, new { Deal = $"Deal {i:00}" }));
+        }
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl);
+        var grid = await GridPage.OpenAsync(context, tableId);
+        await grid.ExpectCountAsync(40);
+
+        var first = grid.Grid.Locator("[data-cell]").First;
+        await first.FocusAsync();
+        for (var i = 1; i < 40; i++)
+        {
+            await grid.Page.Keyboard.PressAsync("ArrowDown");
+        }
+        var last = grid.Grid.Locator("tbody tr", new() { HasText = "Deal 40" }).Locator("[data-cell]").First;
+        await Expect(last).ToBeFocusedAsync();
+        await Expect(last).ToBeInViewportAsync();
+        await Expect(grid.Header("Deal")).ToBeInViewportAsync();
+        await Expect(grid.Page.Locator(".mud-table-pagination")).ToBeInViewportAsync();
+        await UiActions.ShotAsync(grid.Page, "grid-long-page-scrolled");
+    }
 }
