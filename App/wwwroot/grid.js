@@ -94,7 +94,7 @@ window.undbGrid = (function () {
     /** One tab stop for the whole grid (roving tabindex): the cursor cell, or the first cell. */
     function keepOneTabStop(host, state) {
         const cells = cellsIn(host).filter(c => !c.classList.contains("cell-editor"));
-        const target = findCell(host, state.cursor) ?? cells[0];
+        const target = findCell(host, state.cursor) ?? cells[0]; // cells[0]: firstCell(host), without a second pass
         for (const c of cells) {
             const wanted = c === target ? "0" : "-1";
             if (c.getAttribute("tabindex") !== wanted) {
@@ -103,11 +103,8 @@ window.undbGrid = (function () {
         }
     }
 
-    /** Focus is "lost" when it fell to <body> (its element was re-rendered away) while the user was in the grid. */
-    function focusWasLost(state) {
-        const active = document.activeElement;
-        return state.inGrid && (!active || active === document.body || !active.isConnected);
-    }
+    /** Focus is "lost" when the keyboard went nowhere (app.js keyboardIsNowhere, loaded first) while the user was in the grid. */
+    const focusWasLost = state => state.inGrid && keyboardIsNowhere();
 
     /** A sorted column's header says so to screen readers (aria-sort on its <th>, from FieldHeader's data-sort). */
     function markSortedColumns(host) {
@@ -156,8 +153,7 @@ window.undbGrid = (function () {
      */
     function takeFocus(host, fallback) {
         const state = grids.get(host);
-        const active = document.activeElement;
-        if (!state || (active && active !== document.body && active.isConnected)) {
+        if (!state || !keyboardIsNowhere()) {
             return;
         }
         const cell = findCell(host, state.cursor) ?? firstCell(host);
