@@ -55,6 +55,17 @@ public sealed class PostgresRowWriterTests(PostgresUndbFactory factory) : IClass
     }
 
     [Fact]
+    public async Task DeferAddTo_InsertsACounterOnce_ThenAddsToIt_AndKeepsTheLatestTime_InTheRowsBatch()
+    {
+        await using var db = await OpenAsync();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlRawAsync("SET LOCAL session_replication_role = replica");
+        using var writer = new RowWriter(db, "IS NOT DISTINCT FROM", insertsFromArrays: true);
+        await RowWriterTests.AddToCountersAsync(db, writer, "uwh_" + Guid.NewGuid().ToString("N")[..8]);
+        await tx.CommitAsync();
+    }
+
+    [Fact]
     public async Task ABatchWithAConstraintViolation_WritesNone()
     {
         var id = "rec_" + Guid.NewGuid().ToString("N")[..8];

@@ -132,6 +132,55 @@ public sealed class RowWriterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DeferAddTo_InsertsACounterOnce_ThenAddsToIt_AndKeepsTheLatestTime()
+    {
+        await using var tx = await _db.Database.BeginTransactionAsync();
+        using var writer = new RowWriter(_db, "IS");
+        await AddToCountersAsync(_db, writer, "uwh_add");
+        await tx.CommitAsync();
+    }
+
+    /// <summary>
+    /// The scenario of <see cref="RowWriter.DeferAddTo{T}"/> on either engine, inside the caller's transaction: a new
+    /// counter is inserted with the deferred rows it rides with; later ones add their sums, and the stored time moves
+    /// only forward (an earlier one and none leave it).
+    /// </summary>
+    internal static async Task AddToCountersAsync(AppDbContext db, RowWriter writer, string webhookId)
+    {
+        string[] sums = [nameof(IncomingWebhookCounterEntity.Received), nameof(IncomingWebhookCounterEntity.Accepted), nameof(IncomingWebhookCounterEntity.Rejected)];
+        string[] latest = [nameof(IncomingWebhookCounterEntity.LastReceivedAt)];
+        IncomingWebhookCounterEntity Counter(long received, long accepted, DateTimeOffset? at) => new()
+        {
+            WebhookId = webhookId, Instance = "host-a", Received = received, Accepted = accepted, Rejected = received - accepted, LastReceivedAt = at,
+        };
+        async Task<IncomingWebhookCounterEntity> StoredAsync() =>
+            await db.IncomingWebhookCounters.AsNoTracking().SingleAsync(c => c.WebhookId == webhookId && c.Instance == "host-a");
+
+        var request = (IncomingRequestEntity)Sample("request", "uwr_" + webhookId);
+        request.WebhookId = webhookId;
+        writer.Defer([request]);
+        writer.DeferAddTo(Counter(2, 1, At), sums, latest);
+        Assert.True(writer.HasDeferred);
+        await writer.SendDeferredAsync();
+        Assert.False(writer.HasDeferred);
+        Assert.Equal(1, await db.IncomingRequests.CountAsync(r => r.Id == request.Id));
+        var stored = await StoredAsync();
+        Assert.Equal((2L, 1L, 1L, At), (stored.Received, stored.Accepted, stored.Rejected, stored.LastReceivedAt));
+
+        writer.DeferAddTo(Counter(3, 3, At.AddHours(-1)), sums, latest);
+        await writer.SendDeferredAsync();
+        stored = await StoredAsync();
+        Assert.Equal((5L, 4L, 1L, At), (stored.Received, stored.Accepted, stored.Rejected, stored.LastReceivedAt));
+
+        // Two in one send, one of them with no time at all.
+        writer.DeferAddTo(Counter(1, 0, null), sums, latest);
+        writer.DeferAddTo(Counter(1, 1, At.AddHours(1)), sums, latest);
+        await writer.SendDeferredAsync();
+        stored = await StoredAsync();
+        Assert.Equal((7L, 5L, 2L, At.AddHours(1)), (stored.Received, stored.Accepted, stored.Rejected, stored.LastReceivedAt));
+    }
+
+    [Fact]
     public async Task AWriter_RunsOnTheContextsTransaction_SoARollbackTakesItsRowsToo()
     {
         await using (var tx = await _db.Database.BeginTransactionAsync())

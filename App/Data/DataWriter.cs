@@ -75,8 +75,10 @@ public abstract class DataWriter(IDbContextFactory<AppDbContext> dbFactory, ILog
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             using var session = new WriteSession(db, this);
             result = await work(session);
-            await session.SaveAsync(ct);
+            // The before-commit work sees the write saved; rows it defers (counters) go in one round trip with the write's.
+            await session.SaveDeferringRowsAsync(ct);
             await session.RunBeforeCommitAsync(ct);
+            await session.SaveAsync(ct);
             // Not cancelled half-way: once the commit is under way, the caller gets the real outcome.
             await tx.CommitAsync(CancellationToken.None);
             afterCommit = session.AfterCommitActions;

@@ -44,7 +44,7 @@ public sealed class IncomingLogWriter : IDisposable
         if (scope.Items.GetValueOrDefault(typeof(IncomingLogWriter)) is not List<IncomingLogEntry> entries)
         {
             scope.Items[typeof(IncomingLogWriter)] = entries = [];
-            scope.BeforeCommit(ct => CountAndPruneAsync(scope.Db, entries, ct));
+            scope.BeforeCommit(ct => CountAndPruneAsync(scope, entries, ct));
         }
         entries.Add(entry);
     }
@@ -53,39 +53,39 @@ public sealed class IncomingLogWriter : IDisposable
     {
         await _writer.WriteAsync(WriteKind.Bookkeeping, async session =>
         {
-            await session.Rows.InsertAllAsync(batch.Select(e => e.Log).ToList(), ct);
-            await CountAndPruneAsync(session.Db, batch, ct);
+            // Sent with the counters in one round trip (or before a prune's first query).
+            session.Rows.Defer(batch.Select(e => e.Log));
+            await CountAndPruneAsync(session, batch, ct);
         }, ct);
         return batch.Select(_ => true).ToList();
     }
 
-    /// <summary>Adds the entries to their webhooks' counters and prunes those webhooks' logs; the log rows are saved already.</summary>
-    private async Task CountAndPruneAsync(AppDbContext db, IReadOnlyList<IncomingLogEntry> entries, CancellationToken ct)
+    /// <summary>The counter columns added up, and the one that keeps the latest time (see <see cref="RowWriter.DeferAddTo{T}"/>).</summary>
+    private static readonly string[] CounterSums =
+        [nameof(IncomingWebhookCounterEntity.Received), nameof(IncomingWebhookCounterEntity.Accepted), nameof(IncomingWebhookCounterEntity.Rejected)];
+    private static readonly string[] CounterLatest = [nameof(IncomingWebhookCounterEntity.LastReceivedAt)];
+
+    /// <summary>
+    /// Adds the entries to their webhooks' counters and prunes those webhooks' logs. The counts go to this instance's
+    /// share of each webhook's stats (<see cref="IncomingWebhookCounterEntity"/>, so instances never wait on each
+    /// other's), as an upsert sent with the transaction's rows in the same round trip.
+    /// </summary>
+    private async Task CountAndPruneAsync(WriteSession session, IReadOnlyList<IncomingLogEntry> entries, CancellationToken ct)
     {
         foreach (var group in entries.Where(e => e.CountInStats).GroupBy(e => e.Log.WebhookId))
         {
-            var received = group.Count();
             var accepted = group.Count(e => e.Accepted);
-            var rejected = received - accepted;
-            var last = group.Max(e => e.Log.ReceivedAt);
-            // This instance's share (IncomingWebhookCounterEntity): instances never wait on each other's counts.
-            var share = db.IncomingWebhookCounters.Where(c => c.WebhookId == group.Key && c.Instance == _instance);
-            Task<int> CountAsync() => share.ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Received, c => c.Received + received)
-                .SetProperty(c => c.Accepted, c => c.Accepted + accepted)
-                .SetProperty(c => c.Rejected, c => c.Rejected + rejected)
-                .SetProperty(c => c.LastReceivedAt, c => c.LastReceivedAt == null || c.LastReceivedAt < last ? last : c.LastReceivedAt), ct);
-            if (await CountAsync() == 0)
+            session.Rows.DeferAddTo(new IncomingWebhookCounterEntity
             {
-                // The instance's first count for the webhook. Two of its transactions may both get here: the share is
-                // created if missing (the same SQL on both engines), then counted.
-                await db.Database.ExecuteSqlAsync($"""
-                    INSERT INTO "IncomingWebhookCounters" ("WebhookId", "Instance", "Received", "Accepted", "Rejected", "LastReceivedAt")
-                    VALUES ({group.Key}, {_instance}, 0, 0, 0, NULL) ON CONFLICT DO NOTHING
-                    """, ct);
-                await CountAsync();
-            }
+                WebhookId = group.Key,
+                Instance = _instance,
+                Received = group.Count(),
+                Accepted = accepted,
+                Rejected = group.Count() - accepted,
+                LastReceivedAt = group.Max(e => e.Log.ReceivedAt),
+            }, CounterSums, CounterLatest);
         }
+        var db = session.Db;
         foreach (var group in entries.GroupBy(e => e.Log.WebhookId))
         {
             var now = group.Max(e => e.Log.ReceivedAt);
