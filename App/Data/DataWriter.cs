@@ -75,10 +75,7 @@ public abstract class DataWriter(IDbContextFactory<AppDbContext> dbFactory, ILog
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             using var session = new WriteSession(db, this);
             result = await work(session);
-            // The before-commit work sees the write saved; rows it defers (counters) go in one round trip with the write's.
-            await session.SaveDeferringRowsAsync(ct);
-            await session.RunBeforeCommitAsync(ct);
-            await session.SaveAsync(ct);
+            await session.FinishAsync(ct);
             // Not cancelled half-way: once the commit is under way, the caller gets the real outcome.
             await tx.CommitAsync(CancellationToken.None);
             afterCommit = session.AfterCommitActions;
@@ -192,13 +189,22 @@ public sealed class WriteSession : IDisposable
         Db.ChangeTracker.Clear();
     }
 
-    internal async Task RunBeforeCommitAsync(CancellationToken ct)
+    /// <summary>
+    /// Saves the last write and runs the before-commit work. That work sees the writes saved, and rows it defers (the
+    /// incoming counters, <see cref="RowWriter.DeferAddTo{T}"/>) go to the server in one round trip with theirs.
+    /// </summary>
+    internal async Task FinishAsync(CancellationToken ct)
     {
-        foreach (var action in _beforeCommit)
+        if (_beforeCommit.Count > 0)
         {
-            await action(ct);
+            await SaveDeferringRowsAsync(ct);
+            foreach (var action in _beforeCommit)
+            {
+                await action(ct);
+            }
+            _beforeCommit.Clear();
         }
-        _beforeCommit.Clear();
+        await SaveAsync(ct);
     }
 
     public void Dispose()
