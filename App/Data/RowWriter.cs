@@ -82,14 +82,7 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsF
             AddInserts(batch, _deferred);
             foreach (var add in _deferredAdds)
             {
-                var statement = AddToStatement(add.Row.GetType(), add.Name, add.Sums, add.Latest);
-                var command = batch.CreateBatchCommand();
-                command.CommandText = statement.Command.CommandText;
-                for (var i = 0; i < statement.Bound.Count; i++)
-                {
-                    command.Parameters.Add(Parameter("@p" + i, statement.Bound[i], statement.Bound[i].Read(add.Row)));
-                }
-                batch.BatchCommands.Add(command);
+                batch.BatchCommands.Add(BatchCommand(batch, AddToStatement(add.Row.GetType(), add.Name, add.Sums, add.Latest), add.Row));
             }
             await batch.ExecuteNonQueryAsync(CancellationToken.None);
             Written += _deferred.Count + _deferredAdds.Count;
@@ -201,6 +194,18 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsF
         return command;
     }
 
+    /// <summary>A prepared statement's SQL as a command of the batch, its columns bound to the row's values (<c>@p0</c>, <c>@p1</c>, …).</summary>
+    private DbBatchCommand BatchCommand(DbBatch batch, (DbCommand Command, Columns Columns, IReadOnlyList<Column> Bound) statement, object row)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = statement.Command.CommandText;
+        for (var i = 0; i < statement.Bound.Count; i++)
+        {
+            command.Parameters.Add(Parameter("@p" + i, statement.Bound[i], statement.Bound[i].Read(row)));
+        }
+        return command;
+    }
+
     /// <summary>Made empty (the mapping sets the provider's type, e.g. jsonb) and then given the value already converted for the provider.</summary>
     private DbParameter Parameter(string name, Column column, object value)
     {
@@ -277,12 +282,7 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsF
         foreach (var u in updates)
         {
             var statement = UpdateStatement<T>(Changed(u.Original, u.Updated), u.Expected);
-            var command = batch.CreateBatchCommand();
-            command.CommandText = statement.Command.CommandText;
-            for (var i = 0; i < statement.Bound.Count; i++)
-            {
-                command.Parameters.Add(Parameter("@p" + i, statement.Bound[i], statement.Bound[i].Read(u.Updated)));
-            }
+            var command = BatchCommand(batch, statement, u.Updated);
             foreach (var (property, value) in u.Expected)
             {
                 var parameter = _parameterFactory!.CreateParameter();
