@@ -181,6 +181,10 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await grid.Header("Value").Locator(".field-header-name").ClickAsync();
         await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Gamma");
         await Expect(grid.Grid.Locator("th", new() { Has = grid.Header("Value") })).ToHaveAttributeAsync("aria-sort", "ascending");
+        // The name is a button: the keyboard sorts the other way with Enter.
+        await grid.Header("Value").Locator("button.field-header-name").PressAsync("Enter");
+        await Expect(grid.Grid.Locator("th", new() { Has = grid.Header("Value") })).ToHaveAttributeAsync("aria-sort", "descending");
+        await Expect(grid.Grid.Locator("tbody tr").First).ToContainTextAsync("Alpha");
 
         // Quick search.
         await page.Locator("input#grid-search").FillAsync("bet");

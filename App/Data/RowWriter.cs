@@ -72,33 +72,44 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsF
         {
             return;
         }
-        if (_deferredAdds.Count == 0)
-        {
-            await InsertNowAsync(_deferred, CancellationToken.None);
-        }
-        else if (insertsFromArrays)
+        if (_deferredAdds.Count > 0 && insertsFromArrays)
         {
             using var batch = NewBatch(db.Database.GetDbConnection());
-            AddInserts(batch, _deferred);
-            foreach (var add in _deferredAdds)
-            {
-                batch.BatchCommands.Add(BatchCommand(batch, AddToStatement(add.Row.GetType(), add.Name, add.Sums, add.Latest), add.Row));
-            }
+            var taken = TakeDeferredInto(batch);
             await batch.ExecuteNonQueryAsync(CancellationToken.None);
-            Written += _deferred.Count + _deferredAdds.Count;
+            Written += taken;
+            return;
         }
-        else
+        // Taken before sending, as in TakeDeferredInto.
+        var rows = _deferred.ToList();
+        var adds = _deferredAdds.ToList();
+        _deferred.Clear();
+        _deferredAdds.Clear();
+        await InsertNowAsync(rows, CancellationToken.None);
+        foreach (var add in adds)
         {
-            await InsertNowAsync(_deferred, CancellationToken.None);
-            foreach (var add in _deferredAdds)
-            {
-                var statement = AddToStatement(add.Row.GetType(), add.Name, add.Sums, add.Latest);
-                Bind(statement, add.Row, []);
-                await Execute(statement.Command, CancellationToken.None);
-            }
+            var statement = AddToStatement(add.Row.GetType(), add.Name, add.Sums, add.Latest);
+            Bind(statement, add.Row, []);
+            await Execute(statement.Command, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Adds the deferred rows (their inserts) and then the counter upserts to the batch, and forgets them, before the batch
+    /// is sent: a caller that caught a failed send and went on would otherwise send them again with its next statement.
+    /// </summary>
+    /// <returns>How many there were.</returns>
+    private int TakeDeferredInto(DbBatch batch)
+    {
+        var count = _deferred.Count + _deferredAdds.Count;
+        AddInserts(batch, _deferred);
+        foreach (var add in _deferredAdds)
+        {
+            batch.BatchCommands.Add(BatchCommand(batch, AddToStatement(add.Row.GetType(), add.Name, add.Sums, add.Latest), add.Row));
         }
         _deferred.Clear();
         _deferredAdds.Clear();
+        return count;
     }
 
     /// <summary>The upsert of <see cref="DeferAddTo{T}"/>: the same SQL on both engines (<c>ON CONFLICT … DO UPDATE</c>, <c>excluded</c>).</summary>
@@ -260,7 +271,7 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsF
 
     /// <summary>
     /// <see cref="UpdateChangedAsync{T}"/> for many rows, in order (a later update of the same row sees the earlier one).
-    /// Where the connection batches, every update (with any deferred rows first) goes in one round trip.
+    /// Where the connection batches, every update (after any deferred rows and counter upserts) goes in one round trip.
     /// </summary>
     public async Task<IReadOnlyList<bool>> UpdateChangedAllAsync<T>(IReadOnlyList<RowUpdate<T>> updates, CancellationToken ct)
         where T : class
@@ -276,8 +287,7 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsF
             return one;
         }
         using var batch = NewBatch(connection);
-        var deferred = _deferred.Count;
-        AddInserts(batch, _deferred);
+        var deferred = TakeDeferredInto(batch);
         var first = batch.BatchCommands.Count;
         foreach (var u in updates)
         {
@@ -294,7 +304,6 @@ public sealed class RowWriter(DbContext db, string nullSafeEquals, bool insertsF
         }
         // Not cancelled when deferred rows ride along: they belong to writes that count on them.
         await batch.ExecuteNonQueryAsync(deferred > 0 ? CancellationToken.None : ct);
-        _deferred.Clear();
         Written += deferred + updates.Count;
         return Enumerable.Range(first, updates.Count).Select(i => batch.BatchCommands[i].RecordsAffected > 0).ToList();
     }

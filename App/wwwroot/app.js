@@ -8,8 +8,9 @@ function keyboardIsNowhere() {
 
 /**
  * Puts the keyboard on the element `selector` finds as soon as it is shown and enabled, and remembers where it was, so
- * closing a drawer can bring it back there. With onlyIfNowhere, only while nothing else has the keyboard: a wait for
- * the element gives up the moment the user puts the keyboard somewhere, rather than taking it from them later.
+ * closing a drawer can bring it back there. A wait for the element gives up at the user's next key or pointer press:
+ * from then on the keyboard is where they put it, and taking it from them later would send their typing elsewhere.
+ * With onlyIfNowhere, only while nothing else has the keyboard: the wait also gives up the moment something has it.
  */
 function focusOnceShown(selector, onlyIfNowhere) {
     if (onlyIfNowhere && !keyboardIsNowhere()) {
@@ -33,11 +34,20 @@ function focusOnceShown(selector, onlyIfNowhere) {
         // Not yet focusable (still disabled, or hidden): watch on until it is.
         return document.activeElement === target;
     };
-    if (!focus()) {
-        const observer = new MutationObserver(() => focus() && observer.disconnect());
-        observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["class", "disabled", "style"] });
-        setTimeout(() => observer.disconnect(), 10000); // never shown (the page was left): stop watching
+    if (focus()) {
+        return;
     }
+    const stop = () => {
+        observer.disconnect();
+        clearTimeout(timer);
+        document.removeEventListener("keydown", stop, true);
+        document.removeEventListener("pointerdown", stop, true);
+    };
+    const observer = new MutationObserver(() => focus() && stop());
+    observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["class", "disabled", "style"] });
+    document.addEventListener("keydown", stop, true);
+    document.addEventListener("pointerdown", stop, true);
+    const timer = setTimeout(stop, 10000); // never shown (the page was left): stop watching
 }
 
 window.undb = {

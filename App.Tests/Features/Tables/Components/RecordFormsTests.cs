@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using AngleSharp.Dom;
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using Undb.Data;
 using Undb.Features.Tables;
 using Undb.Features.Tables.Components;
 using Undb.Tests.TestSupport;
@@ -68,6 +70,71 @@ public sealed class RecordFormsTests(UndbFactory factory) : ComponentTestContext
         var stored = await StoredAsync(table, record.Id);
         Assert.Equal("Acme Corp", stored[FieldId(table, "Deal")]!.GetValue<string>());
         Assert.Equal("Lost", stored[FieldId(table, "Stage")]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Nothing typed is lost to a save under way: a value changed while the drawer's save is held in the write path stays
+    /// in the form (it used to be replaced by what the save stored), and Enter pressed meanwhile saves it once the first
+    /// save is back, instead of a second save of the same patch alongside it.
+    /// </summary>
+    [Fact]
+    public async Task Drawer_WhatIsTypedWhileASaveIsUnderWay_StaysInTheForm_AndEnterMeanwhileSavesItNext()
+    {
+        var table = await TablesSeed.DealsAsync(Factory.Services);
+        var record = await Service<RecordService>().CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"Acme","Value":1}"""), AdminId);
+        var cut = RenderWithProviders<RecordDrawer>(p => p.Add(d => d.Table, table).Add(d => d.RecordId, record.Id).Add(d => d.Open, true));
+        cut.WaitForAssertion(() => Input(cut, "Deal"));
+        var commits = Factory.Services.GetRequiredService<DataWriter>().GroupCommits;
+
+        // Typed while the save is held, no Enter: it stays in the form, unsaved.
+        Input(cut, "Deal").Change("Acme Corp");
+        var save = await SubmitWhileHeldAsync(cut, commits, () =>
+        {
+            Input(cut, "Value").Change("2");
+            return Task.CompletedTask;
+        });
+        await save;
+        cut.WaitForAssertion(() => Assert.Contains("Record saved.", cut.Markup));
+        Assert.Equal("2", Input(cut, "Value").GetAttribute("value"));
+        var stored = await StoredAsync(table, record.Id);
+        Assert.Equal(("Acme Corp", 1m), (stored[FieldId(table, "Deal")]!.GetValue<string>(), stored[FieldId(table, "Value")]!.GetValue<decimal>()));
+        // Enter then saves it.
+        await cut.InvokeAsync(() => cut.Find("#drawer-form").SubmitAsync());
+        Assert.Equal(2, (await StoredAsync(table, record.Id))[FieldId(table, "Value")]!.GetValue<decimal>());
+
+        // Typed and Enter pressed while the save is held: saved after it, once.
+        Input(cut, "Deal").Change("Acme Inc");
+        Task? enter = null;
+        save = await SubmitWhileHeldAsync(cut, commits, async () =>
+        {
+            Input(cut, "Value").Change("3");
+            // Dispatched and run up to its first wait: the held save is still under way when this Enter arrives.
+            enter = await cut.InvokeAsync(() => Task.FromResult(cut.Find("#drawer-form").SubmitAsync()));
+        });
+        await Task.WhenAll(save, enter!);
+        stored = await StoredAsync(table, record.Id);
+        Assert.Equal(("Acme Inc", 3m), (stored[FieldId(table, "Deal")]!.GetValue<string>(), stored[FieldId(table, "Value")]!.GetValue<decimal>()));
+        var updates = (await Service<RecordHistoryService>().ListAsync(table.Id, record.Id)).Where(h => h.Kind == "updated").Reverse().ToList();
+        Assert.Equal([["Deal"], ["Value"], ["Deal"], ["Value"]], updates.Select(u => u.Changes.Select(c => c.Field).ToArray()).ToArray());
+    }
+
+    /// <summary>Submits the drawer while group commits are held, does <paramref name="meanwhile"/> once the save waits in the write path, then lets it go.</summary>
+    private static async Task<Task> SubmitWhileHeldAsync(IRenderedComponent<ContainerFragment> cut, GroupCommitPause commits, Func<Task> meanwhile)
+    {
+        Task save;
+        using (commits.Hold())
+        {
+            save = await cut.InvokeAsync(() => Task.FromResult(cut.Find("#drawer-form").SubmitAsync()));
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (commits.Queued == 0)
+            {
+                // A count, not a clock: the save is in the write path's queue.
+                await Task.Delay(5, deadline.Token);
+            }
+            Assert.False(save.IsCompleted);
+            await meanwhile();
+        }
+        return save;
     }
 
     [Fact]

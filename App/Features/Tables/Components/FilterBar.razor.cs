@@ -55,13 +55,17 @@ public partial class FilterBar
     /// </summary>
     public const string LastRowInput =
         "#filter-bar .filter-row:last-of-type .filter-value input:not([type=hidden]), " +
-        "#filter-bar .filter-row:last-of-type:not(:has(.filter-value)) .filter-operator input:not([type=hidden])";
+        "#filter-bar .filter-row.filter-row--no-value:last-of-type .filter-operator input:not([type=hidden])";
+
+    /// <summary>A row whose condition needs no value is marked, so <see cref="LastRowInput"/> needs no <c>:has</c> (Firefox before 121 throws on it).</summary>
+    private static string RowClass(FilterRow row, FieldEntity? field) =>
+        field is not null && !RecordFilters.NeedsValue(row.Operator) ? "filter-row filter-row--no-value mb-2" : "filter-row mb-2";
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
 
     /// <summary>Where the keyboard goes after the next render (a row added or removed), if anywhere.</summary>
-    private string? _focusAfterRender;
+    private readonly FocusAfterRender _focusAfterRender = new();
 
     [Parameter, EditorRequired]
     public TableSnapshot Table { get; set; } = default!;
@@ -85,7 +89,7 @@ public partial class FilterBar
             return Task.CompletedTask;
         }
         Rows.Add(new FilterRow { FieldId = field.Id, Operator = RecordFilters.OperatorsFor(field.Type)[0] });
-        _focusAfterRender = LastRowInput;
+        _focusAfterRender.Set(LastRowInput);
         return OnChanged.InvokeAsync();
     }
 
@@ -129,16 +133,9 @@ public partial class FilterBar
     {
         var index = Rows.IndexOf(row);
         Rows.Remove(row);
-        _focusAfterRender = index < Rows.Count ? $"#filter-bar .filter-row:nth-of-type({index + 1}) .filter-remove" : "#add-filter-row";
+        _focusAfterRender.Set(index < Rows.Count ? $"#filter-bar .filter-row:nth-of-type({index + 1}) .filter-remove" : "#add-filter-row");
         return OnChanged.InvokeAsync();
     }
 
-    protected override async Task OnAfterRenderAsync(bool firstRender)
-    {
-        if (_focusAfterRender is { } selector)
-        {
-            _focusAfterRender = null;
-            await JS.FocusWhenShownAsync(selector);
-        }
-    }
+    protected override Task OnAfterRenderAsync(bool firstRender) => _focusAfterRender.ApplyAsync(JS);
 }

@@ -57,8 +57,8 @@ public partial class RecordsGrid
     private string? _sortField;
     private bool _sortDescending;
     private bool _showFilters;
-    /// <summary>The filter bar was opened, or given a row, by the user: its newest row takes the keyboard after the render.</summary>
-    private bool _focusFilterRow;
+    /// <summary>Where the keyboard goes after the render: the filter bar's newest row, once the user opened the bar or gave it a row.</summary>
+    private readonly FocusAfterRender _focusAfterRender = new();
     private int _total;
     private bool _ready;
     private bool _loadedInteractively;
@@ -156,12 +156,7 @@ public partial class RecordsGrid
                 // The browser left; nothing to attach to.
             }
         }
-        if (_focusFilterRow && _showFilters)
-        {
-            // The filter bar just opened, or a column's menu added a row: the keyboard goes to the newest row's value.
-            _focusFilterRow = false;
-            await JS.FocusWhenShownAsync(FilterBar.LastRowInput);
-        }
+        await _focusAfterRender.ApplyAsync(JS);
         if (!_ready && _loadedInteractively && _loadsInFlight == 0)
         {
             _ready = true;
@@ -304,7 +299,7 @@ public partial class RecordsGrid
         }
         if (_showFilters)
         {
-            _focusFilterRow = true;
+            _focusAfterRender.Set(FilterBar.LastRowInput);
         }
     }
 
@@ -314,7 +309,7 @@ public partial class RecordsGrid
     {
         _showFilters = true;
         _filterRows.Add(new FilterRow { FieldId = field.Id, Operator = RecordFilters.OperatorsFor(field.Type)[0] });
-        _focusFilterRow = true;
+        _focusAfterRender.Set(FilterBar.LastRowInput);
         await ReloadFromFirstPageAsync();
     }
 

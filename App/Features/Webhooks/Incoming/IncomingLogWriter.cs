@@ -68,11 +68,12 @@ public sealed class IncomingLogWriter : IDisposable
     /// <summary>
     /// Adds the entries to their webhooks' counters and prunes those webhooks' logs. The counts go to this instance's
     /// share of each webhook's stats (<see cref="IncomingWebhookCounterEntity"/>, so instances never wait on each
-    /// other's), as an upsert sent with the transaction's rows in the same round trip.
+    /// other's), as an upsert sent with the transaction's rows in the same round trip. Webhooks in id order, so two
+    /// transactions that touch the same counters lock them in the same order and cannot deadlock on PostgreSQL.
     /// </summary>
     private async Task CountAndPruneAsync(WriteSession session, IReadOnlyList<IncomingLogEntry> entries, CancellationToken ct)
     {
-        foreach (var group in entries.Where(e => e.CountInStats).GroupBy(e => e.Log.WebhookId))
+        foreach (var group in entries.Where(e => e.CountInStats).GroupBy(e => e.Log.WebhookId).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var accepted = group.Count(e => e.Accepted);
             session.Rows.DeferAddTo(new IncomingWebhookCounterEntity

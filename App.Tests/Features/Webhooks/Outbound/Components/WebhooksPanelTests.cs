@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using AngleSharp.Dom;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
@@ -180,12 +182,17 @@ public sealed class WebhooksPanelTests(OutboundFactory factory) : IClassFixture<
         var cut = Render(table);
         cut.WaitForAssertion(() => Assert.Equal("2 held", cut.Find("[data-testid=webhook-held]").TextContent.Trim()));
         var card = cut.FindComponent<WebhookCard>().Instance;
+        IElement Switch() => cut.Find("[data-testid=webhook-enabled] input, input[data-testid=webhook-enabled]");
 
-        var resuming = cut.InvokeAsync(() => card.Action.InvokeAsync((card.Webhook, WebhookAction.Resume)));
+        // Switched on: while it asks, the switch still shows off (nothing has been resumed yet), and stays off on Cancel.
+        Assert.False(Switch().HasAttribute("checked"));
+        var resuming = cut.InvokeAsync(() => Switch().ChangeAsync(new ChangeEventArgs { Value = true }));
         _dialogs.WaitForAssertion(() => Assert.Contains("It holds 2 held changes made while it was off", _dialogs.Markup));
+        cut.WaitForAssertion(() => Assert.False(Switch().HasAttribute("checked")));
         _dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Cancel").Click();
         await resuming;
         Assert.False((await Webhooks.GetAsync(id)).Enabled);
+        cut.WaitForAssertion(() => Assert.False(Switch().HasAttribute("checked")));
 
         resuming = cut.InvokeAsync(() => card.Action.InvokeAsync((card.Webhook, WebhookAction.Resume)));
         _dialogs.WaitForAssertion(() => Assert.Contains("Send 2 held", _dialogs.Markup));
