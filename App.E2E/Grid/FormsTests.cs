@@ -421,7 +421,10 @@ public sealed class FormsTests(BrowserFixture browser, SharedServer app) : IClas
         await page.Keyboard.PressAsync("Tab"); // Edit → Delete
         await Expect(Button("B", "field-delete")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
-        await page.Locator("#field-delete-confirm").FocusAsync();
+        // The confirmation opens on Cancel (see GridEditingTests.DeletingAFieldFromItsColumn_…): Tab to Delete, Enter.
+        await Expect(page.Locator("#field-delete-cancel")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.Locator("#field-delete-confirm")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("[data-manage-field='B']")).ToHaveCountAsync(0);
         await Expect(Button("C", "field-delete")).ToBeFocusedAsync();
