@@ -304,6 +304,9 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         // A ticked box stands out from an empty one in colour too, not only by its shape.
         static Task<string> BoxColour(ILocator row) => row.Locator("td").First.Locator("svg").EvaluateAsync<string>("e => getComputedStyle(e).color");
         Assert.NotEqual(await BoxColour(grid.Row("Keep")), await BoxColour(grid.Row("Drop one")));
+        // The header's box says "some are selected" in the same colour.
+        var headerBox = page.Locator(".records-grid thead th").First.Locator("svg");
+        Assert.Equal(await BoxColour(grid.Row("Drop one")), await headerBox.EvaluateAsync<string>("e => getComputedStyle(e).color"));
         await UiActions.ShotAsync(page, "grid-rows-selected");
         // The toolbar holds the selection's actions on the same line (Fields, Import and Export give way), so the grid
         // does not jump down when a row is ticked.
