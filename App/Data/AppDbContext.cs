@@ -32,6 +32,7 @@ public partial class AppDbContext : IdentityDbContext<AppUser>
     public DbSet<FieldEntity> Fields => Set<FieldEntity>();
     public DbSet<RecordEntity> Records => Set<RecordEntity>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<ChangeCounterEntity> ChangeCounters => Set<ChangeCounterEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -78,6 +79,12 @@ public partial class AppDbContext : IdentityDbContext<AppUser>
             b.HasIndex(t => t.Hash).IsUnique();
             b.HasOne(t => t.User).WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
             b.Property(t => t.Name).HasMaxLength(100);
+        });
+
+        builder.Entity<ChangeCounterEntity>(b =>
+        {
+            b.HasKey(c => c.Name);
+            b.Property(c => c.Name).HasMaxLength(64);
         });
 
         // Features that own more entities (webhooks, …) ship IEntityTypeConfiguration classes.

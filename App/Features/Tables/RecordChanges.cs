@@ -23,6 +23,12 @@ public sealed record RecordChange(string EventId, ChangeKind Kind, RecordSnapsho
 /// <summary>The table as it was when the change happened, so events can name fields.</summary>
 public sealed record TableSnapshot(string Id, string Name, IReadOnlyList<FieldEntity> Fields)
 {
+    /// <summary>
+    /// The count <see cref="IRecordChangeSink.SettingsCounter"/> as the snapshot's query read it (in a write, at the start
+    /// of its transaction): a sink may keep what it read for this table while the count stands.
+    /// </summary>
+    public long SinkSettingsVersion { get; init; }
+
     public FieldEntity? FieldById(string id) => Fields.FirstOrDefault(f => f.Id == id);
 }
 
@@ -86,5 +92,12 @@ public delegate ValueTask AlongsideWrite(WriteSession scope, IReadOnlyList<Recor
 /// </summary>
 public interface IRecordChangeSink
 {
+    /// <summary>
+    /// The <see cref="ChangeCounters"/> count of changes to what sinks read for a table (webhooks, say): whoever changes
+    /// such a setting counts it in the same transaction, so a sink may keep what it read while
+    /// <see cref="TableSnapshot.SinkSettingsVersion"/> stands, instead of reading it in every transaction.
+    /// </summary>
+    const string SettingsCounter = "record-sink-settings";
+
     ValueTask<Action?> OnChangesAsync(WriteSession scope, ChangeBatch batch, CancellationToken ct);
 }

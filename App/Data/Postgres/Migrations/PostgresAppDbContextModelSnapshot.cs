@@ -206,6 +206,21 @@ namespace Undb.Data.Postgres.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("Undb.Data.ChangeCounterEntity", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .UseCollation("C");
+
+                    b.Property<long>("Value")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ChangeCounters");
+                });
+
             modelBuilder.Entity("Undb.Features.Accounts.ApiToken", b =>
                 {
                     b.Property<string>("Id")

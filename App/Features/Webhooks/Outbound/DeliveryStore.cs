@@ -217,6 +217,7 @@ public sealed class DeliveryStore : IDisposable
                 var (reason, failing) = await UpdateHealthAsync(session.Db, group.Key, group.ToList(), now, ct);
                 if (reason is not null)
                 {
+                    WebhookSettings.Changed(session);
                     disabled.Add(group.Key);
                     _logger.LogWarning("Webhook {WebhookId} was disabled: {Reason}", group.Key, reason);
                     await _alerts.RaiseAsync(session, WebhookEvents.WebhookDisabled, group.Key, reason, ct);

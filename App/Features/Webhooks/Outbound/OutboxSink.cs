@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -18,22 +19,13 @@ namespace Undb.Features.Webhooks.Outbound;
 /// </summary>
 internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, WebhookVersions versions, IOptionsMonitor<WebhooksOptions> options) : IRecordChangeSink
 {
+    /// <summary>Per table, the last webhooks read and the sink settings count they were read under.</summary>
+    private readonly ConcurrentDictionary<string, TableWebhooks> _kept = new(StringComparer.Ordinal);
+
     public async ValueTask<Action?> OnChangesAsync(WriteSession scope, ChangeBatch batch, CancellationToken ct)
     {
         var db = scope.Db;
-        // Read once per table per transaction: a group commit runs many writes to the same table in one.
-        var key = (typeof(OutboxSink), batch.Table.Id);
-        if (scope.Items.GetValueOrDefault(key) is not TableWebhooks read)
-        {
-            var readAt = versions.Now; // before the read: a change published after this is noticed by the worker
-            // The table's own webhooks and the workspace ones (TableId null) that do not leave it out.
-            var tableId = batch.Table.Id;
-            var all = await db.Webhooks.AsNoTracking()
-                .Where(w => w.TableId == tableId || w.TableId == null)
-                .ToListAsync(ct);
-            all.RemoveAll(w => w.TableId is null && w.ExcludedTableIds.Contains(tableId));
-            scope.Items[key] = read = new TableWebhooks(all, readAt);
-        }
+        var read = await WebhooksOfAsync(scope, batch.Table, ct);
         var webhooks = read.Webhooks;
         if (webhooks.Count == 0)
         {
@@ -80,6 +72,37 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
             }
         }
         return created.Count == 0 ? null : () => Enqueue(created);
+    }
+
+    /// <summary>
+    /// The webhooks that cover the table: its own and the workspace ones (TableId null) that do not leave it out. Read
+    /// from the database only when the sink settings count (<see cref="TableSnapshot.SinkSettingsVersion"/>, read with
+    /// the table at the start of this transaction) has moved since the last read of this table, on this or any
+    /// instance: every webhook change counts itself (<see cref="WebhookSettings.Changed"/>), so a kept list is what a
+    /// read would return now. That saves a round trip per record transaction (docs/benchmarks.md).
+    /// </summary>
+    private async Task<TableWebhooks> WebhooksOfAsync(WriteSession scope, TableSnapshot table, CancellationToken ct)
+    {
+        if (_kept.TryGetValue(table.Id, out var kept) && kept.Version == table.SinkSettingsVersion)
+        {
+            return kept;
+        }
+        // Read once per table per transaction: a group commit runs many writes to the same table in one.
+        var key = (typeof(OutboxSink), table.Id);
+        if (scope.Items.GetValueOrDefault(key) is TableWebhooks read)
+        {
+            return read;
+        }
+        var readAt = versions.Now; // before the read: a change published after this is noticed by the worker
+        var tableId = table.Id;
+        var all = await scope.Db.Webhooks.AsNoTracking()
+            .Where(w => w.TableId == tableId || w.TableId == null)
+            .ToListAsync(ct);
+        all.RemoveAll(w => w.TableId is null && w.ExcludedTableIds.Contains(tableId));
+        // Read after the count, so it holds at least what the count covers; kept under that count, never a later one.
+        scope.Items[key] = read = new TableWebhooks(all, readAt, table.SinkSettingsVersion);
+        _kept[tableId] = read;
+        return read;
     }
 
     /// <summary>
@@ -164,7 +187,8 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
         return new DeliveryWork(delivery.Id, webhook.Id, claim);
     }
 
-    private sealed record TableWebhooks(List<WebhookEntity> Webhooks, long ReadAt);
+    /// <summary>What a transaction read for a table, with the count it read it under. Shared: never changed once read.</summary>
+    private sealed record TableWebhooks(List<WebhookEntity> Webhooks, long ReadAt, long Version);
 
     private sealed class ClaimBudget(string token, int room)
     {

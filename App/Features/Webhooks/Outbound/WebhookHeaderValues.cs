@@ -106,6 +106,10 @@ public sealed class WebhookHeaderValues(IDataProtectionProvider provider, DataWr
                 webhook.Headers = webhook.Headers.ToDictionary(h => h.Key, h => IsProtected(h.Value) ? h.Value : Prefix + _protector.Protect(h.Value));
                 changed++;
             }
+            if (changed > 0)
+            {
+                WebhookSettings.Changed(session);
+            }
             return changed;
         }, ct);
         if (changed > 0)

@@ -82,6 +82,7 @@ public sealed class WebhookService(
         await writer.WriteAsync(s =>
         {
             s.Db.Webhooks.Add(webhook);
+            WebhookSettings.Changed(s);
             return Task.CompletedTask;
         }, ct);
         notifier.Publish(new DeliveryChange(webhook.Id, null, null, WebhookChanged: true));
@@ -102,6 +103,7 @@ public sealed class WebhookService(
     private async Task<(WebhookEntity, TableSnapshot?)> UpdateCoreAsync(WriteSession session, string id, WebhookRequest request, bool setCondition, CancellationToken ct)
     {
         var webhook = await LockAsync(session, id, ct);
+        WebhookSettings.Changed(session);
         var table = await ScopeTableAsync(webhook.TableId, ct);
         var errors = new Dictionary<string, string[]>();
         if (request.ExcludedTableIds is not null) webhook.ExcludedTableIds = await CheckExcludedAsync(table, request.ExcludedTableIds, errors, ct, webhook.ExcludedTableIds);
@@ -154,6 +156,7 @@ public sealed class WebhookService(
             {
                 SetEnabled(webhook, true);
                 webhook.UpdatedAt = time.GetUtcNow();
+                WebhookSettings.Changed(session);
             }
             return await held.ApplyAsync(session, id, enabledNow: true, action, ct);
         }, ct);
@@ -181,7 +184,11 @@ public sealed class WebhookService(
     /// <summary>Deletes the webhook with its delivery history.</summary>
     public async Task DeleteAsync(string id, CancellationToken ct = default)
     {
-        if (await writer.WriteAsync(s => s.Db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct), ct) == 0)
+        if (await writer.WriteAsync(async s =>
+            {
+                WebhookSettings.Changed(s);
+                return await s.Db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct);
+            }, ct) == 0)
         {
             throw NotFound(id);
         }
@@ -257,6 +264,7 @@ public sealed class WebhookService(
             webhook.PreviousSecretExpiresAt = now + options.CurrentValue.PreviousSecretLifetime;
             webhook.SecretProtected = secrets.Protect(secret);
             webhook.UpdatedAt = now;
+            WebhookSettings.Changed(session);
             return webhook;
         }, ct);
         // Deliveries already in hand must be signed with the new secret too.
