@@ -103,6 +103,11 @@ public partial class IncomingSetupDialog : IDisposable
         _webhook = Webhook;
         _subscription = Notifier.Subscribe(Table.Id, OnActivityAsync);
         _tableSubscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
+        // Subscribed first, then read: a field renamed just before the dialog opened is in this read, one after it is heard.
+        if (await Tables.GetAsync(Table.Id) is { } current)
+        {
+            _table = current;
+        }
         if (Webhook is null)
         {
             _name = UniqueWebhookName(await Hooks.ListAsync(Table.Id));

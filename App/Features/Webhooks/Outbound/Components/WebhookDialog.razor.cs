@@ -87,6 +87,12 @@ public partial class WebhookDialog : IDisposable
         else
         {
             _subscription = TableChanges.Subscribe(Table.Id, OnTableChangeAsync);
+            // Subscribed first, then read: a field renamed just before the dialog opened (whose news the page may not
+            // have shown yet, and this dialog did not hear) is in this read; one renamed after it is heard.
+            if (await Tables.GetAsync(Table.Id) is { } current)
+            {
+                _table = current;
+            }
         }
     }
 
