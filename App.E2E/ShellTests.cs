@@ -34,6 +34,49 @@ public sealed class ShellTests(BrowserFixture browser, SharedServer app) : IClas
         Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
     }
 
+    /// <summary>
+    /// A phone's 390 px: a new-user run found a webhook card's text squeezed into a narrow column beside its actions
+    /// (every word on its own line, the badge cut to its icon), the incoming card's Regenerate button cut off at the
+    /// card's edge, and the API token form wider than the page (its name field a letter wide).
+    /// </summary>
+    [Fact]
+    public async Task OnAPhone_TheWebhookCards_AndTheTokenForm_FitTheScreen()
+    {
+        var (tableId, _) = await app.CreateTableAsync("Phone", ("Deal", "text", null));
+        (await app.Api.PostAsJsonAsync($"/api/tables/{tableId}/webhooks", new { name = "CRM sync", url = "https://example.com/hooks/crm", events = new[] { "record.created" } })).EnsureSuccessStatusCode();
+        (await app.Api.PostAsJsonAsync($"/api/tables/{tableId}/incoming-webhooks", new { name = "Website form", mapping = new { fields = new { Deal = "$.deal" } } })).EnsureSuccessStatusCode();
+        await using var context = await browser.NewContextAsync(app.Server.BaseUrl, viewport: new() { Width = 390, Height = 844 });
+        var page = await context.NewPageAsync();
+        await UiActions.LoginAsync(page);
+        static Task<bool> FitsThePage(Microsoft.Playwright.IPage page) =>
+            page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth");
+
+        await page.GotoAsync($"/tables/{tableId}");
+        await UiActions.WaitForCircuitAsync(page);
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Tab, new() { Name = "Webhooks", Exact = true }).ClickAsync();
+        var url = page.Locator("[data-testid=webhook-card] [data-testid=webhook-url]");
+        await Expect(url).ToBeVisibleAsync();
+        await UiActions.ShotAsync(page, "phone-webhook-card");
+        Assert.True((await url.BoundingBoxAsync())!.Width >= 250, "the card's text has most of the card's width");
+        Assert.True(await FitsThePage(page), "the webhooks tab fits the page");
+
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Tab, new() { Name = "Incoming webhooks", Exact = true }).ClickAsync();
+        var regenerate = page.Locator(".incoming-regenerate");
+        await Expect(regenerate).ToBeVisibleAsync();
+        await UiActions.ShotAsync(page, "phone-incoming-card");
+        var card = (await page.Locator(".mud-card").Filter(new() { Has = regenerate }).BoundingBoxAsync())!;
+        var button = (await regenerate.BoundingBoxAsync())!;
+        Assert.True(button.X + button.Width <= card.X + card.Width, "Regenerate lies inside its card");
+        Assert.True(await regenerate.EvaluateAsync<bool>("e => e.scrollWidth <= e.clientWidth"), "Regenerate's label fits its button");
+
+        await page.GotoAsync("/settings");
+        await UiActions.WaitForCircuitAsync(page);
+        await Expect(page.Locator("#create-token")).ToBeVisibleAsync();
+        await UiActions.ShotAsync(page, "phone-settings");
+        Assert.True(await FitsThePage(page), "the token form fits the page");
+        Assert.True((await page.Locator("#token-name").BoundingBoxAsync())!.Width >= 200, "the token name has room to type in");
+    }
+
     [Fact]
     public async Task Times_AreShownInTheViewersTimeZone_WithUtcInTheTooltip()
     {

@@ -35,12 +35,12 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     /// <summary>A fresh browser context (its own cookies) with clipboard access for copy buttons.</summary>
     /// <param name="timeZone">The browser's time zone (IANA id); the machine's when null.</param>
-    public async Task<IBrowserContext> NewContextAsync(string baseUrl, string? timeZone = null)
+    public async Task<IBrowserContext> NewContextAsync(string baseUrl, string? timeZone = null, ViewportSize? viewport = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = baseUrl,
-            ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+            ViewportSize = viewport ?? new ViewportSize { Width = 1400, Height = 900 },
             Permissions = ["clipboard-read", "clipboard-write"],
             TimezoneId = timeZone,
         });
