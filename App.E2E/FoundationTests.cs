@@ -13,6 +13,51 @@ public sealed class FoundationTests(BrowserFixture browser) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    /// <summary>
+    /// A refused form comes back with the keyboard in the field to fix, not in the first field (a new-user run had to
+    /// click into the password after "at least 8 characters"), even when Enter was pressed in another field.
+    /// </summary>
+    [Fact]
+    public async Task ARefusedForm_ComesBackWithTheKeyboardInTheFieldToFix()
+    {
+        await using var context = await browser.NewContextAsync(_server.BaseUrl);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/account/register");
+        await Expect(page.Locator("#email")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("first@example.com");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("short");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("short");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByText("The password must be at least 8 characters.")).ToBeVisibleAsync();
+        await Expect(page.Locator("#password")).ToBeFocusedAsync();
+
+        // Typing replaces the short one; the confirmation does not match, so it is next.
+        await page.Keyboard.TypeAsync("Sup3rSecret");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByText("The passwords do not match.")).ToBeVisibleAsync();
+        await Expect(page.Locator("#confirm")).ToBeFocusedAsync();
+        await page.FillAsync("#password", "Sup3rSecret");
+        await page.FillAsync("#confirm", "Sup3rSecret");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByText("Your tables")).ToBeVisibleAsync();
+
+        // Signing in with a wrong password keeps the email and puts the keyboard in the password.
+        await using var other = await browser.NewContextAsync(_server.BaseUrl);
+        var login = await other.NewPageAsync();
+        await login.GotoAsync("/account/login");
+        await login.FillAsync("#email", "first@example.com");
+        await login.FillAsync("#password", "Wrong-Guess-1");
+        await login.ClickAsync("#login-submit");
+        await Expect(login.Locator("#login-error")).ToBeVisibleAsync();
+        await Expect(login.Locator("#email")).ToHaveValueAsync("first@example.com");
+        await Expect(login.Locator("#password")).ToBeFocusedAsync();
+        await login.Keyboard.TypeAsync("Sup3rSecret");
+        await login.Keyboard.PressAsync("Enter");
+        await Expect(login.GetByText("Your tables")).ToBeVisibleAsync();
+    }
+
     [Fact]
     public async Task FirstUser_Registers_CreatesTable_AddsRecord_SeesItInGrid()
     {

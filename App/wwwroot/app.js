@@ -203,8 +203,14 @@ window.undb = {
 // Enhanced navigation (a link between the sign-in pages, a form posted back) swaps the page in without loading it, so
 // the browser never applies its autofocus, and the keyboard stayed on the link or button used (kept by the DOM merge)
 // or fell to the page: the field marked autofocus gets it, as on a full load, unless the user is already in a field.
+// A form that came back refused marks the field to fix first (data-fix-first): it gets the keyboard even if the user
+// was in another field (Enter in the last one), so fixing a too-short password is typing, not finding the field.
 window.Blazor?.addEventListener?.("enhancedload", () => {
-    if (!document.activeElement?.matches("input, textarea, select, [contenteditable=true]")) {
+    const fix = document.querySelector("[data-fix-first]");
+    if (fix) {
+        fix.focus();
+        fix.select?.();
+    } else if (!document.activeElement?.matches("input, textarea, select, [contenteditable=true]")) {
         document.querySelector("[autofocus]")?.focus();
     }
 });
