@@ -37,10 +37,11 @@ public sealed class ShellTests(BrowserFixture browser, SharedServer app) : IClas
     /// <summary>
     /// A phone's 390 px: a new-user run found a webhook card's text squeezed into a narrow column beside its actions
     /// (every word on its own line, the badge cut to its icon), the incoming card's Regenerate button cut off at the
-    /// card's edge, and the API token form wider than the page (its name field a letter wide).
+    /// card's edge, the API token form wider than the page (its name field a letter wide), the filter bar's row and the
+    /// incoming strip's URL wider than the screen, and the 480 px record drawer running off the screen's left edge.
     /// </summary>
     [Fact]
-    public async Task OnAPhone_TheWebhookCards_AndTheTokenForm_FitTheScreen()
+    public async Task OnAPhone_TheRecordsTab_TheWebhookCards_AndTheTokenForm_FitTheScreen()
     {
         var (tableId, _) = await app.CreateTableAsync("Phone", ("Deal", "text", null));
         (await app.Api.PostAsJsonAsync($"/api/tables/{tableId}/webhooks", new { name = "CRM sync", url = "https://example.com/hooks/crm", events = new[] { "record.created" } })).EnsureSuccessStatusCode();
@@ -53,6 +54,29 @@ public sealed class ShellTests(BrowserFixture browser, SharedServer app) : IClas
 
         await page.GotoAsync($"/tables/{tableId}");
         await UiActions.WaitForCircuitAsync(page);
+        // The records tab, its incoming strip (a long URL), the filter bar and a record's drawer stay on the screen.
+        await app.CreateRecordAsync(tableId, new { Deal = "Acme" });
+        await page.ClickAsync("#toggle-filters");
+        await Expect(page.Locator(".filter-field").First).ToBeVisibleAsync();
+        await UiActions.ShotAsync(page, "phone-records-filter");
+        Assert.True(await FitsThePage(page), "the records tab with the filter bar fits the page");
+        // Nor is anything inside the page wider than the screen, or wider than its box (the main area scrolled sideways
+        // instead, so where an element ends on the screen depends on that scroll; its widths do not).
+        foreach (var selector in new[] { ".filter-row", ".incoming-strip-url" })
+        {
+            var sizes = await page.Locator(selector).First.EvaluateAsync<double[]>("e => [e.getBoundingClientRect().width, e.scrollWidth - e.clientWidth]");
+            var (width, overflows) = (sizes[0], sizes[1] > 1);
+            Assert.True(width <= 390 && !overflows, $"{selector}: {width} px wide, its content {sizes[1]} px wider than that; the screen is 390");
+        }
+        await page.Locator(".open-record").First.ClickAsync();
+        var drawer = page.Locator("#record-drawer");
+        await Expect(drawer.GetByRole(Microsoft.Playwright.AriaRole.Tab, new() { Name = "History" })).ToBeVisibleAsync();
+        // Once it has slid in, the drawer lies on the screen (it was 480 px wide, its left part off the screen).
+        await page.WaitForFunctionAsync("() => { const r = document.querySelector('#record-drawer').getBoundingClientRect(); return r.left >= 0 && r.right <= innerWidth; }");
+        await UiActions.ShotAsync(page, "phone-record-drawer");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(drawer.GetByRole(Microsoft.Playwright.AriaRole.Tab, new() { Name = "History" })).ToBeHiddenAsync();
+
         await page.GetByRole(Microsoft.Playwright.AriaRole.Tab, new() { Name = "Webhooks", Exact = true }).ClickAsync();
         var url = page.Locator("[data-testid=webhook-card] [data-testid=webhook-url]");
         await Expect(url).ToBeVisibleAsync();
