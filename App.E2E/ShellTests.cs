@@ -38,7 +38,8 @@ public sealed class ShellTests(BrowserFixture browser, SharedServer app) : IClas
     /// A phone's 390 px: a new-user run found a webhook card's text squeezed into a narrow column beside its actions
     /// (every word on its own line, the badge cut to its icon), the incoming card's Regenerate button cut off at the
     /// card's edge, the API token form wider than the page (its name field a letter wide), the filter bar's row and the
-    /// incoming strip's URL wider than the screen, and the 480 px record drawer running off the screen's left edge.
+    /// incoming strip's URL wider than the screen, the 480 px record drawer running off the screen's left edge, and the
+    /// CSV import's mapping table pushing the field to map each column to past the dialog's edge.
     /// </summary>
     [Fact]
     public async Task OnAPhone_TheRecordsTab_TheWebhookCards_AndTheTokenForm_FitTheScreen()
@@ -76,6 +77,19 @@ public sealed class ShellTests(BrowserFixture browser, SharedServer app) : IClas
         await UiActions.ShotAsync(page, "phone-record-drawer");
         await page.Keyboard.PressAsync("Escape");
         await Expect(drawer.GetByRole(Microsoft.Playwright.AriaRole.Tab, new() { Name = "History" })).ToBeHiddenAsync();
+
+        // CSV import: the field each column goes to is in view, not cut off at the dialog's right edge.
+        await page.ClickAsync("#import-csv");
+        await page.Locator("#csv-file").SetInputFilesAsync(new Microsoft.Playwright.FilePayload
+        {
+            Name = "deals.csv", MimeType = "text/csv", Buffer = System.Text.Encoding.UTF8.GetBytes("Deal,Notes\nGlobex,a first value long enough to push the next column off a phone's screen\n"),
+        });
+        var mapping = page.Locator("#csv-mapping");
+        await Expect(mapping.Locator(".csv-map").First).ToBeVisibleAsync();
+        await UiActions.ShotAsync(page, "phone-csv-import");
+        var wider = await mapping.EvaluateAsync<double>("e => { const c = e.querySelector('.mud-table-container') ?? e; return c.scrollWidth - c.clientWidth; }");
+        Assert.True(wider <= 1, $"the mapping table is {wider} px wider than the dialog");
+        await page.GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
 
         await page.GetByRole(Microsoft.Playwright.AriaRole.Tab, new() { Name = "Webhooks", Exact = true }).ClickAsync();
         var url = page.Locator("[data-testid=webhook-card] [data-testid=webhook-url]");
