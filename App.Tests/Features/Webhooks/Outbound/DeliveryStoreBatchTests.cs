@@ -92,7 +92,7 @@ public sealed class DeliveryStoreBatchTests(OutboundFactory factory) : IClassFix
         {
             await db.Webhooks.Where(w => w.Id == webhook.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.Enabled, true));
         }
-        var counted = await SettingsCountAsync();
+        var counted = await factory.Services.WebhookSettingsCountAsync();
 
         await SettleInOneBatchAsync(Finished(webhook, d[0], 410), Finished(webhook, d[1], 204));
 
@@ -101,13 +101,7 @@ public sealed class DeliveryStoreBatchTests(OutboundFactory factory) : IClassFix
         Assert.False(health.Enabled);
         Assert.Contains("410", health.DisabledReason);
         // Disabling is a change of the webhook's settings: counted, so the outbox reads it again (KeptWebhooksTests).
-        Assert.Equal(counted + 1, await SettingsCountAsync());
-    }
-
-    private async Task<long> SettingsCountAsync()
-    {
-        await using var db = await DbFactory.CreateDbContextAsync();
-        return await db.ChangeCounters.Where(c => c.Name == Undb.Features.Tables.IRecordChangeSink.SettingsCounter).Select(c => c.Value).FirstOrDefaultAsync();
+        Assert.Equal(counted + 1, await factory.Services.WebhookSettingsCountAsync());
     }
 
     [Fact]

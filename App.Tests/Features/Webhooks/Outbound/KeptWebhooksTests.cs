@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Undb.Data;
-using Undb.Features.Tables;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Tests.TestSupport;
 
@@ -16,12 +15,6 @@ namespace Undb.Tests.Features.Webhooks.Outbound;
 public sealed class KeptWebhooksTests(OutboundFactory factory) : IClassFixture<OutboundFactory>
 {
     private IDbContextFactory<AppDbContext> DbFactory => factory.Services.GetRequiredService<IDbContextFactory<AppDbContext>>();
-
-    private async Task<long> CountAsync()
-    {
-        await using var db = await DbFactory.CreateDbContextAsync();
-        return await db.ChangeCounters.Where(c => c.Name == IRecordChangeSink.SettingsCounter).Select(c => c.Value).FirstOrDefaultAsync();
-    }
 
     private async Task<DeliveryStatus> StatusOfAsync(string webhookId, string recordId)
     {
@@ -54,7 +47,7 @@ public sealed class KeptWebhooksTests(OutboundFactory factory) : IClassFixture<O
         // the next write reads them again and holds the paused webhook's delivery.
         await factory.Services.GetRequiredService<DataWriter>().WriteAsync(s =>
         {
-            ChangeCounters.Count(s, IRecordChangeSink.SettingsCounter);
+            WebhookSettings.Changed(s);
             return Task.CompletedTask;
         });
         var third = await CreateRecordAsync(api, table.Id, "third");
@@ -67,15 +60,15 @@ public sealed class KeptWebhooksTests(OutboundFactory factory) : IClassFixture<O
         await using var receiver = await LoopbackReceiver.StartAsync();
         var table = await TablesSeed.DealsAsync(factory.Services);
         using var api = factory.CreateApiClient();
-        var counts = new List<long> { await CountAsync() };
+        var counts = new List<long> { await factory.Services.WebhookSettingsCountAsync() };
         async Task Step(HttpMethod method, string url, object? body = null)
         {
             await api.SendJsonAsync(method, url, body);
-            counts.Add(await CountAsync());
+            counts.Add(await factory.Services.WebhookSettingsCountAsync());
         }
 
         var (webhookId, _) = await api.CreateWebhookAsync(table.Id, new { name = "counted", url = receiver.Url, events = new[] { "record.created" } });
-        counts.Add(await CountAsync());
+        counts.Add(await factory.Services.WebhookSettingsCountAsync());
         await CreateRecordAsync(api, table.Id, "read once");
         var hook = $"/api/webhooks/{webhookId}";
         await Step(HttpMethod.Patch, hook, new { name = "renamed" });

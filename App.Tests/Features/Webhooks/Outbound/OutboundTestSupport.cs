@@ -60,6 +60,13 @@ public sealed class DeliverySignals : IDisposable
 
 public static class OutboundTestExtensions
 {
+    /// <summary>The count every webhook change adds to (<see cref="WebhookSettings.Changed"/>), as stored now.</summary>
+    public static async Task<long> WebhookSettingsCountAsync(this IServiceProvider services)
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<AppDbContext>>().CreateDbContextAsync();
+        return await db.ChangeCounters.Where(c => c.Name == Undb.Features.Tables.IRecordChangeSink.SettingsCounter).Select(c => c.Value).FirstOrDefaultAsync();
+    }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web);
 
     /// <summary>Creates a webhook through the REST API; returns its id and full secret.</summary>
