@@ -42,14 +42,25 @@ dotnet build Undb.Blazor.sln -warnaserror
 # Everything runs beside one throwaway PostgreSQL: the end-to-end suite includes the multi-instance test, which
 # needs it (UNDB_TEST_POSTGRES), and the second pass runs the provider-sensitive tests on it.
 # A failed end-to-end test prints what the browser and the app logged around it (App.E2E/Support/Diagnostics.cs).
+# At the very end, every failed test is listed again with its message, beside the unhandled exceptions the app logged
+# (scripts/failed-tests.py): the end of a CI log may be all that is kept of it.
 export UNDB_E2E_DIAG="${UNDB_E2E_DIAG:-$(mktemp -d)/e2e-diagnostics}"
+export UNDB_TEST_RESULTS="${UNDB_TEST_RESULTS:-$(mktemp -d)/test-results}"
+mkdir -p "$UNDB_TEST_RESULTS"
 exec scripts/with-postgres.sh bash -c '
+set -o pipefail
 status=0
 for project in $(grep -l "<IsTestProject>true</IsTestProject>" ./*/*.csproj | sort); do
+  name=$(basename "$project" .csproj)
   echo "== dotnet test $project"
-  dotnet test "$project" --no-build --logger "console;verbosity=normal" "$@" || { status=$?; [ "$project" = ./App.E2E/App.E2E.csproj ] && scripts/e2e-diagnostics.sh "$UNDB_E2E_DIAG"; }
+  dotnet test "$project" --no-build --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
+    --results-directory "$UNDB_TEST_RESULTS" "$@" 2>&1 | tee "$UNDB_TEST_RESULTS/$name.log" \
+    || { status=$?; [ "$name" = App.E2E ] && scripts/e2e-diagnostics.sh "$UNDB_E2E_DIAG"; }
 done
 echo "== dotnet test App.Tests on PostgreSQL (Engines=Both)"
-UNDB_TEST_PROVIDER=Postgres dotnet test App.Tests --no-build --filter "Engines=Both" --logger "console;verbosity=normal" "$@" || status=$?
+UNDB_TEST_PROVIDER=Postgres dotnet test App.Tests --no-build --filter "Engines=Both" --logger "console;verbosity=normal" \
+  --logger "trx;LogFileName=App.Tests.Postgres.trx" --results-directory "$UNDB_TEST_RESULTS" "$@" 2>&1 \
+  | tee "$UNDB_TEST_RESULTS/App.Tests.Postgres.log" || status=$?
+[ "$status" = 0 ] || python3 scripts/failed-tests.py "$UNDB_TEST_RESULTS" "$UNDB_TEST_RESULTS"/*.log
 exit $status
 ' test.sh "$@"

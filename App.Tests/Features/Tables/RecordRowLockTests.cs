@@ -36,7 +36,7 @@ public sealed class RecordRowLockTests(PostgresUndbFactory factory) : IClassFixt
         }
 
         var update = records.UpdateAsync(table.Id, new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { [dealId] = JsonValue.Create("Acme Corp") }), null);
-        await WaitUntilAWriterWaitsForALockAsync(other);
+        await PostgresLocks.WaitUntilASessionWaitsForALockAsync(factory.PostgresConnectionString!);
         await using (var change = new NpgsqlCommand("""UPDATE "Records" SET "Data" = jsonb_set("Data", ARRAY[@field], '2') WHERE "Id" = @id""", other, tx))
         {
             change.Parameters.AddWithValue("field", valueId);
@@ -49,19 +49,5 @@ public sealed class RecordRowLockTests(PostgresUndbFactory factory) : IClassFixt
         var stored = (await factory.Services.GetRequiredService<RecordQueryService>().GetAsync(table.Id, record.Id))!.Values;
         Assert.Equal("Acme Corp", stored[dealId]!.GetValue<string>());
         Assert.Equal(2, stored[valueId]!.GetValue<decimal>());
-    }
-
-    /// <summary>Waits (by what the server reports, not by time) until some session is blocked on a lock.</summary>
-    private static async Task WaitUntilAWriterWaitsForALockAsync(NpgsqlConnection observer)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var probe = new NpgsqlConnection(observer.ConnectionString);
-        await probe.OpenAsync(deadline.Token);
-        await using var waiting = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", probe);
-        while ((long)(await waiting.ExecuteScalarAsync(deadline.Token))! == 0)
-        {
-            await Task.Delay(10, deadline.Token);
-        }
     }
 }

@@ -164,4 +164,30 @@ public sealed class DeliveryIntegrationTests(OutboundFactory factory) : IClassFi
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/webhooks/{id}")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync($"/api/webhooks/{id}/deliveries?status=lost")).StatusCode);
     }
+
+    [Fact]
+    public async Task AWebhookDeletedWhileATestIsSent_IsDeleted_AndTheSendAnswersWithTheAttempt()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var api = factory.CreateApiClient();
+        var (id, _) = await api.CreateWebhookAsync(table.Id, new { name = "gone", url = _receiver.Url, events = new[] { "record.created" } });
+        var answer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _receiver.Respond = async (_, ctx) =>
+        {
+            await answer.Task;
+            ctx.Response.StatusCode = 200;
+        };
+
+        // The receiver has the test request and has not answered yet when the webhook (and its deliveries) is deleted.
+        var send = api.PostAsync($"/api/webhooks/{id}/test", null);
+        await _receiver.WaitForCountAsync(1);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync($"/api/webhooks/{id}")).StatusCode);
+        answer.SetResult();
+
+        // The attempt happened and is shown; there is no delivery left to keep it on.
+        var response = await send;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["succeeded"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/webhooks/{id}")).StatusCode);
+    }
 }

@@ -17,11 +17,21 @@ namespace Undb.Tests.Features.Webhooks.Outbound;
 public class OutboundFactory : UndbFactory
 {
     public OutboundFactory()
+        : this(TestEngine.Postgres)
+    {
+    }
+
+    /// <summary>On PostgreSQL whatever <c>UNDB_TEST_PROVIDER</c> says (for tests of what only PostgreSQL does).</summary>
+    protected OutboundFactory(bool postgres)
+        : base(postgres)
     {
         Settings["Webhooks:AllowPrivateNetworks"] = "true";
         Settings["DataProtection:KeysPath"] = Path.Combine(Database.Directory, "keys");
     }
 }
+
+/// <summary>The same on PostgreSQL whatever the pass.</summary>
+public sealed class PostgresOutboundFactory() : OutboundFactory(postgres: true);
 
 /// <summary>The app with the SSRF guard on (the production default).</summary>
 public sealed class GuardedFactory : UndbFactory

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -58,8 +59,31 @@ public sealed class DeliveryStore : IDisposable
     /// <summary>Claims the delivery if it is due (or its lease expired) and nobody else holds it; null otherwise.</summary>
     public Task<ClaimedDelivery?> ClaimAsync(string deliveryId) => _claims.SubmitAsync(deliveryId);
 
-    /// <summary>Stores the attempt, settles the delivery and updates the webhook's health; false if the claim was lost meanwhile.</summary>
-    public Task<bool> SettleAsync(SettleRequest request) => _settlements.SubmitAsync(request);
+    /// <summary>
+    /// Stores the attempt, settles the delivery and updates the webhook's health; false if the claim was lost meanwhile,
+    /// or if the delivery is gone: its webhook was deleted while it was sent, and the attempt has no row to go with.
+    /// </summary>
+    public async Task<bool> SettleAsync(SettleRequest request)
+    {
+        try
+        {
+            return await _settlements.SubmitAsync(request);
+        }
+        catch (Exception ex) when (ex is DbException or DbUpdateException)
+        {
+            if (await DeliveryExistsAsync(request.Delivery.Id))
+            {
+                throw;
+            }
+            return false;
+        }
+    }
+
+    private async Task<bool> DeliveryExistsAsync(string id)
+    {
+        await using var db = await _dbFactory.CreateDbContextAsync();
+        return await db.Deliveries.AnyAsync(d => d.Id == id);
+    }
 
     /// <summary>A new lease token, under this instance's name (see <see cref="WebhooksOptions.InstanceId"/>).</summary>
     public string NewLeaseToken() => $"{_options.CurrentValue.EffectiveInstanceId}:{Guid.NewGuid():N}";
@@ -186,10 +210,17 @@ public sealed class DeliveryStore : IDisposable
     }
 
     /// <summary>
-    /// Settles a batch in one transaction: per send, one insert of its attempt and one compare-and-set update of its
-    /// delivery (only while the claim's lease token is still on it), all in one round trip on PostgreSQL (prepared
-    /// statements on SQLite); then one or two health updates per webhook.
+    /// Settles a batch in one transaction: first one or two health updates per webhook, then per send one insert of its
+    /// attempt and one compare-and-set update of its delivery (only while the claim's lease token is still on it), all
+    /// in one round trip on PostgreSQL (prepared statements on SQLite).
     /// </summary>
+    /// <remarks>
+    /// The order is the lock order of every write that touches a webhook and its deliveries (PostgreSQL): a webhook's
+    /// row before its deliveries' rows, and webhooks in id order. Deleting a webhook locks its row, then its deliveries
+    /// (the cascade); a settlement that locked the delivery first and then waited for the webhook's row deadlocked
+    /// with it, and one of the two was rolled back (the deletion answered 500). Now a settlement waiting for a webhook
+    /// holds none of its deliveries.
+    /// </remarks>
     private async Task<IReadOnlyList<bool>> SettleBatchAsync(IReadOnlyList<SettleRequest> batch, CancellationToken ct)
     {
         var now = _time.GetUtcNow();
@@ -199,20 +230,10 @@ public sealed class DeliveryStore : IDisposable
         var disabled = new List<string>();
         await _writer.WriteAsync(WriteKind.Bookkeeping, async session =>
         {
-            var rows = session.Rows;
-            var updates = new List<RowUpdate<DeliveryEntity>>(batch.Count);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                var r = batch[i];
-                Apply(deliveries[i], r.Result, r.PreviousStatus, now);
-                updates.Add(new(r.Delivery, deliveries[i], [(nameof(DeliveryEntity.LeaseToken), r.Token)]));
-            }
-            // The attempts and the compare-and-set updates in one round trip where the engine batches. Settling takes the
-            // lease token off, so a second request for the same delivery in this batch finds it gone.
-            rows.Defer(batch.Select(r => r.Result.Attempt));
-            results.AddRange(await rows.UpdateChangedAllAsync(updates, ct));
             // A test send is a check the user reads in the dialog, not traffic: it leaves the health alone.
-            foreach (var group in batch.Select(r => r.Result.Attempt).Where(a => a.Trigger != AttemptTrigger.Test).GroupBy(a => a.WebhookId))
+            var byWebhook = batch.Select(r => r.Result.Attempt).Where(a => a.Trigger != AttemptTrigger.Test)
+                .GroupBy(a => a.WebhookId).OrderBy(g => g.Key, StringComparer.Ordinal);
+            foreach (var group in byWebhook)
             {
                 var (reason, failing) = await UpdateHealthAsync(session.Db, group.Key, group.ToList(), now, ct);
                 if (reason is not null)
@@ -228,6 +249,18 @@ public sealed class DeliveryStore : IDisposable
                     await _alerts.RaiseAsync(session, WebhookEvents.WebhookFailing, group.Key, failing, ct);
                 }
             }
+            var rows = session.Rows;
+            var updates = new List<RowUpdate<DeliveryEntity>>(batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var r = batch[i];
+                Apply(deliveries[i], r.Result, r.PreviousStatus, now);
+                updates.Add(new(r.Delivery, deliveries[i], [(nameof(DeliveryEntity.LeaseToken), r.Token)]));
+            }
+            // The attempts and the compare-and-set updates in one round trip where the engine batches. Settling takes the
+            // lease token off, so a second request for the same delivery in this batch finds it gone.
+            rows.Defer(batch.Select(r => r.Result.Attempt));
+            results.AddRange(await rows.UpdateChangedAllAsync(updates, ct));
         }, ct);
         // Settled deliveries may be queued again (a retry that comes due) before anyone hears of them, so a sweep
         // prompted by this news cannot find them still marked as in hand.

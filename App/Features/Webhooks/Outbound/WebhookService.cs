@@ -186,8 +186,14 @@ public sealed class WebhookService(
     {
         if (await writer.WriteAsync(async s =>
             {
-                WebhookSettings.Changed(s);
-                return await s.Db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct);
+                // The webhook's row first, then its deliveries (the cascade), then the count: the lock order of
+                // every webhook write (DeliveryStore.SettleBatchAsync says why).
+                var deleted = await s.Db.Webhooks.Where(w => w.Id == id).ExecuteDeleteAsync(ct);
+                if (deleted > 0)
+                {
+                    WebhookSettings.Changed(s);
+                }
+                return deleted;
             }, ct) == 0)
         {
             throw NotFound(id);

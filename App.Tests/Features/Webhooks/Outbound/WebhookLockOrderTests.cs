@@ -1,0 +1,49 @@
+using Npgsql;
+using Undb.Features.Webhooks.Outbound;
+using Undb.Tests.TestSupport;
+
+namespace Undb.Tests.Features.Webhooks.Outbound;
+
+/// <summary>
+/// On PostgreSQL, every write that locks a webhook and its deliveries takes the webhook's row first. Deleting a webhook
+/// locks its row, then its deliveries (the cascade); a settlement that held a delivery while it waited for the
+/// webhook's row to write its health deadlocked with it, and the deletion answered 500.
+/// </summary>
+[Trait("Engines", "Postgres")]
+public sealed class WebhookLockOrderTests(PostgresOutboundFactory factory) : IClassFixture<PostgresOutboundFactory>
+{
+    [Fact]
+    public async Task ASettlementWaitingForItsWebhooksRow_HoldsNoneOfItsDeliveries()
+    {
+        await using var receiver = await LoopbackReceiver.StartAsync();
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        using var api = factory.CreateApiClient();
+        var (webhookId, _) = await api.CreateWebhookAsync(table.Id, new { name = "locks", url = receiver.Url, events = new[] { "record.created" } });
+        using var signals = new DeliverySignals(factory.Services);
+
+        // Another writer holds the webhook's row (an edit, or a deletion, on another instance).
+        await using var other = new NpgsqlConnection(factory.PostgresConnectionString);
+        await other.OpenAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await ExecuteAsync(other, tx, """SELECT 1 FROM "Webhooks" WHERE "Id" = @id FOR NO KEY UPDATE""", webhookId);
+
+        // A record's delivery is sent; settling it writes the webhook's health (its first success), so it waits.
+        await api.SendJsonAsync(HttpMethod.Post, $"/api/tables/{table.Id}/records", new { values = new { Deal = "Acme" } });
+        await receiver.WaitForCountAsync(1);
+        await PostgresLocks.WaitUntilASessionWaitsForALockAsync(factory.PostgresConnectionString!);
+
+        // What a deletion takes next, the webhook's deliveries, is free: the waiting settlement holds none of them.
+        // (Held, this throws 55P03 at once instead of waiting.)
+        await ExecuteAsync(other, tx, """SELECT 1 FROM "Deliveries" WHERE "WebhookId" = @id FOR UPDATE NOWAIT""", webhookId);
+        await tx.RollbackAsync();
+
+        await signals.NextAsync(c => c.WebhookId == webhookId && c.Status == DeliveryStatus.Succeeded);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, string id)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, tx);
+        command.Parameters.AddWithValue("id", id);
+        await command.ExecuteNonQueryAsync();
+    }
+}
