@@ -145,6 +145,15 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await page.Keyboard.PressAsync("Shift+Tab");
         await Expect(grid.Cell(id, "Contact")).ToBeFocusedAsync();
 
+        // Ctrl+Z puts the cleared value back and takes the cursor to it; Ctrl+Shift+Z clears it again.
+        await page.Keyboard.PressAsync("Control+z");
+        await Expect(grid.Cell(id, "Site")).ToHaveTextAsync("https://acme.test");
+        await Expect(grid.Cell(id, "Site")).ToBeFocusedAsync();
+        await Expect(page.Locator(".mud-snackbar", new() { HasText = "Undone: the change to Site." })).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Control+Shift+z");
+        await Expect(grid.Cell(id, "Site")).ToHaveTextAsync("");
+        await Expect(grid.Cell(id, "Site")).ToBeFocusedAsync();
+
         var values = await app.GetRecordValuesAsync(tableId, id);
         Assert.Equal("Acme Corp", values["Deal"]!.GetValue<string>());
         Assert.Equal("Met at the fair", values["Notes"]!.GetValue<string>());

@@ -514,6 +514,20 @@ window.undbGrid = (function () {
                     return;
                 }
                 break;
+            case "z":
+            case "Z":
+            case "y":
+            case "Y":
+                // Undo (Ctrl+Z, ⌘Z) and redo (Ctrl+Shift+Z, Ctrl+Y) of this grid's cell changes; the cursor goes to
+                // the cell that changed (RecordsGrid.Undo.cs).
+                if ((e.ctrlKey || e.metaKey) && !e.altKey) {
+                    e.preventDefault();
+                    const redo = e.key.toLowerCase() === "y" || e.shiftKey;
+                    state.ref.invokeMethodAsync(redo ? "RedoAt" : "UndoAt")
+                        .then(key => focusCell(host, state, findCell(host, key)), () => { });
+                    return;
+                }
+                break;
             case " ":
                 if (checkbox) {
                     // Toggles, and keeps the page from scrolling.

@@ -9,8 +9,13 @@ namespace Undb.Features.Tables;
 /// <summary>Values for one record, keyed by field name or field id.</summary>
 public sealed record RecordInput(IReadOnlyDictionary<string, JsonNode?> Values);
 
-/// <summary>Changes to one existing record.</summary>
-public sealed record RecordPatch(string Id, IReadOnlyDictionary<string, JsonNode?> Values);
+/// <summary>
+/// Changes to one existing record. <paramref name="Expected"/>, when given, makes the change conditional: each named
+/// field (by id or name) must still hold that value (null: empty) when the record is read in the write's transaction,
+/// or nothing is written and a <see cref="ConflictException"/> says which field moved (the grid's undo uses it, so an
+/// undo never overwrites what somebody changed since).
+/// </summary>
+public sealed record RecordPatch(string Id, IReadOnlyDictionary<string, JsonNode?> Values, IReadOnlyDictionary<string, JsonNode?>? Expected = null);
 
 /// <summary>
 /// The one write path for records. Each call validates and coerces every value, writes the records and the change
@@ -123,7 +128,12 @@ public sealed partial class RecordService : IDisposable
                     continue;
                 }
                 var entity = entities[patch.Id];
-                var data = Apply(w.Table, patch.Values, ParseData(entity.Data), bulk ? i : null, errors, out var previous);
+                var current = ParseData(entity.Data);
+                if (patch.Expected is not null)
+                {
+                    ThrowIfMoved(w.Table, patch, current);
+                }
+                var data = Apply(w.Table, patch.Values, current, bulk ? i : null, errors, out var previous);
                 updates.Add((entity, data, previous));
             }
             ThrowIfAny(errors);
@@ -251,7 +261,20 @@ public sealed partial class RecordService : IDisposable
     }
 
     private static bool IsRejection(Exception ex) =>
-        ex is RecordValidationException or NotFoundException or BadRequestException or OperationCanceledException;
+        ex is RecordValidationException or NotFoundException or BadRequestException or ConflictException or OperationCanceledException;
+
+    /// <summary>A conditional patch (<see cref="RecordPatch.Expected"/>) against the record as the transaction reads it.</summary>
+    private static void ThrowIfMoved(TableSnapshot table, RecordPatch patch, JsonObject current)
+    {
+        foreach (var (key, expected) in patch.Expected!)
+        {
+            var field = ResolveField(table, key) ?? throw new NotFoundException($"Field '{key}' does not exist in table '{table.Name}'.");
+            if (!JsonNode.DeepEquals(current[field.Id], expected))
+            {
+                throw new ConflictException($"{field.Name} was changed since.", new Dictionary<string, object?> { ["field"] = field.Id });
+            }
+        }
+    }
 
     /// <summary>Inside the batch's transaction: run the change, let sinks and the caller add their rows, save (unless nothing changed).</summary>
     private async Task<WriteOutcome> WriteOneAsync(WriteSession scope, TableSnapshot table, PendingWrite write)

@@ -112,10 +112,12 @@ public partial class RecordsGrid
             return false;
         }
         _editBusy = true;
+        var before = record.Values[field.Id]?.DeepClone();
         try
         {
             var patch = new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { [field.Id] = value?.DeepClone() });
             var updated = await Records.UpdateAsync(Table.Id, patch, await UserAsync());
+            Remember(record.Id, field.Id, before, updated.Values[field.Id]);
             MergeValues(record, updated.Values, keep: null);
             if (IsEditing(record, field))
             {
