@@ -153,6 +153,13 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await page.Keyboard.PressAsync("Control+Shift+z");
         await Expect(grid.Cell(id, "Site")).ToHaveTextAsync("");
         await Expect(grid.Cell(id, "Site")).ToBeFocusedAsync();
+        // In a text field Ctrl+Z is the text's own: the grid's changes stay.
+        var search = page.GetByPlaceholder("Search");
+        await search.FocusAsync();
+        await page.Keyboard.TypeAsync("ac");
+        await page.Keyboard.PressAsync("Control+z");
+        await Expect(search).ToHaveValueAsync("");
+        await Expect(grid.Cell(id, "Site")).ToHaveTextAsync("");
 
         var values = await app.GetRecordValuesAsync(tableId, id);
         Assert.Equal("Acme Corp", values["Deal"]!.GetValue<string>());
@@ -343,6 +350,14 @@ public sealed class GridEditingTests(BrowserFixture browser, SharedServer app) :
         await Expect(page.GetByText("Updated Stage on 2 records.")).ToBeVisibleAsync();
         await Expect(grid.Row("Drop one")).ToContainTextAsync("Lost");
         await Expect(grid.Row("Keep")).Not.ToContainTextAsync("Lost");
+        // Ctrl+Z undoes the whole edit, wherever the keyboard is (here on the toolbar), and Ctrl+Y makes it again.
+        await page.Keyboard.PressAsync("Control+z");
+        await Expect(page.GetByText("Undone: the change to Stage on 2 records.")).ToBeVisibleAsync();
+        await Expect(grid.Row("Drop one")).Not.ToContainTextAsync("Lost");
+        await Expect(grid.Row("Drop two")).Not.ToContainTextAsync("Lost");
+        await page.Keyboard.PressAsync("Control+y");
+        await Expect(grid.Row("Drop one")).ToContainTextAsync("Lost");
+        await Expect(grid.Row("Drop two")).ToContainTextAsync("Lost");
 
         // The selection survives the edit; clearing it unticks the rows.
         await Expect(page.Locator("#selection-count")).ToContainTextAsync("2 selected");

@@ -408,6 +408,17 @@ window.undbGrid = (function () {
         }, () => { });
     }
 
+    /** Where keys type text, so Ctrl+Z is the text's own undo. */
+    function isTextEntry(el) {
+        if (!(el instanceof Element)) {
+            return false;
+        }
+        if (el.isContentEditable || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) {
+            return true;
+        }
+        return el instanceof HTMLInputElement && !["checkbox", "radio", "button", "submit", "reset"].includes(el.type);
+    }
+
     function isModifier(e) {
         return e.key === "Shift" || e.key === "Control" || e.key === "Alt" || e.key === "Meta" || e.key === "AltGraph";
     }
@@ -514,20 +525,6 @@ window.undbGrid = (function () {
                     return;
                 }
                 break;
-            case "z":
-            case "Z":
-            case "y":
-            case "Y":
-                // Undo (Ctrl+Z, ⌘Z) and redo (Ctrl+Shift+Z, Ctrl+Y) of this grid's cell changes; the cursor goes to
-                // the cell that changed (RecordsGrid.Undo.cs).
-                if ((e.ctrlKey || e.metaKey) && !e.altKey) {
-                    e.preventDefault();
-                    const redo = e.key.toLowerCase() === "y" || e.shiftKey;
-                    state.ref.invokeMethodAsync(redo ? "RedoAt" : "UndoAt")
-                        .then(key => focusCell(host, state, findCell(host, key)), () => { });
-                    return;
-                }
-                break;
             case " ":
                 if (checkbox) {
                     // Toggles, and keeps the page from scrolling.
@@ -562,6 +559,19 @@ window.undbGrid = (function () {
             target.addEventListener(type, handler, capture);
             state.listeners.push(() => target.removeEventListener(type, handler, capture));
         };
+        // Undo (Ctrl+Z, ⌘Z) and redo (Ctrl+Shift+Z, Ctrl+Y) of this grid's changes, from anywhere on the page but a
+        // text field (whose own undo is the text's), a dialog, a drawer or a menu; the cursor goes to the cell that
+        // changed (RecordsGrid.Undo.cs). After a bulk edit the keyboard is on the toolbar, not in the grid.
+        on(document, "keydown", e => {
+            const key = e.key.toLowerCase();
+            if (e.defaultPrevented || !(e.ctrlKey || e.metaKey) || e.altKey || (key !== "z" && key !== "y")
+                || isTextEntry(e.target) || (e.target instanceof Element && e.target.closest(".mud-dialog, .mud-drawer, .mud-popover"))) {
+                return;
+            }
+            e.preventDefault();
+            state.ref.invokeMethodAsync(key === "y" || e.shiftKey ? "RedoAt" : "UndoAt")
+                .then(cell => focusCell(host, state, findCell(host, cell)), () => { });
+        });
         // Capture: the editor's keys are decided here, before MudSelect or Blazor's own handlers see them.
         on(host, "keydown", e => {
             const editor = e.target instanceof Element ? e.target.closest(".cell-editor") : null;

@@ -117,7 +117,7 @@ public partial class RecordsGrid
         {
             var patch = new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { [field.Id] = value?.DeepClone() });
             var updated = await Records.UpdateAsync(Table.Id, patch, await UserAsync());
-            Remember(record.Id, field.Id, before, updated.Values[field.Id]);
+            Remember(field.Id, [new CellValues(record.Id, before, updated.Values[field.Id])]);
             MergeValues(record, updated.Values, keep: null);
             if (IsEditing(record, field))
             {
@@ -206,13 +206,16 @@ public partial class RecordsGrid
     private async Task BulkEditAsync()
     {
         var ids = _selected.Select(r => r.Id).ToList();
+        // What the grid shows of them now, for the undo step (the field is chosen in the dialog).
+        var shown = _selected.ToDictionary(r => r.Id, r => r.Values.DeepClone().AsObject());
         var parameters = new DialogParameters<BulkEditDialog> { { d => d.Table, Table }, { d => d.RecordIds, ids } };
         var dialog = await Dialogs.ShowAsync<BulkEditDialog>("Edit selected records", parameters, FormOptions);
         // The dialog writes (and shows a rejected value at its field); the selection stays, so the same records can
         // be edited again or deleted.
         if (await dialog.Result is { Canceled: false, Data: BulkEditDialog.Outcome outcome })
         {
-            Snackbar.Add($"Updated {outcome.Field.Name} on {outcome.Updated:N0} record{(outcome.Updated == 1 ? "" : "s")}.", Severity.Success);
+            Remember(outcome.Field.Id, outcome.Records.Select(r => new CellValues(r.Id, shown.GetValueOrDefault(r.Id)?[outcome.Field.Id], r.Values[outcome.Field.Id])));
+            Snackbar.Add($"Updated {outcome.Field.Name} on {outcome.Updated:N0} record{(outcome.Updated == 1 ? "" : "s")}. Ctrl+Z undoes it.", Severity.Success);
         }
         await ReloadAsync();
     }

@@ -8,30 +8,36 @@ namespace Undb.Features.Tables.Components;
 public sealed record CellKey(string Record, string Field);
 
 /// <summary>
-/// Undo and redo of the cell changes made in this grid (a typed value, a cleared cell, a toggled checkbox): Ctrl+Z (⌘Z)
-/// on the grid puts the last one back, Ctrl+Shift+Z or Ctrl+Y makes it again (wwwroot/grid.js), and the cell cursor goes
-/// to the cell that changed. Each step is a conditional update (<see cref="RecordPatch.Expected"/>): it is made only
-/// while the cell still holds what the change left there, so an undo never overwrites what somebody (or another tab)
-/// changed since; such a step is dropped, and a notice says why. The steps live as long as the grid.
+/// Undo and redo of the changes made in this grid: a cell's (a typed value, a cleared cell, a toggled checkbox) and a
+/// bulk edit's. Ctrl+Z (⌘Z) on the grid puts the last one back, Ctrl+Shift+Z or Ctrl+Y makes it again
+/// (wwwroot/grid.js), and the cell cursor goes to the (first) cell that changed. Each step is a conditional update
+/// (<see cref="RecordPatch.Expected"/>; a bulk edit's, all or nothing): it is made only while every cell still holds what
+/// the change left there, so an undo never overwrites what somebody (or another tab) changed since; such a step is
+/// dropped, and a notice says why. The steps live as long as the grid.
 /// </summary>
 public partial class RecordsGrid
 {
     private const int UndoDepth = 100;
-    private readonly List<CellChange> _undo = [];
-    private readonly List<CellChange> _redo = [];
+    private readonly List<Change> _undo = [];
+    private readonly List<Change> _redo = [];
     // One step at a time, in the order asked: two fast Ctrl+Z are two undos, the second after the first.
     private readonly SemaphoreSlim _steps = new(1, 1);
 
-    private sealed record CellChange(string RecordId, string FieldId, JsonNode? Before, JsonNode? After);
+    /// <summary>One record's value of the field before and after the change.</summary>
+    private sealed record CellValues(string RecordId, JsonNode? Before, JsonNode? After);
 
-    /// <summary>A cell change saved from this grid becomes the step to undo; a new change forgets what was undone.</summary>
-    private void Remember(string recordId, string fieldId, JsonNode? before, JsonNode? after)
+    private sealed record Change(string FieldId, IReadOnlyList<CellValues> Cells);
+
+    /// <summary>A change saved from this grid becomes the step to undo; a new change forgets what was undone.</summary>
+    private void Remember(string fieldId, IEnumerable<CellValues> cells)
     {
-        if (JsonNode.DeepEquals(before, after))
+        var changed = cells.Where(c => !JsonNode.DeepEquals(c.Before, c.After))
+            .Select(c => new CellValues(c.RecordId, c.Before?.DeepClone(), c.After?.DeepClone())).ToList();
+        if (changed.Count == 0)
         {
             return;
         }
-        _undo.Add(new(recordId, fieldId, before?.DeepClone(), after?.DeepClone()));
+        _undo.Add(new(fieldId, changed));
         if (_undo.Count > UndoDepth)
         {
             _undo.RemoveAt(0);
@@ -39,11 +45,11 @@ public partial class RecordsGrid
         _redo.Clear();
     }
 
-    /// <summary>Ctrl+Z on the grid: the cell it changed back, or null.</summary>
+    /// <summary>Ctrl+Z on the grid: the cell it changed back (the first, for a bulk edit), or null.</summary>
     [JSInvokable]
     public Task<CellKey?> UndoAt() => StepAsync(undo: true);
 
-    /// <summary>Ctrl+Shift+Z or Ctrl+Y on the grid: the cell it changed again, or null.</summary>
+    /// <summary>Ctrl+Shift+Z or Ctrl+Y on the grid: the cell it changed again (the first, for a bulk edit), or null.</summary>
     [JSInvokable]
     public Task<CellKey?> RedoAt() => StepAsync(undo: false);
 
@@ -65,7 +71,6 @@ public partial class RecordsGrid
             }
             var step = from[^1];
             from.RemoveAt(from.Count - 1);
-            var (value, expected) = undo ? (step.Before, step.After) : (step.After, step.Before);
             if (Table.Fields.FirstOrDefault(f => f.Id == step.FieldId) is not { } field)
             {
                 Snackbar.Add($"Not {verb}: the field was deleted.", Severity.Warning);
@@ -73,25 +78,37 @@ public partial class RecordsGrid
             }
             try
             {
-                var patch = new RecordPatch(step.RecordId,
-                    new Dictionary<string, JsonNode?> { [field.Id] = value?.DeepClone() },
-                    new Dictionary<string, JsonNode?> { [field.Id] = expected?.DeepClone() });
-                var updated = await Records.UpdateAsync(Table.Id, patch, await UserAsync());
-                if (_page.FirstOrDefault(r => r.Id == step.RecordId) is { } shown)
+                var patches = step.Cells.Select(c =>
                 {
-                    MergeValues(shown, updated.Values, keep: null);
+                    var (value, expected) = undo ? (c.Before, c.After) : (c.After, c.Before);
+                    return new RecordPatch(c.RecordId,
+                        new Dictionary<string, JsonNode?> { [field.Id] = value?.DeepClone() },
+                        new Dictionary<string, JsonNode?> { [field.Id] = expected?.DeepClone() });
+                }).ToList();
+                var user = await UserAsync();
+                var updated = patches.Count == 1
+                    ? [await Records.UpdateAsync(Table.Id, patches[0], user)]
+                    : await Records.BulkUpdateAsync(Table.Id, patches, user);
+                foreach (var record in updated)
+                {
+                    if (_page.FirstOrDefault(r => r.Id == record.Id) is { } shown)
+                    {
+                        MergeValues(shown, record.Values, keep: null);
+                    }
                 }
                 to.Add(step);
-                Snackbar.Add($"{(undo ? "Undone" : "Redone")}: the change to {field.Name}.", Severity.Normal);
-                return new CellKey(step.RecordId, field.Id);
+                var what = step.Cells.Count == 1 ? $"the change to {field.Name}" : $"the change to {field.Name} on {step.Cells.Count:N0} records";
+                Snackbar.Add($"{(undo ? "Undone" : "Redone")}: {what}.", Severity.Normal);
+                return new CellKey(step.Cells[0].RecordId, field.Id);
             }
             catch (ConflictException)
             {
-                Snackbar.Add($"Not {verb}: {field.Name} was changed since, here or elsewhere.", Severity.Warning);
+                var whose = step.Cells.Count == 1 ? field.Name : $"{field.Name} of one of the records";
+                Snackbar.Add($"Not {verb}: {whose} was changed since, here or elsewhere.", Severity.Warning);
             }
             catch (NotFoundException)
             {
-                Snackbar.Add($"Not {verb}: the record was deleted.", Severity.Warning);
+                Snackbar.Add($"Not {verb}: {(step.Cells.Count == 1 ? "the record was" : "a record was")} deleted.", Severity.Warning);
             }
             catch (RecordValidationException ex)
             {
