@@ -32,7 +32,15 @@ public sealed partial class TableService
     /// <summary>Deletes the table; its fields, records and everything else keyed to it go with it (database cascade).</summary>
     public async Task DeleteAsync(string tableId, string? actorId, CancellationToken ct = default)
     {
-        var deleted = await writer.WriteAsync(session => session.Db.Tables.Where(t => t.Id == tableId).ExecuteDeleteAsync(ct), ct);
+        var deleted = await writer.WriteAsync(async session =>
+        {
+            // Its records first, then the table, whose cascade takes its webhooks, fields and the rest: the lock order
+            // of a record write, which locks its record and then its webhooks' keys (its deliveries' foreign key). The
+            // cascade alone took the webhooks first, and deadlocked with a record update under way (PostgreSQL;
+            // WebhookLockOrderTests).
+            await session.Db.Records.Where(r => r.TableId == tableId).ExecuteDeleteAsync(ct);
+            return await session.Db.Tables.Where(t => t.Id == tableId).ExecuteDeleteAsync(ct);
+        }, ct);
         if (deleted == 0)
         {
             throw TableNotFound(tableId);

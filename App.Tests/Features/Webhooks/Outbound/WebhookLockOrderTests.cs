@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Undb.Features.Tables;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Tests.TestSupport;
 
@@ -38,6 +40,31 @@ public sealed class WebhookLockOrderTests(PostgresOutboundFactory factory) : ICl
         await tx.RollbackAsync();
 
         await signals.NextAsync(c => c.WebhookId == webhookId && c.Status == DeliveryStatus.Succeeded);
+    }
+
+    [Fact]
+    public async Task ATableDeletionWaitingForARecord_HoldsNoneOfTheTablesWebhooks()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        using var api = factory.CreateApiClient();
+        var (webhookId, _) = await api.CreateWebhookAsync(table.Id, new { name = "locks", url = "http://127.0.0.1:9/hook", events = new[] { "record.updated" } });
+        var record = await api.SendJsonAsync(HttpMethod.Post, $"/api/tables/{table.Id}/records", new { values = new { Deal = "Acme" } });
+
+        // A record update under way (on another instance): it holds the record, and its delivery's insert will need
+        // the webhook's key (the foreign key's share lock).
+        await using var other = new NpgsqlConnection(factory.PostgresConnectionString);
+        await other.OpenAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await ExecuteAsync(other, tx, """SELECT 1 FROM "Records" WHERE "Id" = @id FOR UPDATE""", record["id"]!.GetValue<string>());
+
+        // Deleting the table cascades to its records (and waits for that one) and to its webhooks.
+        var deletion = factory.Services.GetRequiredService<TableService>().DeleteAsync(table.Id, null);
+        await PostgresLocks.WaitUntilASessionWaitsForALockAsync(factory.PostgresConnectionString!);
+
+        // The waiting deletion has not taken the webhook: the update can still insert its delivery, and finish.
+        await ExecuteAsync(other, tx, """SELECT 1 FROM "Webhooks" WHERE "Id" = @id FOR KEY SHARE NOWAIT""", webhookId);
+        await tx.RollbackAsync();
+        await deletion;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, string id)
