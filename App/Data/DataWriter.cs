@@ -30,6 +30,13 @@ public abstract class DataWriter(IDbContextFactory<AppDbContext> dbFactory, ILog
     /// <summary>Whether the engine locks rows (so a claim must lock what it takes and skip what others hold).</summary>
     public abstract bool LocksRows { get; }
 
+    /// <summary>
+    /// Whether a write failed only because a concurrent one committed first in a way the write could not have seen
+    /// when it read (a row it points to deleted meanwhile, a deadlock the server broke): run again, it reads the new
+    /// state and may well succeed. Its transaction was rolled back, so running it again writes nothing twice.
+    /// </summary>
+    public virtual bool LostARace(Exception ex) => false;
+
     /// <summary>The SQL operator that compares two values treating NULLs as equal (used by <see cref="RowWriter"/>).</summary>
     public abstract string NullSafeEquals { get; }
 

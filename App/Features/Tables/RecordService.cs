@@ -200,7 +200,18 @@ public sealed partial class RecordService : IDisposable
         var actor = await _users.GetAsync(actorId, ct);
         ct.ThrowIfCancellationRequested();
         // Not abandoned on cancellation once submitted: the caller learns whether it committed.
-        var outcome = await _writes.SubmitAsync(new PendingWrite(tableId, actor, via, bulkKind, alongside, change, ct, Infrastructure.Telemetry.AppTracing.TraceParent(span)));
+        var write = new PendingWrite(tableId, actor, via, bulkKind, alongside, change, ct, Infrastructure.Telemetry.AppTracing.TraceParent(span));
+        WriteOutcome outcome;
+        try
+        {
+            outcome = await _writes.SubmitAsync(write);
+        }
+        catch (Exception ex) when (_writer.LostARace(ex))
+        {
+            // Rolled back because a concurrent write committed first (on PostgreSQL, a webhook deleted while this
+            // write inserted its delivery): once more, reading what is there now. The user's change is not lost to it.
+            outcome = await _writes.SubmitAsync(write);
+        }
         span?.SetTag("undb.records.changed", outcome.Changes.Count);
         if (outcome.Error is { } error)
         {

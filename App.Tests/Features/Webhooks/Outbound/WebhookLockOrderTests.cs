@@ -67,6 +67,40 @@ public sealed class WebhookLockOrderTests(PostgresOutboundFactory factory) : ICl
         await deletion;
     }
 
+    [Fact]
+    public async Task ARecordWrite_WhoseWebhookIsDeletedWhileItInsertsTheDelivery_IsWrittenWithoutIt()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        using var api = factory.CreateApiClient();
+        var (webhookId, _) = await api.CreateWebhookAsync(table.Id, new { name = "gone", url = "http://127.0.0.1:9/hook", events = new[] { "record.updated" } });
+        var records = factory.Services.GetRequiredService<RecordService>();
+        var record = await records.CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"Acme"}"""), null);
+
+        // Another instance deletes the webhook, as WebhookService does (counting the change), and has not committed
+        // yet: the update reads the webhook as there.
+        await using var other = new NpgsqlConnection(factory.PostgresConnectionString);
+        await other.OpenAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        await ExecuteAsync(other, tx, """DELETE FROM "Webhooks" WHERE "Id" = @id""", webhookId);
+        await ExecuteAsync(other, tx, """
+            INSERT INTO "ChangeCounters" ("Name", "Value") VALUES (@id, 1)
+            ON CONFLICT ("Name") DO UPDATE SET "Value" = "ChangeCounters"."Value" + 1
+            """, IRecordChangeSink.SettingsCounter);
+        var update = records.UpdateAsync(table.Id, new RecordPatch(record.Id, TablesSeed.Values("""{"Deal":"Acme Corp"}""")), null);
+        // Its delivery's insert waits for the deleted webhook's row, which then goes (a broken foreign key).
+        await PostgresLocks.WaitUntilASessionWaitsForALockAsync(factory.PostgresConnectionString!);
+        await tx.CommitAsync();
+
+        // The user's change is written all the same (once more, without the webhook).
+        var updated = await update;
+        Assert.Equal("Acme Corp", updated.Values[table.Fields.Single(f => f.Name == "Deal").Id]!.GetValue<string>());
+        await using var check = new NpgsqlConnection(factory.PostgresConnectionString);
+        await check.OpenAsync();
+        await using var deliveries = new NpgsqlCommand("""SELECT count(*) FROM "Deliveries" WHERE "RecordId" = @id""", check);
+        deliveries.Parameters.AddWithValue("id", record.Id);
+        Assert.Equal(0L, (long)(await deliveries.ExecuteScalarAsync())!);
+    }
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, string id)
     {
         await using var command = new NpgsqlCommand(sql, connection, tx);
