@@ -71,18 +71,26 @@ public sealed class DeliveryStore : IDisposable
         }
         catch (Exception ex) when (ex is DbException or DbUpdateException)
         {
-            if (await DeliveryExistsAsync(request.Delivery.Id))
+            if (await DeliveryGoneAsync(request.Delivery.Id))
             {
-                throw;
+                return false;
             }
-            return false;
+            throw;
         }
     }
 
-    private async Task<bool> DeliveryExistsAsync(string id)
+    /// <summary>Whether the delivery is known to be deleted; false when that cannot be told (the failure stands).</summary>
+    private async Task<bool> DeliveryGoneAsync(string id)
     {
-        await using var db = await _dbFactory.CreateDbContextAsync();
-        return await db.Deliveries.AnyAsync(d => d.Id == id);
+        try
+        {
+            await using var db = await _dbFactory.CreateDbContextAsync();
+            return !await db.Deliveries.AnyAsync(d => d.Id == id);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A new lease token, under this instance's name (see <see cref="WebhooksOptions.InstanceId"/>).</summary>
