@@ -50,17 +50,20 @@ mkdir -p "$UNDB_TEST_RESULTS"
 exec scripts/with-postgres.sh bash -c '
 set -o pipefail
 status=0
+# run NAME ARGS...: dotnet test ARGS, its console log and .trx kept under NAME in UNDB_TEST_RESULTS.
+run() {
+  local name=$1
+  shift
+  dotnet test "$@" --no-build --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
+    --results-directory "$UNDB_TEST_RESULTS" 2>&1 | tee "$UNDB_TEST_RESULTS/$name.log"
+}
 for project in $(grep -l "<IsTestProject>true</IsTestProject>" ./*/*.csproj | sort); do
   name=$(basename "$project" .csproj)
   echo "== dotnet test $project"
-  dotnet test "$project" --no-build --logger "console;verbosity=normal" --logger "trx;LogFileName=$name.trx" \
-    --results-directory "$UNDB_TEST_RESULTS" "$@" 2>&1 | tee "$UNDB_TEST_RESULTS/$name.log" \
-    || { status=$?; [ "$name" = App.E2E ] && scripts/e2e-diagnostics.sh "$UNDB_E2E_DIAG"; }
+  run "$name" "$project" "$@" || { status=$?; [ "$name" = App.E2E ] && scripts/e2e-diagnostics.sh "$UNDB_E2E_DIAG"; }
 done
 echo "== dotnet test App.Tests on PostgreSQL (Engines=Both)"
-UNDB_TEST_PROVIDER=Postgres dotnet test App.Tests --no-build --filter "Engines=Both" --logger "console;verbosity=normal" \
-  --logger "trx;LogFileName=App.Tests.Postgres.trx" --results-directory "$UNDB_TEST_RESULTS" "$@" 2>&1 \
-  | tee "$UNDB_TEST_RESULTS/App.Tests.Postgres.log" || status=$?
+UNDB_TEST_PROVIDER=Postgres run App.Tests.Postgres App.Tests --filter "Engines=Both" "$@" || status=$?
 [ "$status" = 0 ] || python3 scripts/failed-tests.py "$UNDB_TEST_RESULTS" "$UNDB_TEST_RESULTS"/*.log
 exit $status
 ' test.sh "$@"

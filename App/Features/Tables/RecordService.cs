@@ -129,9 +129,9 @@ public sealed partial class RecordService : IDisposable
                 }
                 var entity = entities[patch.Id];
                 var current = ParseData(entity.Data);
-                if (patch.Expected is not null)
+                if (patch.Expected is { } expected)
                 {
-                    ThrowIfMoved(w.Table, patch, current);
+                    ThrowIfMoved(w.Table, expected, current);
                 }
                 var data = Apply(w.Table, patch.Values, current, bulk ? i : null, errors, out var previous);
                 updates.Add((entity, data, previous));
@@ -275,9 +275,9 @@ public sealed partial class RecordService : IDisposable
         ex is RecordValidationException or NotFoundException or BadRequestException or ConflictException or OperationCanceledException;
 
     /// <summary>A conditional patch (<see cref="RecordPatch.Expected"/>) against the record as the transaction reads it.</summary>
-    private static void ThrowIfMoved(TableSnapshot table, RecordPatch patch, JsonObject current)
+    private static void ThrowIfMoved(TableSnapshot table, IReadOnlyDictionary<string, JsonNode?> expectedValues, JsonObject current)
     {
-        foreach (var (key, expected) in patch.Expected!)
+        foreach (var (key, expected) in expectedValues)
         {
             var field = ResolveField(table, key) ?? throw new NotFoundException($"Field '{key}' does not exist in table '{table.Name}'.");
             if (!JsonNode.DeepEquals(current[field.Id], expected))
