@@ -166,6 +166,16 @@ window.undbGrid = (function () {
         }
     }
 
+    /** Puts the keyboard on a cell (<c>{ record, field }</c>), if it is shown: the grid's undo from a notice's button. */
+    function focusAt(host, key) {
+        const state = grids.get(host);
+        const cell = state ? findCell(host, key) : null;
+        if (cell) {
+            state.inGrid = true;
+            focusCell(host, state, cell);
+        }
+    }
+
     /**
      * An editor has just appeared (this runs in the same task as Blazor's DOM update, before any further key event):
      * it takes the text typed on the cell while the server was opening it, and the focus.
@@ -673,5 +683,5 @@ window.undbGrid = (function () {
         }
     }
 
-    return { init, dispose, attachEditor, typeAhead, takeFocus };
+    return { init, dispose, attachEditor, typeAhead, takeFocus, focusAt };
 })();

@@ -8,7 +8,7 @@ using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Tables.Components;
 
-public sealed class RecordsGridTests(UndbFactory factory) : ComponentTestContext(factory), IClassFixture<UndbFactory>
+public sealed partial class RecordsGridTests(UndbFactory factory) : ComponentTestContext(factory), IClassFixture<UndbFactory>
 {
     private async Task<(TableSnapshot Table, RecordSnapshot Record)> SeedAsync()
     {
@@ -236,71 +236,5 @@ public sealed class RecordsGridTests(UndbFactory factory) : ComponentTestContext
         cut.WaitForAssertion(() => Assert.Contains("Deleted 2 records.", cut.Markup));
         Assert.Null(await Service<RecordQueryService>().GetAsync(table.Id, record.Id));
         Assert.Null(await Service<RecordQueryService>().GetAsync(table.Id, second.Id));
-    }
-
-    /// <summary>What wwwroot/grid.js does on Ctrl+Z (undo) or Ctrl+Shift+Z (redo) on the grid.</summary>
-    private static Task<CellKey?> StepAsync(IRenderedComponent<ContainerFragment> cut, bool undo)
-    {
-        var grid = cut.FindComponent<RecordsGrid>();
-        return grid.InvokeAsync(() => undo ? grid.Instance.UndoAt() : grid.Instance.RedoAt());
-    }
-
-    [Fact]
-    public async Task Undo_PutsEachCellChangeBack_InReverseOrder_AndRedoMakesThemAgain()
-    {
-        var (table, record) = await SeedAsync();
-        var cut = RenderGrid(table);
-        cut.WaitForAssertion(() => CellOf(cut, record.Id, "Deal"));
-        var grid = cut.FindComponent<RecordsGrid>();
-        var won = table.Fields.Single(f => f.Name == "Won").Id;
-
-        // A typed value, a toggled checkbox, a cleared cell.
-        await BeginEditAsync(cut, table, record.Id, "Deal");
-        Assert.True(await CommitAsync(cut, "Acme Corp"));
-        Assert.True(await grid.InvokeAsync(() => grid.Instance.ToggleAt(record.Id, won)));
-        Assert.True(await grid.InvokeAsync(() => grid.Instance.ClearAt(record.Id, table.Fields.Single(f => f.Name == "Site").Id)));
-        Assert.Null(await StoredAsync(table, record.Id, "Site"));
-
-        Assert.Equal(new CellKey(record.Id, table.Fields.Single(f => f.Name == "Site").Id), await StepAsync(cut, undo: true));
-        Assert.Equal("https://acme.test", (await StoredAsync(table, record.Id, "Site"))!.GetValue<string>());
-        Assert.Equal(new CellKey(record.Id, won), await StepAsync(cut, undo: true));
-        Assert.Null(await StoredAsync(table, record.Id, "Won"));
-        Assert.NotNull(await StepAsync(cut, undo: true));
-        Assert.Equal("Acme", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
-        cut.WaitForAssertion(() => Assert.Equal("Acme", CellOf(cut, record.Id, "Deal").TextContent.Trim()));
-        cut.WaitForAssertion(() => Assert.Contains("Undone: the change to Deal.", cut.Markup));
-        Assert.Null(await StepAsync(cut, undo: true));
-        cut.WaitForAssertion(() => Assert.Contains("Nothing to undo.", cut.Markup));
-
-        Assert.NotNull(await StepAsync(cut, undo: false));
-        Assert.Equal("Acme Corp", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
-        cut.WaitForAssertion(() => Assert.Equal("Acme Corp", CellOf(cut, record.Id, "Deal").TextContent.Trim()));
-        Assert.NotNull(await StepAsync(cut, undo: false));
-        Assert.True((await StoredAsync(table, record.Id, "Won"))!.GetValue<bool>());
-
-        // A new change forgets what was undone: the cleared Site cannot be redone over it.
-        await BeginEditAsync(cut, table, record.Id, "Deal");
-        Assert.True(await CommitAsync(cut, "Acme Inc"));
-        Assert.Null(await StepAsync(cut, undo: false));
-        Assert.Equal("https://acme.test", (await StoredAsync(table, record.Id, "Site"))!.GetValue<string>());
-    }
-
-    [Fact]
-    public async Task Undo_OfACellSomeoneChangedSince_IsRefused_AndKeepsTheirValue()
-    {
-        var (table, record) = await SeedAsync();
-        var cut = RenderGrid(table);
-        cut.WaitForAssertion(() => CellOf(cut, record.Id, "Deal"));
-        await BeginEditAsync(cut, table, record.Id, "Deal");
-        Assert.True(await CommitAsync(cut, "Acme Corp"));
-
-        await Service<RecordService>().UpdateAsync(table.Id, new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { ["Deal"] = "Initech" }), null);
-
-        Assert.Null(await StepAsync(cut, undo: true));
-        Assert.Equal("Initech", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
-        cut.WaitForAssertion(() => Assert.Contains("Not undone: Deal was changed since, here or elsewhere.", cut.Markup));
-        // The refused step is gone: there is nothing left to undo.
-        Assert.Null(await StepAsync(cut, undo: true));
-        cut.WaitForAssertion(() => Assert.Contains("Nothing to undo.", cut.Markup));
     }
 }

@@ -117,7 +117,7 @@ public partial class RecordsGrid
         {
             var patch = new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { [field.Id] = value?.DeepClone() });
             var updated = await Records.UpdateAsync(Table.Id, patch, await UserAsync());
-            Remember(field.Id, [new CellValues(record.Id, before, updated.Values[field.Id])]);
+            Remember([new CellChange(record.Id, field.Id, before, updated.Values[field.Id])]);
             MergeValues(record, updated.Values, keep: null);
             if (IsEditing(record, field))
             {
@@ -178,7 +178,7 @@ public partial class RecordsGrid
         var ids = _selected.Select(r => r.Id).ToList();
         var confirmed = await Dialogs.ShowMessageBoxAsync(
             $"Delete {ids.Count:N0} record{(ids.Count == 1 ? "" : "s")}?",
-            "The selected records will be deleted for everyone. This cannot be undone.",
+            "The selected records will be deleted for everyone. Undo (Ctrl+Z) brings them back while this page is open.",
             yesText: "Delete", cancelText: "Cancel");
         if (confirmed != true)
         {
@@ -186,8 +186,8 @@ public partial class RecordsGrid
         }
         await RunBulkAsync(clearSelection: true, async user =>
         {
-            var deleted = await Records.BulkDeleteAsync(Table.Id, ids, user);
-            Snackbar.Add($"Deleted {deleted:N0} record{(deleted == 1 ? "" : "s")}.", Severity.Success);
+            var deleted = await Records.BulkDeleteReturningAsync(Table.Id, ids, user);
+            Remember(new RecordsChanged(deleted, Deleted: true)); // and says so, with an Undo
         });
         // The Delete button went with the selection: the keyboard goes back to the grid, not to the top of the page.
         await KeyboardToGridAsync();
@@ -214,7 +214,7 @@ public partial class RecordsGrid
         // be edited again or deleted.
         if (await dialog.Result is { Canceled: false, Data: BulkEditDialog.Outcome outcome })
         {
-            Remember(outcome.Field.Id, outcome.Records.Select(r => new CellValues(r.Id, shown.GetValueOrDefault(r.Id)?[outcome.Field.Id], r.Values[outcome.Field.Id])));
+            Remember(outcome.Records.Select(r => new CellChange(r.Id, outcome.Field.Id, shown.GetValueOrDefault(r.Id)?[outcome.Field.Id], r.Values[outcome.Field.Id])));
             Snackbar.Add($"Updated {outcome.Field.Name} on {outcome.Updated:N0} record{(outcome.Updated == 1 ? "" : "s")}. Ctrl+Z undoes it.", Severity.Success);
         }
         await ReloadAsync();
@@ -250,8 +250,9 @@ public partial class RecordsGrid
     {
         var parameters = new DialogParameters<RecordDialog> { { d => d.Table, Table } };
         var dialog = await Dialogs.ShowAsync<RecordDialog>("Add record", parameters, FormOptions);
-        if (await dialog.Result is { Canceled: false })
+        if (await dialog.Result is { Canceled: false, Data: RecordSnapshot added })
         {
+            Remember(new RecordsChanged([added], Deleted: false));
             Snackbar.Add("Record added.", Severity.Success);
         }
     }

@@ -1,43 +1,75 @@
 using System.Text.Json.Nodes;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Undb.Infrastructure;
 
 namespace Undb.Features.Tables.Components;
 
 /// <summary>A cell, by record and field id, as wwwroot/grid.js names it (<c>{ record, field }</c>).</summary>
 public sealed record CellKey(string Record, string Field);
 
+/// <summary>One cell's value before and after a change (for the grid's undo).</summary>
+public sealed record CellChange(string RecordId, string FieldId, JsonNode? Before, JsonNode? After);
+
+/// <summary>A change the grid can take back (<see cref="RecordsGrid"/>'s undo): cells' values, or whole records added or deleted.</summary>
+public abstract record GridChange;
+
+/// <summary>Values changed: a typed or cleared cell, a toggled checkbox, a bulk edit, a save in the record drawer.</summary>
+public sealed record CellsChanged(IReadOnlyList<CellChange> Cells) : GridChange;
+
+/// <summary>Records added (<paramref name="Deleted"/> false) or deleted, as they were just after the change.</summary>
+public sealed record RecordsChanged(IReadOnlyList<RecordSnapshot> Records, bool Deleted) : GridChange;
+
 /// <summary>
-/// Undo and redo of the changes made in this grid: a cell's (a typed value, a cleared cell, a toggled checkbox) and a
-/// bulk edit's. Ctrl+Z (⌘Z) on the grid puts the last one back, Ctrl+Shift+Z or Ctrl+Y makes it again
-/// (wwwroot/grid.js), and the cell cursor goes to the (first) cell that changed. Each step is a conditional update
-/// (<see cref="RecordPatch.Expected"/>; a bulk edit's, all or nothing): it is made only while every cell still holds what
-/// the change left there, so an undo never overwrites what somebody (or another tab) changed since; such a step is
-/// dropped, and a notice says why. The steps live as long as the grid.
+/// Undo and redo of the changes made in this grid and its record drawer: a cell's (a typed value, a cleared cell, a
+/// toggled checkbox), a bulk edit's, a drawer's save, and records added, duplicated or deleted. Ctrl+Z (⌘Z) on the grid
+/// takes the last one back, Ctrl+Shift+Z or Ctrl+Y makes it again (wwwroot/grid.js), and the cell cursor goes to the
+/// (first) cell that changed. Each step is conditional, all or nothing: values are put back (<see cref="RecordPatch.Expected"/>)
+/// only while every cell still holds what the change left there, and a record is deleted again only while nobody has
+/// changed it (<see cref="RecordService.DeleteIfUnchangedAsync"/>), so an undo never overwrites what somebody (or another
+/// tab) changed since; such a step is dropped, and a notice says why. A deleted record comes back with its id, values
+/// and history (<see cref="RecordService.RestoreAsync"/>). The steps live as long as the grid.
 /// </summary>
 public partial class RecordsGrid
 {
     private const int UndoDepth = 100;
-    private readonly List<Change> _undo = [];
-    private readonly List<Change> _redo = [];
+    private readonly List<GridChange> _undo = [];
+    private readonly List<GridChange> _redo = [];
     // One step at a time, in the order asked: two fast Ctrl+Z are two undos, the second after the first.
     private readonly SemaphoreSlim _steps = new(1, 1);
 
-    /// <summary>One record's value of the field before and after the change.</summary>
-    private sealed record CellValues(string RecordId, JsonNode? Before, JsonNode? After);
-
-    private sealed record Change(string FieldId, IReadOnlyList<CellValues> Cells);
-
     /// <summary>A change saved from this grid becomes the step to undo; a new change forgets what was undone.</summary>
-    private void Remember(string fieldId, IEnumerable<CellValues> cells)
+    private void Remember(IEnumerable<CellChange> cells)
     {
         var changed = cells.Where(c => !JsonNode.DeepEquals(c.Before, c.After))
-            .Select(c => new CellValues(c.RecordId, c.Before?.DeepClone(), c.After?.DeepClone())).ToList();
-        if (changed.Count == 0)
+            .Select(c => c with { Before = c.Before?.DeepClone(), After = c.After?.DeepClone() }).ToList();
+        if (changed.Count > 0)
         {
-            return;
+            Push(new CellsChanged(changed));
         }
-        _undo.Add(new(fieldId, changed));
+    }
+
+    /// <summary>The record drawer's changes (a save, a duplicate, a deletion) join the grid's steps.</summary>
+    private void Remember(GridChange change)
+    {
+        switch (change)
+        {
+            case CellsChanged cells:
+                Remember(cells.Cells);
+                break;
+            case RecordsChanged { Records.Count: > 0 } records:
+                Push(change);
+                if (records.Deleted)
+                {
+                    NoticeWithUndo(records.Records.Count == 1 ? "Record deleted." : $"Deleted {records.Records.Count:N0} records.", change);
+                }
+                break;
+        }
+    }
+
+    private void Push(GridChange step)
+    {
+        _undo.Add(step);
         if (_undo.Count > UndoDepth)
         {
             _undo.RemoveAt(0);
@@ -47,18 +79,44 @@ public partial class RecordsGrid
 
     /// <summary>Ctrl+Z on the grid: the cell it changed back (the first, for a bulk edit), or null.</summary>
     [JSInvokable]
-    public Task<CellKey?> UndoAt() => StepAsync(undo: true);
+    public Task<CellKey?> UndoAt() => StepAsync(undo: true, only: null);
 
     /// <summary>Ctrl+Shift+Z or Ctrl+Y on the grid: the cell it changed again (the first, for a bulk edit), or null.</summary>
     [JSInvokable]
-    public Task<CellKey?> RedoAt() => StepAsync(undo: false);
+    public Task<CellKey?> RedoAt() => StepAsync(undo: false, only: null);
 
-    private async Task<CellKey?> StepAsync(bool undo)
+    /// <summary>A deletion's notice offers Undo: it takes back that deletion, if nothing was changed here after it.</summary>
+    private void NoticeWithUndo(string message, GridChange step) =>
+        Snackbar.Add(message, Severity.Success, config =>
+        {
+            config.Action = "Undo";
+            // Long enough to reach for the button; Ctrl+Z works after it has gone.
+            config.VisibleStateDuration = 10_000;
+            config.ActionColor = Color.Inherit;
+            config.OnClick = notice => InvokeAsync(async () =>
+            {
+                // Once used, the notice goes (and its button with the keyboard): the keyboard goes to the first record back.
+                Snackbar.Remove(notice);
+                if (await StepAsync(undo: true, only: step) is { } at)
+                {
+                    await JS.InvokeQuietlyAsync("undbGrid.focusAt", _host, at);
+                }
+                await KeyboardToGridAsync();
+            });
+        });
+
+    /// <param name="only">The step the caller means (a notice's Undo): refused when it is not the last one any more.</param>
+    private async Task<CellKey?> StepAsync(bool undo, GridChange? only)
     {
         var (from, to, verb) = undo ? (_undo, _redo, "undone") : (_redo, _undo, "redone");
         await _steps.WaitAsync();
         try
         {
+            if (only is not null && (from.Count == 0 || !ReferenceEquals(from[^1], only)))
+            {
+                Snackbar.Add("Not undone: it was undone already, or something was changed here after it. Ctrl+Z takes changes back one at a time, the last first.", Severity.Info);
+                return null;
+            }
             if (from.Count == 0)
             {
                 Snackbar.Add(undo ? "Nothing to undo." : "Nothing to redo.", Severity.Info);
@@ -71,49 +129,35 @@ public partial class RecordsGrid
             }
             var step = from[^1];
             from.RemoveAt(from.Count - 1);
-            if (Table.Fields.FirstOrDefault(f => f.Id == step.FieldId) is not { } field)
-            {
-                Snackbar.Add($"Not {verb}: the field was deleted.", Severity.Warning);
-                return null;
-            }
             try
             {
-                var patches = step.Cells.Select(c =>
+                var (done, at) = step switch
                 {
-                    var (value, expected) = undo ? (c.Before, c.After) : (c.After, c.Before);
-                    return new RecordPatch(c.RecordId,
-                        new Dictionary<string, JsonNode?> { [field.Id] = value?.DeepClone() },
-                        new Dictionary<string, JsonNode?> { [field.Id] = expected?.DeepClone() });
-                }).ToList();
-                var user = await UserAsync();
-                var updated = patches.Count == 1
-                    ? [await Records.UpdateAsync(Table.Id, patches[0], user)]
-                    : await Records.BulkUpdateAsync(Table.Id, patches, user);
-                foreach (var record in updated)
+                    CellsChanged cells => await PutBackAsync(cells, undo),
+                    RecordsChanged records => await AddOrDeleteAsync(records, undo),
+                    _ => throw new InvalidOperationException($"Unknown step {step.GetType().Name}."),
+                };
+                if (done is null)
                 {
-                    if (_page.FirstOrDefault(r => r.Id == record.Id) is { } shown)
-                    {
-                        MergeValues(shown, record.Values, keep: null);
-                    }
+                    return null;
                 }
-                to.Add(step);
-                var what = step.Cells.Count == 1 ? $"the change to {field.Name}" : $"the change to {field.Name} on {step.Cells.Count:N0} records";
-                Snackbar.Add($"{(undo ? "Undone" : "Redone")}: {what}.", Severity.Normal);
-                return new CellKey(step.Cells[0].RecordId, field.Id);
+                to.Add(done.Step);
+                Snackbar.Add($"{(undo ? "Undone" : "Redone")}: {done.What}.", Severity.Normal);
+                return at;
             }
             catch (ConflictException)
             {
-                var whose = step.Cells.Count == 1 ? field.Name : $"{field.Name} of one of the records";
-                Snackbar.Add($"Not {verb}: {whose} was changed since, here or elsewhere.", Severity.Warning);
+                Snackbar.Add($"Not {verb}: {Subject(step)} changed since, here or elsewhere.", Severity.Warning);
             }
             catch (NotFoundException)
             {
-                Snackbar.Add($"Not {verb}: {(step.Cells.Count == 1 ? "the record was" : "a record was")} deleted.", Severity.Warning);
+                Snackbar.Add($"Not {verb}: {(Count(step) == 1 ? "the record was" : "a record was")} deleted.", Severity.Warning);
             }
             catch (RecordValidationException ex)
             {
-                // The field changed meanwhile (now required, a choice removed): the old value is no longer allowed.
-                var reason = ex.Errors.Count > 0 ? $"{field.Name} {ex.Errors[0].Message}" : ex.Message.TrimEnd('.');
+                // A field changed meanwhile (now required, a choice removed): the old value is no longer allowed.
+                var error = ex.Errors.FirstOrDefault();
+                var reason = error is null ? ex.Message.TrimEnd('.') : $"{error.Field} {error.Message}";
                 Snackbar.Add($"Not {verb}: {reason}.", Severity.Warning);
             }
             return null;
@@ -123,5 +167,82 @@ public partial class RecordsGrid
             _steps.Release();
             StateHasChanged();
         }
+    }
+
+    private sealed record Done(GridChange Step, string What);
+
+    /// <summary>Cells back to their values before (undo) or after (redo), each only while it holds the other.</summary>
+    private async Task<(Done?, CellKey?)> PutBackAsync(CellsChanged step, bool undo)
+    {
+        var fields = step.Cells.Select(c => c.FieldId).Distinct().Select(id => Table.Fields.FirstOrDefault(f => f.Id == id)).ToList();
+        if (fields.Any(f => f is null))
+        {
+            Snackbar.Add($"Not {(undo ? "undone" : "redone")}: {(fields.Count == 1 ? "the field was" : "a field was")} deleted.", Severity.Warning);
+            return (null, null);
+        }
+        var patches = step.Cells.GroupBy(c => c.RecordId).Select(cells =>
+        {
+            var values = new Dictionary<string, JsonNode?>();
+            var expected = new Dictionary<string, JsonNode?>();
+            foreach (var c in cells)
+            {
+                var (value, was) = undo ? (c.Before, c.After) : (c.After, c.Before);
+                values[c.FieldId] = value?.DeepClone();
+                expected[c.FieldId] = was?.DeepClone();
+            }
+            return new RecordPatch(cells.Key, values, expected);
+        }).ToList();
+        var user = await UserAsync();
+        var updated = patches.Count == 1
+            ? [await Records.UpdateAsync(Table.Id, patches[0], user)]
+            : await Records.BulkUpdateAsync(Table.Id, patches, user);
+        foreach (var record in updated)
+        {
+            if (_page.FirstOrDefault(r => r.Id == record.Id) is { } shown)
+            {
+                MergeValues(shown, record.Values, keep: null);
+            }
+        }
+        var names = string.Join(" and ", fields.Select(f => f!.Name));
+        var what = $"the change{(fields.Count == 1 ? "" : "s")} to {names}{(patches.Count == 1 ? "" : $" on {patches.Count:N0} records")}";
+        return (new Done(step, what), new CellKey(step.Cells[0].RecordId, step.Cells[0].FieldId));
+    }
+
+    /// <summary>Records back (a deletion undone, an addition redone) or deleted again, only while unchanged.</summary>
+    private async Task<(Done?, CellKey?)> AddOrDeleteAsync(RecordsChanged step, bool undo)
+    {
+        var user = await UserAsync();
+        var restore = undo == step.Deleted;
+        var records = restore
+            ? await Records.RestoreAsync(Table.Id, step.Records, user)
+            : await Records.DeleteIfUnchangedAsync(Table.Id, step.Records, user);
+        await ReloadAsync();
+        if (!restore)
+        {
+            // The rows went, and the cell that had the keyboard with them: it goes back to the grid.
+            StateHasChanged();
+            await KeyboardToGridAsync();
+        }
+        var some = records.Count == 1 ? "the record" : $"{records.Count:N0} records";
+        var what = step.Deleted ? $"the deletion of {some}" : $"adding {some}";
+        // What is there now is what the next step takes back or deletes again (a value of a field deleted since is gone).
+        var done = new Done(step with { Records = restore ? records : step.Records }, what);
+        return (done, restore && VisibleFields.FirstOrDefault() is { } first ? new CellKey(records[0].Id, first.Id) : null);
+    }
+
+    private static int Count(GridChange step) => step switch
+    {
+        CellsChanged cells => cells.Cells.Select(c => c.RecordId).Distinct().Count(),
+        RecordsChanged records => records.Records.Count,
+        _ => 0,
+    };
+
+    private string Subject(GridChange step)
+    {
+        if (step is CellsChanged { Cells: [var only] })
+        {
+            return (Table.Fields.FirstOrDefault(f => f.Id == only.FieldId)?.Name ?? "the value") + " was";
+        }
+        return Count(step) == 1 ? "the record was" : "one of the records was";
     }
 }

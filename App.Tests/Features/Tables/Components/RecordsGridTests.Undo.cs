@@ -1,0 +1,193 @@
+using System.Text.Json.Nodes;
+using Bunit;
+using Undb.Features.Tables;
+using Undb.Features.Tables.Components;
+using Undb.Tests.TestSupport;
+
+namespace Undb.Tests.Features.Tables.Components;
+
+/// <summary>The grid's undo and redo (<c>RecordsGrid.Undo.cs</c>), driven the way wwwroot/grid.js drives them.</summary>
+public sealed partial class RecordsGridTests
+{
+    /// <summary>What wwwroot/grid.js does on Ctrl+Z (undo) or Ctrl+Shift+Z (redo) on the grid.</summary>
+    private static Task<CellKey?> StepAsync(IRenderedComponent<ContainerFragment> cut, bool undo)
+    {
+        var grid = cut.FindComponent<RecordsGrid>();
+        return grid.InvokeAsync(() => undo ? grid.Instance.UndoAt() : grid.Instance.RedoAt());
+    }
+
+    [Fact]
+    public async Task Undo_PutsEachCellChangeBack_InReverseOrder_AndRedoMakesThemAgain()
+    {
+        var (table, record) = await SeedAsync();
+        var cut = RenderGrid(table);
+        cut.WaitForAssertion(() => CellOf(cut, record.Id, "Deal"));
+        var grid = cut.FindComponent<RecordsGrid>();
+        var won = table.Fields.Single(f => f.Name == "Won").Id;
+
+        // A typed value, a toggled checkbox, a cleared cell.
+        await BeginEditAsync(cut, table, record.Id, "Deal");
+        Assert.True(await CommitAsync(cut, "Acme Corp"));
+        Assert.True(await grid.InvokeAsync(() => grid.Instance.ToggleAt(record.Id, won)));
+        Assert.True(await grid.InvokeAsync(() => grid.Instance.ClearAt(record.Id, table.Fields.Single(f => f.Name == "Site").Id)));
+        Assert.Null(await StoredAsync(table, record.Id, "Site"));
+
+        Assert.Equal(new CellKey(record.Id, table.Fields.Single(f => f.Name == "Site").Id), await StepAsync(cut, undo: true));
+        Assert.Equal("https://acme.test", (await StoredAsync(table, record.Id, "Site"))!.GetValue<string>());
+        Assert.Equal(new CellKey(record.Id, won), await StepAsync(cut, undo: true));
+        Assert.Null(await StoredAsync(table, record.Id, "Won"));
+        Assert.NotNull(await StepAsync(cut, undo: true));
+        Assert.Equal("Acme", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
+        cut.WaitForAssertion(() => Assert.Equal("Acme", CellOf(cut, record.Id, "Deal").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Contains("Undone: the change to Deal.", cut.Markup));
+        Assert.Null(await StepAsync(cut, undo: true));
+        cut.WaitForAssertion(() => Assert.Contains("Nothing to undo.", cut.Markup));
+
+        Assert.NotNull(await StepAsync(cut, undo: false));
+        Assert.Equal("Acme Corp", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
+        cut.WaitForAssertion(() => Assert.Equal("Acme Corp", CellOf(cut, record.Id, "Deal").TextContent.Trim()));
+        Assert.NotNull(await StepAsync(cut, undo: false));
+        Assert.True((await StoredAsync(table, record.Id, "Won"))!.GetValue<bool>());
+
+        // A new change forgets what was undone: the cleared Site cannot be redone over it.
+        await BeginEditAsync(cut, table, record.Id, "Deal");
+        Assert.True(await CommitAsync(cut, "Acme Inc"));
+        Assert.Null(await StepAsync(cut, undo: false));
+        Assert.Equal("https://acme.test", (await StoredAsync(table, record.Id, "Site"))!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Undo_OfACellSomeoneChangedSince_IsRefused_AndKeepsTheirValue()
+    {
+        var (table, record) = await SeedAsync();
+        var cut = RenderGrid(table);
+        cut.WaitForAssertion(() => CellOf(cut, record.Id, "Deal"));
+        await BeginEditAsync(cut, table, record.Id, "Deal");
+        Assert.True(await CommitAsync(cut, "Acme Corp"));
+
+        await Service<RecordService>().UpdateAsync(table.Id, new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { ["Deal"] = "Initech" }), null);
+
+        Assert.Null(await StepAsync(cut, undo: true));
+        Assert.Equal("Initech", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
+        cut.WaitForAssertion(() => Assert.Contains("Not undone: Deal was changed since, here or elsewhere.", cut.Markup));
+        // The refused step is gone: there is nothing left to undo.
+        Assert.Null(await StepAsync(cut, undo: true));
+        cut.WaitForAssertion(() => Assert.Contains("Nothing to undo.", cut.Markup));
+    }
+
+    private static void ConfirmDialog(IRenderedComponent<ContainerFragment> cut, string button) =>
+        cut.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == button).Click();
+
+    private async Task<bool> ExistsAsync(TableSnapshot table, string recordId) => await Service<RecordQueryService>().GetAsync(table.Id, recordId) is not null;
+
+    [Fact]
+    public async Task Undo_OfABulkDelete_BringsTheRecordsBack_FromTheNoticeOrByKey_AndRedoDeletesThemAgain()
+    {
+        var (table, record) = await SeedAsync();
+        var second = await Service<RecordService>().CreateAsync(table.Id, TablesSeed.Input("""{"Deal":"Globex"}"""), null);
+        var cut = RenderGrid(table);
+        cut.WaitForAssertion(() => Assert.Contains("2 records", cut.Find("#record-count").TextContent));
+        cut.Find("thead input[type=checkbox]").Change(true);
+        cut.Find("#bulk-delete").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Undo (Ctrl+Z) brings them back", cut.Markup));
+        ConfirmDialog(cut, "Delete");
+        cut.WaitForAssertion(() => Assert.Contains("0 records", cut.Find("#record-count").TextContent));
+
+        // The deletion's notice has an Undo button.
+        cut.WaitForAssertion(() => Assert.Contains("Deleted 2 records.", cut.Markup));
+        cut.FindAll(".mud-snackbar button").Single(b => b.TextContent.Trim() == "Undo").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Undone: the deletion of 2 records.", cut.Markup));
+        Assert.True(await ExistsAsync(table, record.Id));
+        Assert.True(await ExistsAsync(table, second.Id));
+        cut.WaitForAssertion(() => Assert.Equal("Acme", CellOf(cut, record.Id, "Deal").TextContent.Trim()));
+        Assert.Equal("https://acme.test", (await StoredAsync(table, record.Id, "Site"))!.GetValue<string>());
+
+        Assert.Null(await StepAsync(cut, undo: false));
+        Assert.False(await ExistsAsync(table, record.Id));
+        Assert.False(await ExistsAsync(table, second.Id));
+        cut.WaitForAssertion(() => Assert.Contains("Redone: the deletion of 2 records.", cut.Markup));
+
+        // By key this time: the cursor goes to the first record's first column.
+        Assert.Equal(new CellKey(record.Id, table.Fields[0].Id), await StepAsync(cut, undo: true));
+        Assert.True(await ExistsAsync(table, second.Id));
+        cut.WaitForAssertion(() => Assert.Contains("2 records", cut.Find("#record-count").TextContent));
+    }
+
+    [Fact]
+    public async Task Undo_OfARecordAddedWithTheAddRecordForm_DeletesIt()
+    {
+        var (table, record) = await SeedAsync();
+        var cut = RenderGrid(table);
+        cut.WaitForAssertion(() => CellOf(cut, record.Id, "Deal"));
+        cut.Find("#add-record").Click();
+        cut.WaitForAssertion(() => cut.Find(".mud-dialog input[data-field='Deal']"));
+        cut.Find(".mud-dialog input[data-field='Deal']").Change("Initech");
+        cut.Find("#record-save").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Record added.", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("2 records", cut.Find("#record-count").TextContent));
+
+        Assert.Null(await StepAsync(cut, undo: true));
+        cut.WaitForAssertion(() => Assert.Contains("Undone: adding the record.", cut.Markup));
+        Assert.Equal(record.Id, Assert.Single((await Service<RecordQueryService>().ListAsync(table.Id, new RecordQuery())).Records).Id);
+        cut.WaitForAssertion(() => Assert.Contains("1 record", cut.Find("#record-count").TextContent));
+    }
+
+    [Fact]
+    public async Task Undo_OfARecordAdded_DeletesIt_RedoBringsItBack_ButNotOnceSomebodyChangedIt()
+    {
+        var (table, record) = await SeedAsync();
+        var cut = RenderGrid(table);
+        cut.WaitForAssertion(() => CellOf(cut, record.Id, "Deal"));
+        var grid = cut.FindComponent<RecordsGrid>();
+        await grid.Instance.OpenRecordAt(record.Id);
+        cut.WaitForAssertion(() => cut.Find("#drawer-duplicate"));
+        cut.Find("#drawer-duplicate").Click();
+        cut.WaitForAssertion(() => Assert.NotEqual(record.Id, cut.Find("[data-system='id']").TextContent));
+        var copy = cut.Find("[data-system='id']").TextContent;
+        Assert.True(await ExistsAsync(table, copy));
+
+        Assert.Null(await StepAsync(cut, undo: true));
+        Assert.False(await ExistsAsync(table, copy));
+        cut.WaitForAssertion(() => Assert.Contains("Undone: adding the record.", cut.Markup));
+        Assert.NotNull(await StepAsync(cut, undo: false));
+        Assert.Equal("Acme", (await StoredAsync(table, copy, "Deal"))!.GetValue<string>());
+
+        await Service<RecordService>().UpdateAsync(table.Id, new RecordPatch(copy, TablesSeed.Values("""{"Value":9}""")), null);
+        Assert.Null(await StepAsync(cut, undo: true));
+        Assert.True(await ExistsAsync(table, copy));
+        cut.WaitForAssertion(() => Assert.Contains("Not undone: the record was changed since, here or elsewhere.", cut.Markup));
+    }
+
+    [Fact]
+    public async Task Undo_OfADrawerSave_PutsBackEveryFieldItChanged_AndOfADrawerDelete_BringsTheRecordBack()
+    {
+        var (table, record) = await SeedAsync();
+        var cut = RenderGrid(table);
+        cut.WaitForAssertion(() => CellOf(cut, record.Id, "Deal"));
+        var grid = cut.FindComponent<RecordsGrid>();
+        await grid.Instance.OpenRecordAt(record.Id);
+        cut.WaitForAssertion(() => cut.Find("#drawer-fields input[data-field='Deal']"));
+        cut.Find("#drawer-fields input[data-field='Deal']").Change("Acme Corp");
+        cut.Find("#drawer-fields input[data-field='Value']").Change("99");
+        cut.Find("#drawer-save").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Record saved.", cut.Markup));
+        Assert.Equal(99m, (await StoredAsync(table, record.Id, "Value"))!.GetValue<decimal>());
+
+        Assert.Equal(new CellKey(record.Id, table.Fields.Single(f => f.Name == "Deal").Id), await StepAsync(cut, undo: true));
+        Assert.Equal("Acme", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
+        Assert.Equal(1200m, (await StoredAsync(table, record.Id, "Value"))!.GetValue<decimal>());
+        cut.WaitForAssertion(() => Assert.Contains("Undone: the changes to Deal and Value.", cut.Markup));
+
+        await grid.Instance.OpenRecordAt(record.Id);
+        cut.WaitForAssertion(() => cut.Find("#drawer-delete"));
+        cut.Find("#drawer-delete").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Undo (Ctrl+Z) on the table brings it back", cut.Markup));
+        ConfirmDialog(cut, "Delete");
+        cut.WaitForAssertion(() => Assert.Contains("Record deleted.", cut.Markup));
+        Assert.False(await ExistsAsync(table, record.Id));
+
+        Assert.NotNull(await StepAsync(cut, undo: true));
+        Assert.Equal("Acme", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
+        cut.WaitForAssertion(() => Assert.Contains("Undone: the deletion of the record.", cut.Markup));
+    }
+}
