@@ -185,9 +185,12 @@ public sealed partial class RecordsGridTests
         ConfirmDialog(cut, "Delete");
         cut.WaitForAssertion(() => Assert.Contains("Record deleted.", cut.Markup));
         Assert.False(await ExistsAsync(table, record.Id));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll(".mud-snackbar button"), b => b.TextContent.Trim() == "Undo"));
 
         Assert.NotNull(await StepAsync(cut, undo: true));
         Assert.Equal("Acme", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
         cut.WaitForAssertion(() => Assert.Contains("Undone: the deletion of the record.", cut.Markup));
+        // Undone by key, the deletion's notice goes: its Undo would now mean another step.
+        cut.WaitForAssertion(() => Assert.DoesNotContain(cut.FindAll(".mud-snackbar button"), b => b.TextContent.Trim() == "Undo"));
     }
 }

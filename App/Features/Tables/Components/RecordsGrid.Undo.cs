@@ -50,6 +50,16 @@ public partial class RecordsGrid
     }
 
     /// <summary>The record drawer's changes (a save, a duplicate, a deletion) join the grid's steps.</summary>
+    private async Task FromDrawerAsync(GridChange change)
+    {
+        Remember(change);
+        if (change is RecordsChanged { Deleted: true })
+        {
+            // The drawer has closed, and the keyboard was on its confirmation: it goes back to the grid.
+            await KeyboardToGridAsync();
+        }
+    }
+
     private void Remember(GridChange change)
     {
         switch (change)
@@ -69,6 +79,7 @@ public partial class RecordsGrid
 
     private void Push(GridChange step)
     {
+        DropUndoNotice();
         _undo.Add(step);
         if (_undo.Count > UndoDepth)
         {
@@ -85,9 +96,12 @@ public partial class RecordsGrid
     [JSInvokable]
     public Task<CellKey?> RedoAt() => StepAsync(undo: false, only: null);
 
+    /// <summary>The notice whose Undo button takes back the last step, while it is shown.</summary>
+    private MudBlazor.Snackbar? _undoNotice;
+
     /// <summary>A deletion's notice offers Undo: it takes back that deletion, if nothing was changed here after it.</summary>
     private void NoticeWithUndo(string message, GridChange step) =>
-        Snackbar.Add(message, Severity.Success, config =>
+        _undoNotice = Snackbar.Add(message, Severity.Success, config =>
         {
             config.Action = "Undo";
             // Long enough to reach for the button; Ctrl+Z works after it has gone.
@@ -97,6 +111,7 @@ public partial class RecordsGrid
             {
                 // Once used, the notice goes (and its button with the keyboard): the keyboard goes to the first record back.
                 Snackbar.Remove(notice);
+                _undoNotice = null;
                 if (await StepAsync(undo: true, only: step) is { } at)
                 {
                     await JS.InvokeQuietlyAsync("undbGrid.focusAt", _host, at);
@@ -104,6 +119,16 @@ public partial class RecordsGrid
                 await KeyboardToGridAsync();
             });
         });
+
+    /// <summary>Once the last step changes (undone, or another on top), its notice's Undo would mean another step: it goes.</summary>
+    private void DropUndoNotice()
+    {
+        if (_undoNotice is { } notice)
+        {
+            _undoNotice = null;
+            Snackbar.Remove(notice);
+        }
+    }
 
     /// <param name="only">The step the caller means (a notice's Undo): refused when it is not the last one any more.</param>
     private async Task<CellKey?> StepAsync(bool undo, GridChange? only)
@@ -129,6 +154,7 @@ public partial class RecordsGrid
             }
             var step = from[^1];
             from.RemoveAt(from.Count - 1);
+            DropUndoNotice();
             try
             {
                 var (done, at) = step switch
