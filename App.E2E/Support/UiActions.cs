@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Undb.E2E.Support;
@@ -12,7 +13,10 @@ public static class UiActions
         await page.FillAsync("#password", password);
         await page.ClickAsync("#login-submit");
         // The circuit check below is the real readiness signal; waiting for "load" as well only adds a way to time out.
-        await page.WaitForURLAsync(url => !url.Contains("/account/login"), new() { WaitUntil = WaitUntilState.Commit });
+        // Not WaitForURLAsync: when the click has already seen the navigation commit, the URL matches at once and it
+        // waits for the page's "load" event instead, whatever WaitUntil says (Playwright maps Commit to no load state,
+        // which means Load). A CI run timed out there, 30 s after the app page had loaded its circuit.
+        await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/account/login"), new() { Timeout = 30_000 });
         await WaitForCircuitAsync(page);
     }
 
