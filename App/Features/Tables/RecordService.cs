@@ -67,18 +67,6 @@ public sealed partial class RecordService : IDisposable
     public Task<IReadOnlyList<RecordSnapshot>> BulkUpdateAsync(string tableId, IReadOnlyList<RecordPatch> patches, string? actorId, CancellationToken ct = default) =>
         UpdateCoreAsync(tableId, patches, actorId, bulk: true, ct);
 
-    /// <summary>Deletes the record; returns it as it was (what <see cref="RestoreAsync"/> takes to bring it back).</summary>
-    public async Task<RecordSnapshot> DeleteAsync(string tableId, string recordId, string? actorId, CancellationToken ct = default) =>
-        (await DeleteCoreAsync(tableId, [recordId], actorId, bulk: false, expected: null, ct))[0];
-
-    /// <summary>Deletes the records; returns how many were deleted. Any unknown id rejects the whole operation.</summary>
-    public async Task<int> BulkDeleteAsync(string tableId, IReadOnlyList<string> recordIds, string? actorId, CancellationToken ct = default) =>
-        (await BulkDeleteReturningAsync(tableId, recordIds, actorId, ct)).Count;
-
-    /// <summary>The same, returning the records as they were (what <see cref="RestoreAsync"/> takes to bring them back).</summary>
-    public Task<IReadOnlyList<RecordSnapshot>> BulkDeleteReturningAsync(string tableId, IReadOnlyList<string> recordIds, string? actorId, CancellationToken ct = default) =>
-        DeleteCoreAsync(tableId, recordIds, actorId, bulk: true, expected: null, ct);
-
     private async Task<IReadOnlyList<RecordSnapshot>> CreateCoreAsync(
         string tableId, IReadOnlyList<RecordInput> inputs, string? actorId, bool bulk, AlongsideWrite? alongside, CancellationToken ct)
     {
@@ -162,30 +150,6 @@ public sealed partial class RecordService : IDisposable
 
         var changed = changes.ToDictionary(c => c.Record.Id, c => c.Record);
         return patches.Select(p => changed.TryGetValue(p.Id, out var s) ? s : unchanged[p.Id]).ToList();
-    }
-
-    /// <param name="expected">When given, each record is deleted only while it holds these values (all or nothing; see <see cref="DeleteIfUnchangedAsync"/>).</param>
-    private async Task<IReadOnlyList<RecordSnapshot>> DeleteCoreAsync(
-        string tableId, IReadOnlyList<string> recordIds, string? actorId, bool bulk, IReadOnlyDictionary<string, JsonObject>? expected, CancellationToken ct)
-    {
-        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Deleted : null, alongside: null, async (w) =>
-        {
-            var entities = await LoadRecordsAsync(w, recordIds, ct);
-            var result = new List<RecordChange>(entities.Count);
-            foreach (var entity in entities.Values)
-            {
-                var data = ParseData(entity.Data);
-                if (expected is not null && !JsonNode.DeepEquals(OfFields(w.Table, data), OfFields(w.Table, expected[entity.Id])))
-                {
-                    throw new ConflictException("A record was changed since.", new Dictionary<string, object?> { ["record"] = entity.Id });
-                }
-                w.Db.Records.Remove(entity);
-                var snapshot = await SnapshotAsync(entity, data, ct);
-                result.Add(new RecordChange(Ids.New(Ids.Event, w.Now), ChangeKind.Deleted, snapshot, null, []));
-            }
-            return result;
-        }, ct);
-        return changes.Select(c => c.Record).ToList();
     }
 
     private sealed record WriteContext(WriteSession Scope, TableSnapshot Table, UserRef? Actor, DateTimeOffset Now)
