@@ -44,6 +44,9 @@ public sealed class RecordRestoreTests(RecordingUndbFactory factory) : IClassFix
         var batches = factory.Sink.For(table.Id);
         Assert.Equal([ChangeKind.Created, ChangeKind.Deleted, ChangeKind.Created], batches.Select(b => b.Batch.Changes.Single().Kind));
         Assert.Null(batches[^1].Batch.BulkKind);
+        // What subscribers are sent (the outbox builds the payload from it): the old id and creation time.
+        var sent = batches[^1].Batch.Changes.Single().Record;
+        Assert.Equal((record.Id, record.CreatedAt), (sent.Id, sent.CreatedAt));
         var history = await factory.Services.GetRequiredService<RecordHistoryService>().ListAsync(table.Id, record.Id);
         Assert.Equal(["created", "deleted", "created"], history.Select(h => h.Kind).Reverse());
     }
