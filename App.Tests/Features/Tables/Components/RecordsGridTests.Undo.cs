@@ -169,6 +169,7 @@ public sealed partial class RecordsGridTests
         cut.WaitForAssertion(() => cut.Find("#drawer-fields input[data-field='Deal']"));
         cut.Find("#drawer-fields input[data-field='Deal']").Change("Acme Corp");
         cut.Find("#drawer-fields input[data-field='Value']").Change("99");
+        cut.Find("#drawer-fields input[data-field='Site']").Change("https://acme.example");
         cut.Find("#drawer-save").Click();
         cut.WaitForAssertion(() => Assert.Contains("Record saved.", cut.Markup));
         Assert.Equal(99m, (await StoredAsync(table, record.Id, "Value"))!.GetValue<decimal>());
@@ -176,7 +177,8 @@ public sealed partial class RecordsGridTests
         Assert.Equal(new CellKey(record.Id, table.Fields.Single(f => f.Name == "Deal").Id), await StepAsync(cut, undo: true));
         Assert.Equal("Acme", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
         Assert.Equal(1200m, (await StoredAsync(table, record.Id, "Value"))!.GetValue<decimal>());
-        cut.WaitForAssertion(() => Assert.Contains("Undone: the changes to Deal and Value.", cut.Markup));
+        Assert.Equal("https://acme.test", (await StoredAsync(table, record.Id, "Site"))!.GetValue<string>());
+        cut.WaitForAssertion(() => Assert.Contains("Undone: the changes to Deal, Value and Site.", cut.Markup));
 
         await grid.Instance.OpenRecordAt(record.Id);
         cut.WaitForAssertion(() => cut.Find("#drawer-delete"));

@@ -229,7 +229,7 @@ public partial class RecordsGrid
                 MergeValues(shown, record.Values, keep: null);
             }
         }
-        var names = string.Join(" and ", fields.Select(f => f!.Name));
+        var names = fields.Count == 1 ? fields[0]!.Name : string.Join(", ", fields.SkipLast(1).Select(f => f!.Name)) + " and " + fields[^1]!.Name;
         var what = $"the change{(fields.Count == 1 ? "" : "s")} to {names}{(patches.Count == 1 ? "" : $" on {patches.Count:N0} records")}";
         return (new Done(step, what), new CellKey(step.Cells[0].RecordId, step.Cells[0].FieldId));
     }
