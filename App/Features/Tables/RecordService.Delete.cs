@@ -43,33 +43,8 @@ public sealed partial class RecordService
                     throw new ConflictException($"Record '{present}' exists already.", new Dictionary<string, object?> { ["record"] = present });
                 }
             }
-            var errors = new List<FieldError>();
-            var datas = new List<JsonObject>(records.Count);
-            for (var i = 0; i < records.Count; i++)
-            {
-                var values = OfFields(w.Table, records[i].Values).ToDictionary(v => v.Key, v => v.Value?.DeepClone());
-                datas.Add(Apply(w.Table, values, existing: null, bulk ? i : null, errors, out _));
-            }
-            ThrowIfAny(errors);
-
-            var result = new List<RecordChange>(records.Count);
-            for (var i = 0; i < records.Count; i++)
-            {
-                var (record, data) = (records[i], datas[i]);
-                w.Scope.Add(new RecordEntity
-                {
-                    Id = record.Id,
-                    TableId = tableId,
-                    Data = JsonStorage.Serialize(data),
-                    CreatedAt = record.CreatedAt,
-                    UpdatedAt = w.Now,
-                    CreatedById = record.CreatedBy?.Id,
-                    UpdatedById = w.Actor?.Id,
-                });
-                var snapshot = new RecordSnapshot(record.Id, data, record.CreatedAt, record.CreatedBy, w.Now, w.Actor);
-                result.Add(new RecordChange(Ids.New(Ids.Event, w.Now), ChangeKind.Created, snapshot, null, data.Select(p => p.Key).ToList()));
-            }
-            return result;
+            var datas = ApplyAllNew(w.Table, records.Select(r => OfFields(w.Table, r.Values).ToDictionary(v => v.Key, v => v.Value?.DeepClone())).ToList(), bulk);
+            return records.Select((r, i) => AddCreated(w, r.Id, datas[i], r.CreatedAt, r.CreatedBy)).ToList();
         }, ct);
         return changes.Select(c => c.Record).ToList();
     }

@@ -70,37 +70,42 @@ public sealed partial class RecordService : IDisposable
     private async Task<IReadOnlyList<RecordSnapshot>> CreateCoreAsync(
         string tableId, IReadOnlyList<RecordInput> inputs, string? actorId, bool bulk, AlongsideWrite? alongside, CancellationToken ct)
     {
-        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Created : null, alongside, async (w) =>
+        var changes = await WriteAsync(tableId, actorId, bulk ? ChangeKind.Created : null, alongside, (w) =>
         {
-            var errors = new List<FieldError>();
-            var datas = new List<JsonObject>(inputs.Count);
-            for (var i = 0; i < inputs.Count; i++)
-            {
-                datas.Add(Apply(w.Table, inputs[i].Values, existing: null, bulk ? i : null, errors, out _));
-            }
-            ThrowIfAny(errors);
-
-            var result = new List<RecordChange>(inputs.Count);
-            foreach (var data in datas)
-            {
-                var entity = new RecordEntity
-                {
-                    Id = Ids.New(Ids.Record, w.Now),
-                    TableId = tableId,
-                    Data = JsonStorage.Serialize(data),
-                    CreatedAt = w.Now,
-                    UpdatedAt = w.Now,
-                    CreatedById = w.Actor?.Id,
-                    UpdatedById = w.Actor?.Id,
-                };
-                w.Scope.Add(entity);
-                var snapshot = new RecordSnapshot(entity.Id, data, w.Now, w.Actor, w.Now, w.Actor);
-                result.Add(new RecordChange(Ids.New(Ids.Event, w.Now), ChangeKind.Created, snapshot, null, data.Select(p => p.Key).ToList()));
-            }
-            await Task.CompletedTask;
-            return result;
+            var datas = ApplyAllNew(w.Table, inputs.Select(i => i.Values).ToList(), bulk);
+            return Task.FromResult(datas.Select(data => AddCreated(w, Ids.New(Ids.Record, w.Now), data, w.Now, w.Actor)).ToList());
         }, ct);
         return changes.Select(c => c.Record).ToList();
+    }
+
+    /// <summary>New records' values, every one checked before any is written: all of them, or the errors of all.</summary>
+    private static List<JsonObject> ApplyAllNew(TableSnapshot table, IReadOnlyList<IReadOnlyDictionary<string, JsonNode?>> inputs, bool bulk)
+    {
+        var errors = new List<FieldError>();
+        var datas = new List<JsonObject>(inputs.Count);
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            datas.Add(Apply(table, inputs[i], existing: null, bulk ? i : null, errors, out _));
+        }
+        ThrowIfAny(errors);
+        return datas;
+    }
+
+    /// <summary>A new record's row, added to the write, and its change (written by the current actor, now).</summary>
+    private static RecordChange AddCreated(WriteContext w, string id, JsonObject data, DateTimeOffset createdAt, UserRef? createdBy)
+    {
+        w.Scope.Add(new RecordEntity
+        {
+            Id = id,
+            TableId = w.Table.Id,
+            Data = JsonStorage.Serialize(data),
+            CreatedAt = createdAt,
+            UpdatedAt = w.Now,
+            CreatedById = createdBy?.Id,
+            UpdatedById = w.Actor?.Id,
+        });
+        var snapshot = new RecordSnapshot(id, data, createdAt, createdBy, w.Now, w.Actor);
+        return new RecordChange(Ids.New(Ids.Event, w.Now), ChangeKind.Created, snapshot, null, data.Select(p => p.Key).ToList());
     }
 
     private async Task<IReadOnlyList<RecordSnapshot>> UpdateCoreAsync(string tableId, IReadOnlyList<RecordPatch> patches, string? actorId, bool bulk, CancellationToken ct)
