@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Undb.Data;
 using Undb.Features.Tables;
 using Undb.Features.Tables.Components;
 using Undb.Tests.TestSupport;
@@ -194,5 +196,66 @@ public sealed partial class RecordsGridTests
         cut.WaitForAssertion(() => Assert.Contains("Undone: the deletion of the record.", cut.Markup));
         // Undone by key, the deletion's notice goes: its Undo would now mean another step.
         cut.WaitForAssertion(() => Assert.DoesNotContain(cut.FindAll(".mud-snackbar button"), b => b.TextContent.Trim() == "Undo"));
+    }
+
+    /// <summary>
+    /// A change saved while an undo or redo is on its way to the database (a drawer save reported during its round trip)
+    /// counts as made after it: it forgets the undone step, as a change after a finished undo does, and a redo goes under
+    /// it, so Ctrl+Z takes that change back first. Before, the undone step landed on the redo list the change had cleared.
+    /// </summary>
+    [Fact]
+    public async Task AChangeSaved_WhileAnUndoOrRedoIsOnItsWay_CountsAsMadeAfterIt()
+    {
+        var (table, record) = await SeedAsync();
+        var cut = RenderGrid(table);
+        cut.WaitForAssertion(() => CellOf(cut, record.Id, "Deal"));
+        CellKey Cell(string field) => new(record.Id, table.Fields.Single(f => f.Name == field).Id);
+        await BeginEditAsync(cut, table, record.Id, "Deal");
+        Assert.True(await CommitAsync(cut, "Acme Corp"));
+        var drawer = cut.FindComponent<RecordDrawer>();
+        // A save in the drawer: stored first, then reported to the grid (here while the grid's step is held).
+        async Task<Func<Task>> DrawerSavesAsync(string field, string? before, string after)
+        {
+            await Service<RecordService>().UpdateAsync(table.Id, new RecordPatch(record.Id, new Dictionary<string, JsonNode?> { [field] = after }), AdminId);
+            return () => drawer.InvokeAsync(() => drawer.Instance.OnChange.InvokeAsync(new CellsChanged([new CellChange(record.Id, Cell(field).Field, before, after)])));
+        }
+        var commits = Factory.Services.GetRequiredService<DataWriter>().GroupCommits;
+
+        // Ctrl+Z on the Deal cell; the drawer's save of Notes is reported while the undo is on its way.
+        var reported = await DrawerSavesAsync("Notes", null, "Call back");
+        Assert.Equal(Cell("Deal"), await StepWhileHeldAsync(cut, commits, undo: true, reported));
+        Assert.Equal("Acme", (await StoredAsync(table, record.Id, "Deal"))!.GetValue<string>());
+        Assert.Null(await StepAsync(cut, undo: false));
+        cut.WaitForAssertion(() => Assert.Contains("Nothing to redo.", cut.Markup));
+
+        // The Notes save undone, then redone; a save of Site is reported while the redo is on its way.
+        Assert.Equal(Cell("Notes"), await StepAsync(cut, undo: true));
+        reported = await DrawerSavesAsync("Site", "https://acme.test", "https://acme.example");
+        Assert.Equal(Cell("Notes"), await StepWhileHeldAsync(cut, commits, undo: false, reported));
+        Assert.Equal("Call back", (await StoredAsync(table, record.Id, "Notes"))!.GetValue<string>());
+        // Ctrl+Z takes back the later save first, then the redone one.
+        Assert.Equal(Cell("Site"), await StepAsync(cut, undo: true));
+        Assert.Equal("https://acme.test", (await StoredAsync(table, record.Id, "Site"))!.GetValue<string>());
+        Assert.Equal(Cell("Notes"), await StepAsync(cut, undo: true));
+        Assert.Null(await StoredAsync(table, record.Id, "Notes"));
+    }
+
+    /// <summary>An undo (or redo) held in the write path (a count, not a clock tells when it waits there) while <paramref name="meanwhile"/> runs.</summary>
+    private static async Task<CellKey?> StepWhileHeldAsync(IRenderedComponent<ContainerFragment> cut, GroupCommitPause commits, bool undo, Func<Task> meanwhile)
+    {
+        var grid = cut.FindComponent<RecordsGrid>();
+        Task<CellKey?> step;
+        using (commits.Hold())
+        {
+            step = await grid.InvokeAsync(() => Task.FromResult(undo ? grid.Instance.UndoAt() : grid.Instance.RedoAt()));
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (commits.Queued == 0)
+            {
+                await Task.Delay(5, deadline.Token);
+            }
+            Assert.False(step.IsCompleted);
+            await meanwhile();
+        }
+        return await step;
     }
 }

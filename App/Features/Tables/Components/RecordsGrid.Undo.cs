@@ -37,6 +37,8 @@ public partial class RecordsGrid
     private readonly List<GridChange> _redo = [];
     // One step at a time, in the order asked: two fast Ctrl+Z are two undos, the second after the first.
     private readonly SemaphoreSlim _steps = new(1, 1);
+    // Changes remembered so far: a step on its way to the database counts those made meanwhile (see StepAsync).
+    private long _pushed;
 
     /// <summary>A change saved from this grid becomes the step to undo; a new change forgets what was undone.</summary>
     private void Remember(IEnumerable<CellChange> cells)
@@ -80,12 +82,18 @@ public partial class RecordsGrid
     private void Push(GridChange step)
     {
         DropUndoNotice();
+        _pushed++;
         _undo.Add(step);
+        TrimUndo();
+        _redo.Clear();
+    }
+
+    private void TrimUndo()
+    {
         if (_undo.Count > UndoDepth)
         {
             _undo.RemoveAt(0);
         }
-        _redo.Clear();
     }
 
     /// <summary>Ctrl+Z on the grid: the cell it changed back (the first, for a bulk edit), or null.</summary>
@@ -155,6 +163,7 @@ public partial class RecordsGrid
             var step = from[^1];
             from.RemoveAt(from.Count - 1);
             DropUndoNotice();
+            var pushed = _pushed;
             try
             {
                 var (done, at) = step switch
@@ -167,7 +176,7 @@ public partial class RecordsGrid
                 {
                     return null;
                 }
-                to.Add(done.Step);
+                Settle(done.Step, undo, changedMeanwhile: (int)Math.Min(_pushed - pushed, _undo.Count));
                 Snackbar.Add($"{(undo ? "Undone" : "Redone")}: {done.What}.", Severity.Normal);
                 return at;
             }
@@ -193,6 +202,25 @@ public partial class RecordsGrid
             _steps.Release();
             StateHasChanged();
         }
+    }
+
+    /// <summary>
+    /// A step done goes on the other list, as if it had been done before the changes made here while it was on its way
+    /// (a cell saved, a drawer saved during an undo's round trip): an undo is forgotten once a change follows it, as
+    /// <see cref="Push"/> forgets one done earlier, and a redo goes under them, so Ctrl+Z takes those back first.
+    /// </summary>
+    private void Settle(GridChange step, bool undo, int changedMeanwhile)
+    {
+        if (undo)
+        {
+            if (changedMeanwhile == 0)
+            {
+                _redo.Add(step);
+            }
+            return;
+        }
+        _undo.Insert(_undo.Count - changedMeanwhile, step);
+        TrimUndo();
     }
 
     private sealed record Done(GridChange Step, string What);
