@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Undb.Features.Tables;
 using Undb.Tests.TestSupport;
 
 namespace Undb.Tests.Features.Webhooks.Incoming;
@@ -22,10 +23,10 @@ public sealed record CreatedHook(string Id, string TableId, string Url, string K
 
 public static class IncomingTestSupport
 {
-    /// <summary>A Deals table and an incoming webhook on it, created through the REST API.</summary>
-    public static async Task<CreatedHook> CreateHookAsync(UndbFactory factory, object? mapping = null, bool enabled = true)
+    /// <summary>A Deals table (or <paramref name="table"/>) and an incoming webhook on it, created through the REST API.</summary>
+    public static async Task<CreatedHook> CreateHookAsync(UndbFactory factory, object? mapping = null, bool enabled = true, TableSnapshot? table = null)
     {
-        var table = await TablesSeed.DealsAsync(factory.Services);
+        table ??= await TablesSeed.DealsAsync(factory.Services);
         var api = factory.CreateApiClient();
         var response = await api.PostAsJsonAsync($"/api/tables/{table.Id}/incoming-webhooks", new
         {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Undb.Features.Tables;
 using static Undb.Tests.Features.Webhooks.Incoming.IncomingTestSupport;
 
 namespace Undb.Tests.Features.Webhooks.Incoming;
@@ -179,6 +181,23 @@ public sealed class IngestEndpointTests(IncomingFactory factory) : IClassFixture
         Assert.Contains(errors, e => e!["field"]!.GetValue<string>() == "Value" && e["path"]!.GetValue<string>() == "$.amount");
         Assert.All(errors, e => Assert.False(string.IsNullOrEmpty(e!["message"]!.GetValue<string>())));
         Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+    }
+
+    /// <summary>With no required field, a payload of another shape found no mapped value and made a blank record per post.</summary>
+    [Fact]
+    public async Task Post_WithAValueAtNoMappedPath_Is422_NotABlankRecord()
+    {
+        var leads = await factory.Services.GetRequiredService<TableService>().CreateAsync("Leads " + Guid.NewGuid().ToString("N")[..6],
+            [new FieldSpec("Name", FieldType.Text), new FieldSpec("Value", FieldType.Number)], null);
+        var hook = await CreateHookAsync(factory, new { fields = new { Name = "$.lead.name", Value = "$.lead.value" } }, table: leads);
+
+        var response = await _client.SendAsync(Post(hook, """{ "foo": 1 }""", hook.Key));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var body = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Contains("no value at any mapped path ($.lead.name, $.lead.value)", body["detail"]!.GetValue<string>());
+        Assert.Equal(0, await RecordCountAsync(factory, hook.TableId));
+        Assert.Equal(HttpStatusCode.Created, (await _client.SendAsync(Post(hook, """{ "lead": { "name": "Ada" } }""", hook.Key))).StatusCode);
     }
 
     [Fact]

@@ -94,6 +94,30 @@ public sealed class MappingEngineTests
         Assert.Contains(result.Errors, e => e.Field == "Deal" && e.Message.Contains("no path is mapped"));
     }
 
+    /// <summary>A payload of another shape (another event, a misconfigured sender) found none of the mapped values: it was a blank record.</summary>
+    [Fact]
+    public void Apply_APayloadWithAValueAtNoMappedPath_IsAnError_NotABlankRecord()
+    {
+        var leads = new TableSnapshot("tbl_2", "Leads", [F("Name", FieldType.Text), F("Value", FieldType.Number)]);
+        var mapping = new IncomingMapping(null, new Dictionary<string, string> { ["fld_name"] = "$.lead.name", ["fld_value"] = "$.lead.value" });
+
+        foreach (var other in new[] { """{"foo":1}""", "[1,2]", """{"lead":{"name":null}}""" })
+        {
+            var error = Assert.Single(MappingEngine.Apply(JsonNode.Parse(other), mapping, leads).Errors);
+            Assert.Equal((MappingEngine.RecordField, "$", (int?)null), (error.Field, error.Path, error.Index));
+            Assert.Contains("no value at any mapped path ($.lead.name, $.lead.value)", error.Message);
+        }
+        Assert.True(MappingEngine.Apply(JsonNode.Parse("""{"lead":{"value":3}}"""), mapping, leads).Ok);
+
+        // In a list, the element that has none is named by its index.
+        var list = mapping with { RecordsPath = "$.leads" };
+        var result = MappingEngine.Apply(JsonNode.Parse("""{"leads":[{"lead":{"name":"A"}},{"other":true}]}"""), list, leads);
+        Assert.Equal((MappingEngine.RecordField, (int?)1), (Assert.Single(result.Errors).Field, result.Errors[0].Index));
+
+        // With nothing mapped at all, the error says so.
+        Assert.Contains("no path is mapped", Assert.Single(MappingEngine.Apply(JsonNode.Parse("""{"a":1}"""), IncomingMapping.Empty, leads).Errors).Message);
+    }
+
     [Theory]
     [InlineData("""{ "items": 5 }""", "expected a list")]
     [InlineData("""{ }""", "missing")]

@@ -40,6 +40,9 @@ public static class MappingEngine
 {
     public const string RecordsField = "(records)";
 
+    /// <summary>The "field" of an error about a whole record, such as one with a value for no mapped field.</summary>
+    public const string RecordField = "(record)";
+
     public static MappingResult Apply(JsonNode? payload, IncomingMapping mapping, TableSnapshot table)
     {
         var errors = new List<MappingError>();
@@ -159,6 +162,7 @@ public static class MappingEngine
     {
         var inputs = new Dictionary<string, JsonNode?>();
         var coerced = new JsonObject();
+        var failed = false;
         foreach (var (field, path, text) in paths)
         {
             var raw = path!.Evaluate(element);
@@ -167,6 +171,7 @@ public static class MappingEngine
             {
                 var message = raw is null && field.Required ? $"is required, but the payload has no value at {text}" : error;
                 errors.Add(new MappingError(text, field.Name, message, index));
+                failed = true;
                 continue;
             }
             if (value is not null)
@@ -174,6 +179,13 @@ public static class MappingEngine
                 inputs[field.Id] = raw!.DeepClone();
                 coerced[field.Id] = value;
             }
+        }
+        if (inputs.Count == 0 && !failed && !(paths.Count == 0 && errors.Count > 0))
+        {
+            // A payload of another shape (another event, another sender): a blank record per retry helps nobody.
+            errors.Add(new MappingError("$", RecordField, paths.Count == 0
+                ? "nothing to write: no path is mapped to a field. Map the payload's values to fields first."
+                : $"nothing to write: the payload has no value at any mapped path ({string.Join(", ", paths.Select(p => p.Text))}). Check that the sender posts what the mapping expects.", index));
         }
         return new MappedRecord(inputs, coerced);
     }

@@ -156,6 +156,11 @@ public partial class IncomingSetupDialog : IDisposable
 
     private bool Unsaved => _webhook is not null && SettingsShape() != _shown;
 
+    /// <summary>A key made here, shown once, and not copied with its button (it may have been selected and copied by hand: the guard asks).</summary>
+    private bool KeyNotCopied => _issuedKey is not null && !_keyCopied;
+
+    private bool _keyCopied;
+
     /// <summary>Opens the setup of <paramref name="webhook"/>, or of a new webhook on <paramref name="table"/>; the result is the webhook (null if none was made or saved).</summary>
     public static async Task<IncomingWebhookView?> ShowAsync(IDialogService dialogs, TableSnapshot table, IncomingWebhookView? webhook)
     {
@@ -196,6 +201,8 @@ public partial class IncomingSetupDialog : IDisposable
             _issuedKey = created.ApiKey;
             _createdHere = true;
             _shown = SettingsShape();
+            // The name typed to create it is saved: Escape from here asks only about what changes next (or the key).
+            await _guard.SavedAsync();
         }
         catch (Exception ex) when (ex is BadRequestException or NotFoundException)
         {
@@ -214,6 +221,7 @@ public partial class IncomingSetupDialog : IDisposable
     private async Task CopyAsync(string what, string text)
     {
         _copied = await JS.InvokeAsync<bool>("undb.copyText", text) ? what : null;
+        _keyCopied |= _copied == "key";
         if (_copied is null)
         {
             Snackbar.Add("The browser did not allow copying; select the text and copy it by hand.", Severity.Warning);
