@@ -176,6 +176,14 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         await page.Keyboard.PressAsync("Enter");
         var key = (await page.Locator("#setup-key").TextContentAsync())!.Trim();
         Assert.StartsWith("uwk_", key);
+        // Escape before the key is copied: it is shown only now, so the dialog asks about that (it used to ask
+        // "Discard your changes?" about the name, which was saved already). Enter is "Keep editing".
+        await page.Keyboard.PressAsync("Escape");
+        var keyQuestion = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Close without copying the API key?" });
+        await Expect(keyQuestion).ToBeVisibleAsync();
+        await Expect(keyQuestion.GetByRole(AriaRole.Button, new() { Name = "Keep editing" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(keyQuestion).ToHaveCountAsync(0);
         await page.ClickAsync("#setup-copy-key");
         await Expect(page.Locator("#setup-copy-key.mud-success-text, #setup-copy-key .mud-success-text")).ToHaveCountAsync(1);
         Assert.Equal(key, await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
@@ -184,6 +192,14 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         await Expect(page.Locator("#setup-copy-url.mud-success-text, #setup-copy-url .mud-success-text")).ToHaveCountAsync(1);
         Assert.Equal(url, await page.EvaluateAsync<string>("navigator.clipboard.readText()"));
         Assert.StartsWith($"{_server.BaseUrl}/hooks/uwh", url);
+
+        // Key copied, nothing changed since Create: Escape closes at once, and the webhook stays.
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#setup-basics")).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+        await page.ClickAsync("#incoming-setup");
+        await page.Locator(".incoming-setup-item", new() { HasText = "Website form" }).ClickAsync();
+        await Expect(page.Locator("input#setup-name")).ToBeFocusedAsync();
 
         // A sample: both fields match by name, the preview shows the record, Send test writes it through the URL.
         await page.Locator("textarea#mapping-sample, #mapping-sample textarea").FillAsync("""{ "deal": "Acme", "value": 1200 }""");
