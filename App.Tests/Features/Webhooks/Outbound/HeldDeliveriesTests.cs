@@ -57,6 +57,28 @@ public sealed class HeldDeliveriesTests(HeldDeliveriesTests.Factory factory) : I
 
     private static string Deal(ReceivedRequest request) => request.Payload()["event"]!["record"]!["Deal"]!.GetValue<string>();
 
+    /// <summary>A held delivery is never settled while the webhook is off, so nothing told an open history page about it.</summary>
+    [Fact]
+    public async Task AHeldDelivery_IsAnnounced_SoAnOpenHistoryShowsIt()
+    {
+        var (tableId, webhookId) = await PausedWebhookAsync();
+        var heard = new TaskCompletionSource<DeliveryChange>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = factory.Services.GetRequiredService<DeliveryNotifier>().Subscribe(webhookId, change =>
+        {
+            if (change.Status == DeliveryStatus.Held)
+            {
+                heard.TrySetResult(change);
+            }
+            return Task.CompletedTask;
+        });
+
+        await CreateRecordAsync(tableId, "Acme");
+
+        // A hang guard, not a timing bound: the change is published after the record's commit.
+        var change = await heard.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(webhookId, change.WebhookId);
+    }
+
     [Fact]
     public async Task WhilePaused_ChangesAreWrittenHeld_NeverSent_AndListedAsHeld()
     {

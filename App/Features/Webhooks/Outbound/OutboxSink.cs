@@ -17,7 +17,7 @@ namespace Undb.Features.Webhooks.Outbound;
 /// webhook are in hand), so the worker sends it without a claim round trip; the claim is an ordinary lease, so if
 /// this process dies first, the delivery is sent by whoever sweeps after it (at once, if that is this instance restarted).
 /// </summary>
-internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, WebhookVersions versions, IOptionsMonitor<WebhooksOptions> options) : IRecordChangeSink
+internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, WebhookVersions versions, DeliveryNotifier notifier, IOptionsMonitor<WebhooksOptions> options) : IRecordChangeSink
 {
     /// <summary>Per table, the last webhooks read and the sink settings count they were read under.</summary>
     private readonly ConcurrentDictionary<string, TableWebhooks> _kept = new(StringComparer.Ordinal);
@@ -34,6 +34,7 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
 
         var claims = Claims(scope);
         var created = new List<DeliveryWork>();
+        List<string>? holding = null;
         foreach (var webhook in webhooks)
         {
             var condition = ConditionMapper.Deserialize(webhook.ConditionJson);
@@ -56,6 +57,10 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
             {
                 continue;
             }
+            if (!webhook.Enabled)
+            {
+                (holding ??= []).Add(webhook.Id);
+            }
             var sequence = webhook.Ordered ? await TakeSequencesAsync(db, webhook.Id, events.Count, ct) : (long?)null;
             foreach (var (eventId, name, recordId, payload) in events)
             {
@@ -71,7 +76,19 @@ internal sealed class OutboxSink(DeliveryQueue queue, DeliveryStore store, Webho
                 }
             }
         }
-        return created.Count == 0 ? null : () => Enqueue(created);
+        if (holding is null)
+        {
+            return created.Count == 0 ? null : () => Enqueue(created);
+        }
+        return () =>
+        {
+            Enqueue(created);
+            // Held ones are never settled while the webhook is off: their history and held count hear of them here.
+            foreach (var webhookId in holding)
+            {
+                notifier.Publish(new DeliveryChange(webhookId, null, DeliveryStatus.Held));
+            }
+        };
     }
 
     /// <summary>
