@@ -42,6 +42,18 @@ public sealed class LocalTimeTests : BunitContext
     }
 
     [Fact]
+    public void AWallClockTime_IsTheMomentItNamesWhereTheViewerIs_AndBack()
+    {
+        var tokyo = ViewerTime.For("Asia/Tokyo");
+        Assert.Equal(new DateTime(2026, 11, 23, 0, 35, 20), tokyo.WallClock(At));
+        Assert.Equal(At, tokyo.At(new DateTime(2026, 11, 23, 0, 35, 20)));
+        Assert.Equal(new DateTime(2026, 11, 22, 15, 35, 20), ViewerTime.Unknown.WallClock(At));
+        Assert.Equal(At, ViewerTime.Unknown.At(new DateTime(2026, 11, 22, 15, 35, 20)));
+        // New York's summer: 11:00 on 1 July is 15:00 UTC.
+        Assert.Equal(new DateTimeOffset(2026, 7, 1, 15, 0, 0, TimeSpan.Zero), ViewerTime.For("America/New_York").At(new DateTime(2026, 7, 1, 11, 0, 0)).ToUniversalTime());
+    }
+
+    [Fact]
     public void TheComponent_FollowsTheCascadedZone()
     {
         RenderFragment Time(ViewerTime? zone) => b =>

@@ -36,11 +36,20 @@ public sealed record ViewerTime(TimeZoneInfo? Zone)
     public bool ShowsUtc => Zone is null || Zone.BaseUtcOffset == TimeSpan.Zero && !Zone.SupportsDaylightSavingTime;
 
     /// <summary>The moment a calendar day starts where the viewer is (midnight in their zone; in UTC while it is not known).</summary>
-    public DateTimeOffset StartOf(DateTime day)
+    public DateTimeOffset StartOf(DateTime day) => At(day.Date);
+
+    /// <summary>
+    /// The moment a wall-clock time names where the viewer is (in UTC while their zone is not known): what a date and a
+    /// time picked in a form mean. A time the clocks skip or repeat takes the zone's standard offset.
+    /// </summary>
+    public DateTimeOffset At(DateTime wallClock)
     {
-        var midnight = DateTime.SpecifyKind(day.Date, DateTimeKind.Unspecified);
-        return Zone is null ? new DateTimeOffset(midnight, TimeSpan.Zero) : new DateTimeOffset(midnight, Zone.GetUtcOffset(midnight));
+        var local = DateTime.SpecifyKind(wallClock, DateTimeKind.Unspecified);
+        return Zone is null ? new DateTimeOffset(local, TimeSpan.Zero) : new DateTimeOffset(local, Zone.GetUtcOffset(local));
     }
+
+    /// <summary>The wall-clock time where the viewer is at <paramref name="at"/> (UTC while their zone is not known): what a form's date and time pickers show.</summary>
+    public DateTime WallClock(DateTimeOffset at) => (Zone is null ? at.UtcDateTime : TimeZoneInfo.ConvertTime(at, Zone).DateTime);
 
     /// <summary>"22 Nov 2026 16:35:20" in the viewer's zone; "22 Nov 2026 15:35:20 UTC" while it is not known (or is UTC).</summary>
     public string Local(DateTimeOffset at) => ShowsUtc ? Utc(at) : TimeZoneInfo.ConvertTime(at, Zone!).ToString(Format, CultureInfo.InvariantCulture);

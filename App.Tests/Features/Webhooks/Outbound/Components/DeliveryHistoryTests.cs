@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using Undb.Components.Shared;
 using Undb.Data;
 using Undb.Features.Webhooks.Outbound;
 using Undb.Features.Webhooks.Outbound.Components;
@@ -169,8 +170,24 @@ public sealed class DeliveryHistoryTests(SlowRetryFactory factory) : IClassFixtu
         cut.Find("#deliveries-replay").Click();
 
         _dialogs.WaitForAssertion(() => Assert.Contains("1 failed delivery will be sent again.", _dialogs.Find("#replay-count").TextContent), Patience);
+        // The viewer's zone is not known here (no browser): the times are UTC, and say so.
+        Assert.Contains("(UTC)", _dialogs.Find("#replay-intro").TextContent);
         _allOk = true;
         _dialogs.Find("#replay-confirm").Click();
         cut.WaitForAssertion(() => Assert.Equal(["succeeded"], Column(cut, "delivery-status")), Patience);
+    }
+
+    /// <summary>The history shows the viewer's local times; the replay's "since" used to be asked in UTC beside them.</summary>
+    [Fact]
+    public async Task ReplayFailedSince_AsksForADateAndTimeInTheViewersZone()
+    {
+        var (_, webhookId) = await WebhookAsync();
+        var dialogs = _ui.RenderProviders();
+        var tokyo = ViewerTime.For("Asia/Tokyo");
+        await dialogs.InvokeAsync(() => _ui.Services.GetRequiredService<IDialogService>().ShowAsync<ReplayDialog>("Replay failed deliveries",
+            new DialogParameters<ReplayDialog> { { d => d.WebhookId, webhookId }, { d => d.Viewer, tokyo } }));
+
+        dialogs.WaitForAssertion(() => Assert.Contains("(your time, Asia/Tokyo)", dialogs.Find("#replay-intro").TextContent), Patience);
+        Assert.DoesNotContain("UTC", dialogs.Find(".mud-dialog").TextContent);
     }
 }

@@ -216,7 +216,7 @@ public partial class DeliveriesPage
         {
             return;
         }
-        var parameters = new DialogParameters<ReplayDialog> { { d => d.WebhookId, WebhookId } };
+        var parameters = new DialogParameters<ReplayDialog> { { d => d.WebhookId, WebhookId }, { d => d.Viewer, Time } };
         var dialog = await Dialogs.ShowAsync<ReplayDialog>("Replay failed deliveries", parameters,
             new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
         if (await dialog.Result is { Canceled: false, Data: int count })
