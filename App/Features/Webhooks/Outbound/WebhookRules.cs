@@ -34,7 +34,10 @@ public static partial class WebhookRules
         ReservedHeaders.Contains(name) || name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Why a custom header cannot be sent as given (a sentence to follow its name), or null when it can.</summary>
-    public static string? HeaderProblem(string name, string value)
+    public static string? HeaderProblem(string name, string value) => HeaderNameProblem(name) ?? HeaderValueProblem(value);
+
+    /// <summary>What is wrong with a custom header's name (a sentence to follow it), or null.</summary>
+    public static string? HeaderNameProblem(string name)
     {
         if (!HeaderName().IsMatch(name))
         {
@@ -44,6 +47,12 @@ public static partial class WebhookRules
         {
             return "is set by the webhook engine and cannot be overridden.";
         }
+        return null;
+    }
+
+    /// <summary>What is wrong with a custom header's value (a sentence to follow the header's name), or null.</summary>
+    public static string? HeaderValueProblem(string value)
+    {
         if (value.Length > MaxHeaderValueLength)
         {
             return $"has a value longer than {MaxHeaderValueLength} characters.";

@@ -136,6 +136,30 @@ public sealed class WebhookDialogTests(OutboundFactory factory) : IClassFixture<
         Assert.Empty(await Webhooks.ListAsync(table.Id));
     }
 
+    /// <summary>A bad value was reported on the header's name (and the keyboard sent there), and stayed red after the fix until the next save.</summary>
+    [Fact]
+    public async Task Save_WithAHeaderValueNotAscii_ShowsItAtTheValue_AndTheFixClearsIt()
+    {
+        var table = await TablesSeed.DealsAsync(factory.Services);
+        var (provider, result) = await OpenAsync(table);
+        Type(provider, "webhook-name", "Bad value");
+        Type(provider, "webhook-url", _receiver.Url);
+        provider.Find("#header-add").Click();
+        provider.WaitForElement(".header-name input").Change("Authorization");
+        provider.Find(".header-value input").Change("secret-valueé");
+
+        provider.Find("#webhook-save").Click();
+
+        provider.WaitForAssertion(() => Assert.Contains("'Authorization' has a value that is not plain ASCII", provider.Find(".header-value").TextContent));
+        Assert.DoesNotContain("ASCII", provider.Find(".header-name").TextContent);
+        Assert.Empty(provider.FindAll(".header-name.mud-input-error, .header-name .mud-input-error"));
+        Assert.False(result.IsCompleted);
+        Assert.Empty(await Webhooks.ListAsync(table.Id));
+
+        provider.Find(".header-value input").Change("secret-value");
+        provider.WaitForAssertion(() => Assert.DoesNotContain("ASCII", provider.Find("[data-testid=header-row]").TextContent));
+    }
+
     [Fact]
     public async Task Save_WithoutName_ShowsRequiredAtTheName()
     {
