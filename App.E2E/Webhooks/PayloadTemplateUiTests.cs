@@ -52,6 +52,8 @@ public sealed class PayloadTemplateUiTests(BrowserFixture browser) : WebhookBrow
         await page.ClickAsync("#webhook-save");
         await Expect(page.Locator("#webhook-payload-panel")).ToContainTextAsync("For record.created");
         await Expect(page.Locator("#webhook-form")).ToBeVisibleAsync();
+        // The keyboard goes to the field in error, not left on Save.
+        await Expect(template).ToBeFocusedAsync();
 
         // Fixed, typed fast: the last keystroke is in what is saved.
         await template.FillAsync("");

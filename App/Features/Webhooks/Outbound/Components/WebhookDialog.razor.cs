@@ -1,3 +1,4 @@
+using Microsoft.JSInterop;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Options;
@@ -5,6 +6,7 @@ using MudBlazor;
 using Undb.Components.Shared;
 using Undb.Features.Accounts;
 using Undb.Features.Tables;
+using Undb.Infrastructure;
 using Undb.Realtime;
 
 namespace Undb.Features.Webhooks.Outbound.Components;
@@ -21,6 +23,7 @@ public partial class WebhookDialog : IDisposable
     [Inject] private TableService Tables { get; set; } = default!;
     [Inject] private TableChangeNotifier TableChanges { get; set; } = default!;
     [Inject] private IScrollManager Scroll { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
 
     [CascadingParameter] private IMudDialogInstance Dialog { get; set; } = default!;
     [CascadingParameter] private Task<AuthenticationState>? AuthState { get; set; }
@@ -38,6 +41,7 @@ public partial class WebhookDialog : IDisposable
     private WebhookDraft _draft = new();
     private Dictionary<string, string[]> _errors = [];
     private string? _error;
+    private readonly FocusAfterRender _focusAfterRender = new();
     private bool _saving;
     private bool _testing;
     private DraftTestResult? _test;
@@ -251,6 +255,7 @@ public partial class WebhookDialog : IDisposable
             _showTestResult = false;
             await Scroll.ScrollIntoViewAsync("#webhook-test-result", ScrollBehavior.Smooth);
         }
+        await _focusAfterRender.ApplyAsync(JS);
     }
 
     /// <summary>Errors go next to their field; only what no field shows becomes the alert.</summary>
@@ -266,5 +271,10 @@ public partial class WebhookDialog : IDisposable
             || k.StartsWith("headers", StringComparison.Ordinal) || k.StartsWith("condition.filters[", StringComparison.Ordinal)
             || k.StartsWith("condition.changedFields", StringComparison.Ordinal));
         _error = _errors.Count == 0 || !placed ? ex.Message : "Fix the highlighted settings.";
+        if (_errors.Count > 0)
+        {
+            // The keyboard goes to the first field in error (once its section has opened), not left on Save.
+            _focusAfterRender.Set(".mud-dialog .mud-input-error input, .mud-dialog .mud-input-error textarea, .mud-dialog [aria-invalid=true]");
+        }
     }
 }
