@@ -61,6 +61,11 @@ public sealed class NetworkRulesTests
         var error = WebhookUrls.Validate(url, allowPrivateNetworks: false, out _);
         Assert.NotNull(error);
         Assert.Contains(expected, error);
+        if (expected == "loopback")
+        {
+            // A self-hosting admin testing against a local receiver learns which setting allows it.
+            Assert.Contains("Webhooks:AllowPrivateNetworks", error);
+        }
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class SsrfGuard(IOptionsMonitor<WebhooksOptions> options)
         {
             throw new SsrfBlockedException(addresses.Length == 0
                 ? $"'{host}' did not resolve to any address."
-                : $"'{host}' resolves to {string.Join(", ", addresses.Select(a => a.ToString()))}: a loopback, private, link-local or reserved address, which webhooks may not call.");
+                : $"'{host}' resolves to {string.Join(", ", addresses.Select(a => a.ToString()))}: a loopback, private, link-local or reserved address, which webhooks may not call (the server's Webhooks:AllowPrivateNetworks setting allows it).");
         }
 
         Exception? last = null;

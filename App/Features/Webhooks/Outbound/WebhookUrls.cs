@@ -30,7 +30,7 @@ public static class WebhookUrls
         }
         if (!allowPrivateNetworks && IPAddress.TryParse(parsed.Host.Trim('[', ']'), out var ip) && !NetworkRules.IsPublic(ip))
         {
-            return $"{parsed.Host} is a loopback, private or reserved address; webhooks may only call public addresses.";
+            return $"{parsed.Host} is a loopback, private or reserved address; webhooks may only call public addresses (the server's Webhooks:AllowPrivateNetworks setting allows others).";
         }
         uri = parsed;
         return null;
