@@ -161,6 +161,9 @@ public partial class IncomingSetupDialog : IDisposable
 
     private bool _keyCopied;
 
+    /// <summary>Escape's question is about the key when nothing else is unsaved.</summary>
+    private bool AsksAboutKey => !Unsaved && KeyNotCopied;
+
     /// <summary>Opens the setup of <paramref name="webhook"/>, or of a new webhook on <paramref name="table"/>; the result is the webhook (null if none was made or saved).</summary>
     public static async Task<IncomingWebhookView?> ShowAsync(IDialogService dialogs, TableSnapshot table, IncomingWebhookView? webhook)
     {
