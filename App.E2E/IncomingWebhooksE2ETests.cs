@@ -182,6 +182,7 @@ public sealed class IncomingWebhooksE2ETests(BrowserFixture browser) : IAsyncLif
         var keyQuestion = page.GetByRole(AriaRole.Dialog).Filter(new() { HasText = "Close without copying the API key?" });
         await Expect(keyQuestion).ToBeVisibleAsync();
         await Expect(keyQuestion.GetByRole(AriaRole.Button, new() { Name = "Keep editing" })).ToBeFocusedAsync();
+        await UiActions.ShotAsync(page, "incoming-key-question");
         await page.Keyboard.PressAsync("Enter");
         await Expect(keyQuestion).ToHaveCountAsync(0);
         await page.ClickAsync("#setup-copy-key");

@@ -54,6 +54,7 @@ public sealed class PayloadTemplateUiTests(BrowserFixture browser) : WebhookBrow
         await Expect(page.Locator("#webhook-form")).ToBeVisibleAsync();
         // The keyboard goes to the field in error, not left on Save.
         await Expect(template).ToBeFocusedAsync();
+        await UiActions.ShotAsync(page, "webhook-payload-refused", fullPage: true);
 
         // Fixed, typed fast: the last keystroke is in what is saved.
         await template.FillAsync("");
